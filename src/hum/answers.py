@@ -1,0 +1,27 @@
+"""Check an answer against its gold annotation: parse it back and compare with the rule-applied gold."""
+
+from __future__ import annotations
+
+from hum.formats import FORMATS, ParseError
+from hum.io import Record
+from hum.rules import apply_rules
+from hum.tasks import Query
+
+
+def query_of(meta: Record) -> Query:
+    """Rebuild the query an instruction asked from its metadata."""
+    rows = [tuple(r) for r in meta["gold"]]
+    return Query(meta["task"], meta["subtask"], tuple(meta["columns"]), rows, meta["labels"], meta["label_column"])
+
+
+def answer_problem(record: Record) -> str | None:
+    """None when the assistant message parses back to the gold rows the stated rules call for."""
+    meta = record["meta"]
+    expected, empty = apply_rules(meta["rules"], query_of(meta))
+    try:
+        parsed = FORMATS[meta["format"]].parse(record["messages"][-1]["content"], tuple(meta["columns"]), empty)
+    except ParseError as exc:
+        return f"answer does not parse: {exc}"
+    if parsed != expected:
+        return "answer does not parse back to its gold annotation"
+    return None

@@ -1,0 +1,38 @@
+"""Append-only progress of an LLM stage, so a crash or kill resumes without losing or repeating work."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from hum.io import Record, dumps
+
+
+class Checkpoint:
+    """Results per unit of work, keyed; one JSON line per finished unit, fsynced before it counts."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: dict[str, list[Record]] = {}
+        if path.exists():
+            data = path.read_bytes()
+            whole = data[: data.rfind(b"\n") + 1]  # a line cut by a kill is dropped: that unit is redone
+            if whole != data:
+                path.write_bytes(whole)
+            for line in whole.decode("utf-8").splitlines():
+                entry = json.loads(line)
+                self.done[entry["key"]] = entry["records"]
+
+    def add(self, key: str, records: list[Record]) -> None:
+        """Record a finished unit durably."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(dumps({"key": key, "records": records}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self.done[key] = records
+
+    def clear(self) -> None:
+        """Forget progress once the stage's outputs are safely written."""
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,13 @@
+"""Format registry: a new answer format is one module here plus one line below."""
+
+from __future__ import annotations
+
+from hum.formats.base import Format, ParseError
+from hum.formats.json_list import JsonList
+from hum.formats.key_value import KeyValue
+from hum.formats.lines import Lines
+from hum.formats.table import MarkdownTable
+
+FORMATS: dict[str, Format] = {f.name: f for f in (JsonList(), Lines(), MarkdownTable(), KeyValue())}
+
+__all__ = ["FORMATS", "Format", "ParseError"]

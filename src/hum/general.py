@@ -1,0 +1,16 @@
+"""General instruction data in the corpus's chat form, so mixing treats it like any other record."""
+
+from __future__ import annotations
+
+from hum.io import Record
+
+
+def to_chat(record: Record) -> Record:
+    """A prepared general record as system/user/assistant messages with metadata."""
+    messages = [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": record["text"]},
+        {"role": "assistant", "content": record["output"]},
+    ]
+    meta = {"task": "general", "dataset": record["dataset"], "seed_id": record["id"], "lang": record["lang"], "kind": "general"}
+    return {"id": f"{record['id']}#0", "messages": messages, "meta": meta}

@@ -1,0 +1,116 @@
+"""Turn one prepared seed record into instruction/answer pairs: basic or compound, rendered from gold."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hum.formats import FORMATS
+from hum.guidelines import load_guidelines, render_guidelines
+from hum.instructions import Parts, fill, user_message
+from hum.io import Record
+from hum.pool import load_pool
+from hum.prepare import load_labelsets
+from hum.rules import RULES, apply_rules
+from hum.step import Step
+from hum.tasks import TASKS, Query
+
+SYSTEM = {
+    "en": "You are a precise assistant for natural language understanding. Follow the instruction exactly.",
+    "zh": "你是一个严谨的自然语言理解助手。请严格按照指令作答。",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What generation needs besides the record: pools, label sets, guidelines and parameters."""
+
+    descriptions: dict[tuple[str, str, str], list[Record]]
+    labelsets: dict[str, list[str]]
+    guidelines: dict[str, dict[str, Any]]
+    params: dict[str, Any]
+    seed: int
+
+
+def record_rng(seed: int, record_id: str, k: int) -> random.Random:
+    """An RNG per (seed, record, k): output never depends on order, batching or resumption."""
+    return random.Random(f"{seed}:{record_id}:{k}")
+
+
+def pick_rules(query: Query, rng: random.Random, most: int) -> list[str]:
+    """Up to `most` applicable rules, at most one per family."""
+    families: dict[str, list[str]] = {}
+    for rule in RULES.values():
+        if rule.applies(query):
+            families.setdefault(rule.family, []).append(rule.id)
+    chosen = rng.sample(sorted(families), k=min(most, len(families)))
+    return sorted(rng.choice(families[f]) for f in chosen)
+
+
+def instruction(record: Record, ctx: Context, k: int) -> Record:
+    """The k-th instruction for a seed record, with everything needed to check it in `meta`."""
+    rng = record_rng(ctx.seed, record["id"], k)
+    p = ctx.params
+    task, lang = TASKS[record["task"]], record["lang"]
+    subtask = rng.choice([s for s in p["subtasks"][task.name] if s in task.subtasks])
+    query = task.query(record, ctx.labelsets[record["dataset"]], rng, subtask)
+    description = rng.choice(ctx.descriptions[(lang, task.name, query.subtask)])
+    compound = rng.random() < p["compound_ratio"]
+    parts = {"guidelines": compound and rng.random() < p["p_guidelines"], "rules": compound and rng.random() < p["p_rules"]}
+    parts["format"] = compound and (rng.random() < p["p_format"] or not any(parts.values()))
+    entries = ctx.guidelines.get(record["dataset"], {})
+    guide, guide_ids = render_guidelines(entries, query.labels, lang) if parts["guidelines"] else ("", [])
+    rule_ids = pick_rules(query, rng, rng.randint(1, p["max_rules"])) if parts["rules"] else []
+    fmt = FORMATS[rng.choice(list(p["formats"])) if parts["format"] else p["basic_format"]]
+    rows, empty = apply_rules(rule_ids, query)
+    text = Parts(
+        description=fill(description["text"], query, lang),
+        text=record["text"],
+        guidelines=guide,
+        rules=tuple(RULES[r].describe(lang) for r in rule_ids),
+        format_spec=fmt.describe(query.columns, lang) if parts["format"] else "",
+    )
+    meta = {
+        "task": task.name, "subtask": query.subtask, "dataset": record["dataset"], "seed_id": record["id"],
+        "lang": lang, "kind": "compound" if compound else "basic", "format": fmt.name, "rules": rule_ids,
+        "guidelines": guide_ids, "description_id": description["id"], "columns": list(query.columns),
+        "label_column": query.label_column, "labels": query.labels, "gold": [list(r) for r in query.rows],
+    }
+    messages = [
+        {"role": "system", "content": SYSTEM[lang]},
+        {"role": "user", "content": user_message(text, query, lang)},
+        {"role": "assistant", "content": fmt.render(rows, query.columns, empty)},
+    ]
+    return {"id": f"{record['id']}#{k}", "messages": messages, "meta": meta}
+
+
+def instructions_for(record: Record, ctx: Context) -> list[Record]:
+    """All instructions for one seed record."""
+    return [instruction(record, ctx, k) for k in range(ctx.params["per_record"])]
+
+
+class Generate(Step):
+    """Seed records in, instruction records out (`per_record` each)."""
+
+    name = "generate"
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def process(self, batch: list[Record]) -> list[Record]:
+        out = []
+        for record in batch:
+            key = (record["lang"], record["task"])
+            if not any(k[:2] == key for k in self.ctx.descriptions):
+                self.reject(record, f"no descriptions for language {key[0]!r} and task {key[1]!r}")
+                continue
+            out += instructions_for(record, self.ctx)
+        return out
+
+
+def load_context(prepared: Path, pool: Path, guidelines: Path, params: dict[str, Any], seed: int) -> Context:
+    """Everything generation reads besides the seed records."""
+    return Context(load_pool(pool), load_labelsets(prepared), load_guidelines(guidelines), params, seed)

@@ -1,0 +1,100 @@
+"""Streaming JSON-lines I/O with atomic writes, so a killed stage never leaves half a file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from hum.errors import HumInputError
+
+Record = dict[str, Any]
+
+
+def dumps(obj: Any) -> str:
+    """One canonical serialisation everywhere, so equal content means equal bytes."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def read_jsonl(path: str | Path) -> Iterator[Record]:
+    """Yield records one by one; a malformed line raises with its file and line number."""
+    for _, record in read_jsonl_numbered(path):
+        yield record
+
+
+def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
+    """Yield (line number, record) pairs, skipping blank lines."""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(iter_lines(fh, path), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise HumInputError(path, f"line {lineno}", "<json>", f"malformed JSON: {exc.msg}") from exc
+            if not isinstance(obj, dict):
+                raise HumInputError(path, f"line {lineno}", "<json>", "expected a JSON object")
+            yield lineno, obj
+
+
+def iter_lines(fh: IO[str], path: str | Path) -> Iterator[str]:
+    lineno = 0
+    try:
+        for lineno, line in enumerate(fh, start=1):  # noqa: B007 - lineno is read in the handler
+            yield line
+    except UnicodeDecodeError as exc:
+        raise HumInputError(path, f"line {lineno + 1}", "<encoding>", f"not UTF-8 text ({exc.reason})") from exc
+
+
+@contextmanager
+def atomic_open(path: str | Path) -> Iterator[IO[str]]:
+    """Write to a temporary file beside `path` and move it in place only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: str | Path, records: Iterable[Record]) -> int:
+    """Atomically write records as JSON lines; returns how many were written."""
+    n = 0
+    with atomic_open(path) as fh:
+        for rec in records:
+            fh.write(dumps(rec) + "\n")
+            n += 1
+    return n
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Atomically write pretty, key-sorted JSON (stable bytes for DVC metrics)."""
+    with atomic_open(path) as fh:
+        fh.write(json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+
+
+@contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Fill a temporary folder and swap it in for `path` only on success: no half-written outputs."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

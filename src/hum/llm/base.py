@@ -1,0 +1,18 @@
+"""The one call every backend offers, so stages never care where text comes from."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class ChatModel(Protocol):
+    """A chat model: messages in, text out; `seed` makes each call reproducible on its own."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the weights (file sha256 or server model name) for provenance."""
+        ...
+
+    def chat(self, messages: list[dict[str, str]], *, seed: int, temperature: float, max_tokens: int) -> str:
+        """Return the assistant reply to `messages`."""
+        ...

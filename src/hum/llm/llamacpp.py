@@ -1,0 +1,36 @@
+"""Local GGUF models through llama-cpp-python: the default, offline backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hum.llm.embedded import embedded_model_path, file_sha256
+
+
+class LlamaCppChat:
+    """A GGUF file run in-process; `path=None` means the embedded SmolLM2."""
+
+    def __init__(self, path: str | None = None, n_ctx: int = 2048, n_threads: int = 2, n_batch: int = 256) -> None:
+        from llama_cpp import Llama  # noqa: PLC0415 - heavy import, only when a model is really used
+
+        self.path = Path(path) if path else embedded_model_path()
+        if not self.path.is_file():
+            raise FileNotFoundError(f"model file not found: {self.path}")
+        self._llm = Llama(
+            model_path=str(self.path), n_ctx=n_ctx, n_threads=n_threads, n_batch=n_batch, seed=0, verbose=False
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        return f"sha256:{file_sha256(self.path)}"
+
+    def chat(self, messages: list[dict[str, str]], *, seed: int, temperature: float, max_tokens: int) -> str:
+        self._llm.reset()  # no KV-cache reuse across calls: a reply depends on its own prompt and seed only
+        out: Any = self._llm.create_chat_completion(
+            messages=messages,  # type: ignore[arg-type]
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=seed,
+        )
+        return str(out["choices"][0]["message"]["content"] or "")

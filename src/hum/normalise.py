@@ -1,0 +1,133 @@
+"""Turn a loaded row into the one normalised record schema of its task (character offsets throughout)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hum.io import Record
+
+Normaliser = Callable[[Record, dict[str, Any]], Record]
+
+
+class FieldError(ValueError):
+    """A problem with one field of one row; the caller adds file and location."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field, self.problem = field, problem
+        super().__init__(f"field '{field}': {problem}")
+
+
+def _need(row: Record, name: str) -> Any:
+    if name not in row or row[name] is None:
+        raise FieldError(name, "missing")
+    return row[name]
+
+
+def join_tokens(tokens: list[str]) -> tuple[str, list[int]]:
+    """Space-joined text and the character offset of each token."""
+    offsets, pos = [], 0
+    for tok in tokens:
+        offsets.append(pos)
+        pos += len(tok) + 1
+    return " ".join(tokens), offsets
+
+
+def token_span(tokens: list[str], offsets: list[int], start: int, end: int) -> dict[str, Any]:
+    """Character span covering tokens [start, end)."""
+    if not 0 <= start < end <= len(tokens):
+        raise FieldError("entities", f"token span [{start}, {end}) outside the {len(tokens)} tokens")
+    return {"start": offsets[start], "end": offsets[end - 1] + len(tokens[end - 1]), "text": " ".join(tokens[start:end])}
+
+
+def bio_entities(tokens: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
+    """Token spans from IOB1, IOB2 or BIOES tags."""
+    if len(tags) != len(tokens):
+        raise FieldError("tags", f"{len(tags)} tags for {len(tokens)} tokens")
+    spans: list[tuple[int, int, str]] = []
+    open_start, open_type = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, typ = tag.partition("-")
+        if tag != "O" and (prefix not in {"B", "I", "E", "S"} or not typ):
+            raise FieldError("tags", f"tag {tag!r} at token {i} is not O or B-/I-/E-/S-<type>")
+        continues = prefix in {"I", "E"} and open_type == typ
+        if open_type and not continues:
+            spans.append((open_start, i, open_type))
+            open_type = ""
+        if tag != "O" and not continues:
+            open_start, open_type = i, typ
+        if prefix in {"E", "S"} and open_type:
+            spans.append((open_start, i + 1, open_type))
+            open_type = ""
+    return spans
+
+
+def ner(row: Record, cfg: dict[str, Any]) -> Record:
+    """From tokens+tags, tokens+token-span entities, or text+char-span entities."""
+    if "tokens" in row:
+        tokens = _need(row, "tokens")
+        text, offsets = join_tokens(tokens)
+        if row.get("entities") is None:
+            raw = bio_entities(tokens, _need(row, "tags"))
+        else:
+            raw = [(int(e["start"]), int(e["end"]), str(e["type"])) for e in row["entities"]]
+        entities = [{**token_span(tokens, offsets, s, e), "type": t} for s, e, t in raw]
+        return {"text": text, "entities": entities}
+    return {"text": _need(row, "text"), "entities": list(_need(row, "entities"))}
+
+
+def relation(row: Record, cfg: dict[str, Any]) -> Record:
+    """Entities as char spans; a relation's ends found by entity id or text; `no_relation` types dropped."""
+    text = _need(row, "text")
+    if "tokens" in row:
+        _, offsets = join_tokens(row["tokens"])
+        ents = [{**token_span(row["tokens"], offsets, int(e["start"]), int(e["end"])), "id": e.get("id")} for e in row["entities"]]
+    else:
+        ents = [{"start": e["start"], "end": e["end"], "text": e["text"], "id": e.get("id")} for e in _need(row, "entities")]
+    by_id = {e["id"]: e for e in ents if e["id"] is not None}
+    by_text = {e["text"]: e for e in ents}
+    relations = []
+    for i, rel in enumerate(_need(row, "relations")):
+        if rel["type"] in cfg.get("no_relation", []):
+            continue
+        ends = {}
+        for end in ("head", "tail"):
+            ent = by_id.get(rel.get(f"{end}_id")) or by_text.get(rel[end])
+            if ent is None:
+                raise FieldError(f"relations[{i}].{end}", f"{rel[end]!r} is none of the record's entities")
+            ends[end] = {k: ent[k] for k in ("start", "end", "text")}
+        relations.append({"type": rel["type"], **ends})
+    return {"text": text, "entities": [{k: e[k] for k in ("start", "end", "text")} for e in ents], "relations": relations}
+
+
+def mrc(row: Record, cfg: dict[str, Any]) -> Record:
+    """SQuAD answers (`answer_start`) to char spans; no answers means unanswerable."""
+    answers = []
+    for a in _need(row, "answers"):
+        start = int(a["answer_start"] if "answer_start" in a else a["start"])
+        answers.append({"text": a["text"], "start": start, "end": start + len(a["text"])})
+    return {"text": _need(row, "context"), "question": _need(row, "question"), "answers": answers}
+
+
+def classification(row: Record, cfg: dict[str, Any]) -> Record:
+    """One `label` or a list of `labels`."""
+    labels = row["labels"] if "labels" in row else [_need(row, "label")]
+    return {"text": _need(row, "text"), "labels": [str(lab) for lab in labels]}
+
+
+def general(row: Record, cfg: dict[str, Any]) -> Record:
+    """General instruction data (self-instruct style): the instruction and the first instance."""
+    instance = (row.get("instances") or [{}])[0]
+    prompt = _need(row, "instruction") + (f"\n\n{instance['input']}" if instance.get("input") else "")
+    return {"text": prompt, "output": instance.get("output", row.get("output", ""))}
+
+
+NORMALISERS: dict[str, Normaliser] = {"ner": ner, "re": relation, "mrc": mrc, "cls": classification, "general": general}
+
+
+def normalise(row: Record, cfg: dict[str, Any], index: int) -> Record:
+    """Rename columns per config, normalise for the task, and stamp id, dataset, task and language."""
+    row = {cfg.get("columns", {}).get(k, k): v for k, v in row.items()}
+    body = NORMALISERS[cfg["task"]](row, cfg)
+    rid = str(row["id"]) if row.get("id") is not None else f"{cfg['name']}-{index}"
+    return {"id": rid, "dataset": cfg["name"], "task": cfg["task"], "lang": cfg["lang"], **body}

@@ -1,0 +1,84 @@
+"""LLM paraphrases of task descriptions, kept only when they pass checks (the small model often echoes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from hum.io import Record
+from hum.llm.base import ChatModel
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+PROMPT = {
+    "en": (
+        "Rewrite the instruction below in different words with the same meaning. "
+        "Keep every placeholder in curly braces, such as {placeholders}, exactly as it is. "
+        "Reply with the rewritten instruction only.\n\nInstruction: {text}"
+    ),
+    "zh": "请用不同的措辞改写下面的指令，意思保持不变。花括号中的占位符（如 {placeholders}）必须原样保留。只回复改写后的指令。\n\n指令：{text}",
+}
+REQUEST_TERMS = {  # words of the request itself: a reply using them talks about the task of paraphrasing
+    "en": ("rewrit", "rephras", "paraphras", "instruction", "placeholder", "curly", "brace"),
+    "zh": ("改写", "指令", "占位", "花括", "原样", "措辞"),
+}
+LEAD = re.compile(r"^[\w ]{1,30}[:：]\s*")
+WORD = re.compile(r"\w+")
+
+
+def prompt_for(text: str, lang: str) -> str:
+    """The paraphrase request for one description."""
+    names = " ".join(sorted(set(PLACEHOLDER.findall(text)))) or "{}"
+    return PROMPT[lang].replace("{placeholders}", names).replace("{text}", text)
+
+
+def clean(reply: str, source: str) -> str:
+    """First non-empty line, without quotes or a lead-in label ("Rephrasing: ...") the source lacks."""
+    lines = [ln.strip() for ln in reply.strip().splitlines() if ln.strip()]
+    text = lines[0].strip('"“”').strip() if lines else ""
+    if not LEAD.match(source):
+        text = LEAD.sub("", text, count=1)
+    return text.strip('"“”').strip()
+
+
+def reject_reason(candidate: str, entry: Record, prompt: str, kept: list[str], cfg: dict[str, Any]) -> str | None:
+    """Why a paraphrase of `entry` is rejected, or None when it may be kept."""
+    source, lang, keywords = entry["text"], entry["lang"], entry["keywords"]
+    words = WORD.findall(candidate.casefold()) or [""]
+    checks = (
+        (not candidate, "empty"),
+        (not any(k in candidate.casefold() for k in keywords), "lost the task's key terms"),
+        (any(t in candidate.casefold() and t not in source.casefold() for t in REQUEST_TERMS[lang]), "talks about the request"),
+        (candidate[:2].rstrip(".)").isdigit(), "a list, not an instruction"),
+        (fuzz.token_set_ratio(candidate.casefold(), source.casefold()) < cfg["min_overlap"], "meaning drifted from its source"),
+        (len(set(words)) < cfg["min_distinct_words"] * len(words), "repetitive"),
+        (any(candidate.count(q) % 2 for q in ('"', "'", "`")) or candidate.count("“") != candidate.count("”"), "unbalanced quotes"),
+        (sorted(PLACEHOLDER.findall(candidate)) != sorted(PLACEHOLDER.findall(source)), "placeholders changed"),
+        ("{" in PLACEHOLDER.sub("", candidate) or "}" in PLACEHOLDER.sub("", candidate), "stray braces"),
+        (not cfg["min_length_ratio"] <= len(candidate) / len(source) <= cfg["max_length_ratio"], "length out of range"),
+        ((lang == "zh") != bool(CJK.search(candidate)), "wrong language"),
+        (fuzz.ratio(candidate.casefold(), source.casefold()) >= cfg["max_similarity"], "near-copy of its source"),
+        (fuzz.partial_ratio(candidate.casefold(), prompt.casefold()) >= cfg["max_similarity"] and len(candidate) > len(source), "echoes the prompt"),
+        (any(fuzz.ratio(candidate.casefold(), k.casefold()) >= cfg["max_similarity"] for k in kept), "near-copy of a kept paraphrase"),
+    )
+    return next((reason for failed, reason in checks if failed), None)
+
+
+def paraphrase_entry(model: ChatModel, entry: Record, cfg: dict[str, Any], seed: int) -> Iterator[Record]:
+    """Kept paraphrases of one human description and the rejected ones, each with its seed and reason."""
+    prompt = prompt_for(entry["text"], entry["lang"])
+    kept: list[str] = [entry["text"]]
+    for attempt in range(cfg["attempts"]):
+        call_seed = seed * 100_003 + attempt
+        reply = model.chat([{"role": "user", "content": prompt}], seed=call_seed, temperature=cfg["temperature"], max_tokens=cfg["max_tokens"])
+        candidate = clean(reply, entry["text"])
+        reason = reject_reason(candidate, entry, prompt, kept, cfg)
+        out = {**entry, "id": f"{entry['id']}~p{attempt}", "parent": entry["id"], "source": "llm", "text": candidate}
+        if reason is None:
+            kept.append(candidate)
+            yield out
+        else:
+            yield {**out, "reject": reason, "reply": reply}

@@ -1,0 +1,62 @@
+"""The description pool: human seeds plus the LLM paraphrases that passed every check."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from hum.checkpoint import Checkpoint
+from hum.io import Record, atomic_dir, read_jsonl, write_json, write_jsonl
+from hum.llm.base import ChatModel
+from hum.paraphrase import paraphrase_entry
+from hum.provenance import digest, write_manifest
+
+CHECKPOINTS = Path(".hum/checkpoints")
+
+
+def human_descriptions(path: Path) -> list[Record]:
+    """Every human-written description, with a stable id `lang.task.subtask.n`."""
+    tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    keywords = tree["keywords"]
+    return [
+        {"id": f"{lang}.{task}.{subtask}.{i}", "lang": lang, "task": task, "subtask": subtask, "text": text, "source": "human", "keywords": keywords[lang][task]}
+        for lang, tasks in tree["descriptions"].items()
+        for task, subtasks in tasks.items()
+        for subtask, texts in subtasks.items()
+        for i, text in enumerate(texts)
+    ]
+
+
+def build_pool(templates: Path, model: ChatModel, params: dict[str, Any], out: Path) -> None:
+    """Write `descriptions.jsonl` (kept) and `rejects.jsonl` (with reasons); resumes from a checkpoint."""
+    cfg, seed = params["paraphrase"], params["seed"]
+    human = human_descriptions(templates)
+    state = Checkpoint(CHECKPOINTS / f"paraphrase-{digest([params, model.fingerprint])[:16]}.jsonl")
+    for n, entry in enumerate(tqdm(human, desc="paraphrase", unit="desc")):
+        if entry["id"] not in state.done:
+            state.add(entry["id"], list(paraphrase_entry(model, entry, cfg, seed + n)))
+    results = [r for e in human for r in state.done[e["id"]]]
+    kept = human + [r for r in results if "reject" not in r]
+    rejects = [r for r in results if "reject" in r]
+    reasons = Counter(r["reject"] for r in rejects)
+    counts = {"human": len(human), "llm_kept": len(kept) - len(human), "llm_rejected": len(rejects), "reject_reasons": dict(reasons)}
+    with atomic_dir(out) as tmp:
+        write_jsonl(tmp / "descriptions.jsonl", sorted(kept, key=lambda r: r["id"]))
+        write_jsonl(tmp / "rejects.jsonl", rejects)
+        write_manifest(tmp, "paraphrase", params, counts, model.fingerprint)
+    write_json("metrics/paraphrase.json", counts)
+    state.clear()
+    top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
+    print(f"[paraphrase] {len(human)} human descriptions, {counts['llm_kept']} paraphrases kept, {len(rejects)} rejected ({top})")
+
+
+def load_pool(path: Path) -> dict[tuple[str, str, str], list[Record]]:
+    """Descriptions grouped by (lang, task, subtask)."""
+    pool: dict[tuple[str, str, str], list[Record]] = {}
+    for rec in read_jsonl(path):
+        pool.setdefault((rec["lang"], rec["task"], rec["subtask"]), []).append(rec)
+    return pool

@@ -1,0 +1,144 @@
+"""Seed preparation: load a dataset's files, normalise each row, validate the batch with pandera."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hum.errors import HumInputError
+from hum.io import Record, atomic_open, dumps, read_jsonl, write_json
+from hum.loaders import load
+from hum.normalise import FieldError, normalise
+from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures
+from hum.step import batched
+from hum.tasks import TASKS
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A row that failed, with everything a person needs to find and fix it."""
+
+    path: str
+    where: str
+    field: str
+    problem: str
+
+    def error(self) -> HumInputError:
+        """As an exception, for `on_error=raise`."""
+        return HumInputError(self.path, self.where, self.field, self.problem)
+
+
+def rows(cfg: dict[str, Any], split: str) -> Iterator[tuple[str, Record | Bad]]:
+    """Normalised records of one split, or a `Bad` for a row that cannot be normalised."""
+    path = cfg[split]
+    for index, (where, row) in enumerate(load(cfg["loader"], path, cfg.get("options"))):
+        try:
+            yield where, normalise(row, cfg, index)
+        except FieldError as exc:
+            yield where, Bad(path, where, exc.field, exc.problem)
+        except (KeyError, TypeError, ValueError) as exc:
+            yield where, Bad(path, where, "<record>", f"cannot normalise: {exc!r}")
+
+
+def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] | None, seen: set[str]) -> list[Bad]:
+    """All problems of a batch at once: ids (also against earlier batches), empty text, offsets, labels."""
+    where = [w for w, _ in batch]
+    records = [r for _, r in batch]
+    bad = [Bad(path, where[i], "id", "duplicate id") for i, r in enumerate(records) if r["id"] in seen]
+    seeds = pd.DataFrame({"id": [r["id"] for r in records], "text": [r["text"] for r in records]})
+    bad += [Bad(path, where[i], f, p) for i, f, p in failures(SEED_SCHEMA, seeds)]
+    task = TASKS.get(records[0]["task"])
+    spans = [(i, s) for i, r in enumerate(records) for s in (task.spans(r) if task else [])]
+    if spans:
+        frame = pd.DataFrame(
+            {
+                "start": [s.start for _, s in spans],
+                "end": [s.end for _, s in spans],
+                "span": [s.text for _, s in spans],
+                "actual": [records[i]["text"][s.start : s.end] for i, s in spans],
+                "text_len": [len(records[i]["text"]) for i, _ in spans],
+                "label": [s.label for _, s in spans],
+                "known": [labelset is None or s.label in labelset for _, s in spans],
+            }
+        )
+        fields = pd.Series([s.field for _, s in spans])
+        bad += [Bad(path, where[spans[i][0]], f, p) for i, f, p in failures(SPAN_SCHEMA, frame, fields)]
+    if task and labelset is not None and not spans:
+        bad += [Bad(path, where[i], "labels", f"label {lab!r} is not in the dataset's label set") for i, r in enumerate(records) for lab in task.labels_of(r) if lab not in labelset]
+    seen.update(r["id"] for r in records)
+    return bad
+
+
+def validated(cfg: dict[str, Any], split: str, labelset: set[str] | None, batch_size: int = 512) -> Iterator[Record | Bad]:
+    """Records of a split that pass every check, and `Bad`s (all of a batch together) for those that do not."""
+    seen: set[str] = set()
+    for chunk in batched(rows(cfg, split), batch_size):  # type: ignore[arg-type]
+        good = [(w, r) for w, r in chunk if not isinstance(r, Bad)]
+        yield from (r for _, r in chunk if isinstance(r, Bad))
+        problems = check_batch(good, cfg[split], labelset, seen) if good else []
+        bad_where = {b.where for b in problems}
+        yield from problems
+        yield from (r for w, r in good if w not in bad_where)
+
+
+def held_out(record_id: str, seed: int, fraction: float) -> bool:
+    """Stable, seeded choice of evaluation records for datasets that ship one split only."""
+    h = hashlib.sha256(f"{seed}:{record_id}".encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2**64 < fraction
+
+
+def labels_in(cfg: dict[str, Any], split: str) -> set[str]:
+    """The label set a dataset's training split uses (when its config names none)."""
+    task = TASKS.get(cfg["task"])
+    return {lab for _, r in rows(cfg, split) if task and not isinstance(r, Bad) for lab in task.labels_of(r)}
+
+
+def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out: Path) -> dict[str, int]:
+    """Write `<name>.train.jsonl` (feeds generation) and `<name>.eval.jsonl` (kept aside); return counts."""
+    labelset = set(cfg["labels"]) if cfg.get("labels") else labels_in(cfg, "train") or None
+    counts = {"train": 0, "eval": 0, "quarantined": 0}
+    bads: list[Bad] = []
+    with atomic_open(out / f"{cfg['name']}.train.jsonl") as train, atomic_open(out / f"{cfg['name']}.eval.jsonl") as held:
+        for split in ("train", "eval") if cfg.get("eval") else ("train",):
+            for item in validated(cfg, split, labelset):
+                if isinstance(item, Bad):
+                    bads.append(item)
+                    continue
+                is_eval = split == "eval" or held_out(item["id"], seed, params["eval_fraction"])
+                if is_eval or counts["train"] < params["max_records"]:
+                    counts["eval" if is_eval else "train"] += 1
+                    (held if is_eval else train).write(dumps(item) + "\n")
+    if bads and params["on_error"] == "raise":
+        raise too_bad(bads)
+    counts["quarantined"] = len(bads)
+    with atomic_open(out / f"{cfg['name']}.quarantine.jsonl") as fh:
+        fh.writelines(dumps({"file": b.path, "where": b.where, "field": b.field, "reason": b.problem}) + "\n" for b in bads)
+    write_json(out / f"{cfg['name']}.labels.json", sorted(labelset or []))
+    return counts
+
+
+def too_bad(bads: list[Bad]) -> HumInputError:
+    """One error for all problems found (pandera validates lazily): the first, then the others listed."""
+    first = bads[0].error()
+    if len(bads) > 1:
+        rest = "\n".join(str(b.error()) for b in bads[1:21])
+        more = f"\n... and {len(bads) - 21} more" if len(bads) > 21 else ""  # noqa: PLR2004
+        first.args = (f"{first}\n{len(bads) - 1} more problem(s):\n{rest}{more}",)
+    return first
+
+
+def train_records(folder: Path, exclude_task: str) -> Iterator[Record]:
+    """Every prepared training record, dataset by dataset in name order."""
+    for path in sorted(folder.glob("*.train.jsonl")):
+        yield from (r for r in read_jsonl(path) if r["task"] != exclude_task)
+
+
+def load_labelsets(folder: Path) -> dict[str, list[str]]:
+    """Label set per dataset, as `prepare` wrote them."""
+    return {p.name.removesuffix(".labels.json"): json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.labels.json"))}

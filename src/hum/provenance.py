@@ -1,0 +1,29 @@
+"""Parameters and provenance: what config and which model made an artifact, recorded beside it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hum.io import dumps, write_json
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """The composed parameters (Hydra writes them; `dvc repro` reads them as committed)."""
+    with open(path, encoding="utf-8") as fh:
+        params: dict[str, Any] = yaml.safe_load(fh)
+    return params
+
+
+def digest(obj: Any) -> str:
+    """sha256 of the canonical JSON of `obj`: equal configs hash equal whatever their key order."""
+    return hashlib.sha256(dumps(obj).encode()).hexdigest()
+
+
+def write_manifest(folder: Path, stage: str, params: dict[str, Any], counts: dict[str, Any], model: str | None = None) -> None:
+    """`manifest.json` in an output folder: the stage, its exact params and their hash, the model, the counts."""
+    manifest = {"stage": stage, "params": params, "params_sha256": digest(params), "model": model, "counts": counts}
+    write_json(folder / "manifest.json", manifest)

@@ -1,0 +1,64 @@
+"""One contract for every stage: a batch of records in, a batch out; the base does the loop and the counts."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from hum.io import Record, atomic_open, dumps
+
+
+class Step:
+    """Subclasses write `process`; rejected records go through `reject` with a reason."""
+
+    name = "step"
+
+    def __init__(self) -> None:
+        self.stats: Counter[str] = Counter()
+        self.rejected: list[Record] = []
+
+    def process(self, batch: list[Record]) -> list[Record]:
+        """Records that go on; plain function of the batch so it can run anywhere (e.g. Ray map_batches)."""
+        raise NotImplementedError
+
+    def reject(self, record: Record, reason: str) -> None:
+        """Set a record aside with the reason, for the quarantine file."""
+        self.stats[f"rejected: {reason}"] += 1
+        self.rejected.append({"reason": reason, "record": record})
+
+    def __call__(self, batch: list[Record]) -> tuple[list[Record], list[Record]]:
+        """Process one batch, counting it; returns (kept, rejected)."""
+        self.stats["in"] += len(batch)
+        kept = self.process(batch)
+        self.stats["out"] += len(kept)
+        rejected, self.rejected = self.rejected, []
+        return kept, rejected
+
+    def summary(self) -> str:
+        """One line: counts in, out, rejected and the top reasons."""
+        reasons = sorted(((n, k.split(": ", 1)[1]) for k, n in self.stats.items() if k.startswith("rejected: ")), reverse=True)
+        detail = "; ".join(f"{r}: {n}" for n, r in reasons[:3])
+        rejected = sum(n for n, _ in reasons)
+        return f"[{self.name}] {self.stats['in']} in, {self.stats['out']} out, {rejected} rejected" + (f" ({detail})" if detail else "")
+
+
+def batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """Consecutive lists of at most `size` records."""
+    it = iter(records)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+def run_step(step: Step, records: Iterable[Record], out: Path, quarantine: Path, batch_size: int = 256) -> None:
+    """Write what a step keeps and what it rejects, both atomically, with a progress bar and a summary line."""
+    with atomic_open(out) as good, atomic_open(quarantine) as bad, tqdm(desc=step.name, unit="rec", mininterval=1.0) as bar:
+        for batch in batched(records, batch_size):
+            kept, rejected = step(batch)
+            good.writelines(dumps(r) + "\n" for r in kept)
+            bad.writelines(dumps(r) + "\n" for r in rejected)
+            bar.update(len(batch))
+    print(step.summary())

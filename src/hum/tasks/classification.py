@@ -1,0 +1,25 @@
+"""Text classification, single- or multi-label, over a sampled set of candidate labels."""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from hum.io import Record
+from hum.tasks.base import Query, Task, sample_schema
+
+
+class Classification(Task):
+    """Rows are the gold labels present among the candidates (all gold labels are always offered)."""
+
+    name = "cls"
+    subtasks: ClassVar[tuple[str, ...]] = ("classify",)
+    fields: ClassVar[tuple[str, ...]] = ("text", "labels")
+
+    def labels_of(self, record: Record) -> list[str]:
+        return list(record["labels"])
+
+    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
+        schema = sample_schema(record["labels"], labelset, rng, keep_all_gold=True)
+        rows = [(lab,) for lab in record["labels"]]
+        return Query(self.name, subtask, ("label",), rows, schema, "label")

@@ -1,0 +1,24 @@
+"""Extractive reading comprehension; an unanswerable question has an empty answer."""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from hum.io import Record
+from hum.tasks.base import Query, Span, Task, char_span
+
+
+class MRC(Task):
+    """The first gold answer span answers the question; none when `answers` is empty."""
+
+    name = "mrc"
+    subtasks: ClassVar[tuple[str, ...]] = ("extractive",)
+    fields: ClassVar[tuple[str, ...]] = ("text", "question", "answers")
+
+    def spans(self, record: Record) -> list[Span]:
+        return [char_span(record["text"], a, "answers") for a in record["answers"]]
+
+    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
+        rows = [(record["answers"][0]["text"],)] if record["answers"] else []
+        return Query(self.name, subtask, ("answer",), rows, [], None, {"question": record["question"]})

@@ -1,0 +1,43 @@
+"""Relation extraction: (head, relation, tail) triples, with sub-tasks that ask one slot at a time."""
+
+from __future__ import annotations
+
+import random
+from typing import ClassVar
+
+from hum.io import Record
+from hum.tasks.base import Query, Span, Task, char_span, sample_schema
+
+
+class RE(Task):
+    """Triples over entity spans; `by_relation` gives a type, `by_pair` gives the entity pair."""
+
+    name = "re"
+    subtasks: ClassVar[tuple[str, ...]] = ("triples", "by_relation", "by_pair")
+    fields: ClassVar[tuple[str, ...]] = ("text", "entities", "relations")
+
+    def spans(self, record: Record) -> list[Span]:
+        spans = [char_span(record["text"], e, "entities") for e in record["entities"]]
+        for rel in record["relations"]:
+            spans += [char_span(record["text"], rel[end], "relations", rel["type"]) for end in ("head", "tail")]
+        return spans
+
+    def labels_of(self, record: Record) -> list[str]:
+        return [rel["type"] for rel in record["relations"]]
+
+    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
+        rels = sorted(record["relations"], key=lambda r: (min(r["head"]["start"], r["tail"]["start"]), r["type"]))
+        if subtask == "by_pair" and rels:
+            rel = rng.choice(rels)
+            pair = (rel["head"]["text"], rel["tail"]["text"])
+            schema = sample_schema([rel["type"]], labelset, rng, keep_all_gold=True)
+            rows = [(r["type"],) for r in rels if (r["head"]["text"], r["tail"]["text"]) == pair]
+            slots = {"head": pair[0], "tail": pair[1]}
+            return Query(self.name, subtask, ("relation",), rows, schema, "relation", slots)
+        if subtask == "by_relation":
+            label = rng.choice(labelset)
+            rows = [(r["head"]["text"], r["tail"]["text"]) for r in rels if r["type"] == label]
+            return Query(self.name, subtask, ("head", "tail"), rows, [label], None, {"label": label})
+        schema = sample_schema([r["type"] for r in rels], labelset, rng)
+        rows = [(r["head"]["text"], r["type"], r["tail"]["text"]) for r in rels if r["type"] in schema]
+        return Query(self.name, "triples", ("head", "relation", "tail"), rows, schema, "relation")

@@ -1,0 +1,26 @@
+"""DVC stage `dedup`: drop exact and near-duplicate instruction records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hum.dedup import Dedup
+from hum.io import atomic_dir, read_jsonl, write_json
+from hum.provenance import load_params, write_manifest
+from hum.step import run_step
+
+IN, OUT = Path("data/generated/instructions.jsonl"), Path("data/deduped")
+
+
+def main() -> None:
+    """Keep the first record of every duplicate group; removed ones are listed with the reason."""
+    params = load_params()
+    step = Dedup(**params["dedup"])
+    with atomic_dir(OUT) as out:
+        run_step(step, read_jsonl(IN), out / "instructions.jsonl", out / "removed.jsonl")
+        write_manifest(out, "dedup", {"dedup": params["dedup"]}, dict(step.stats))
+    write_json("metrics/dedup.json", dict(step.stats))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""DVC stage `paraphrase`: grow the description pool with checked LLM paraphrases (resumable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra.utils import instantiate
+
+from hum.pool import build_pool
+from hum.provenance import load_params
+
+OUT = Path("data/pool")
+TEMPLATES = Path("data/templates/descriptions.yaml")
+
+
+def main() -> None:
+    """Paraphrase every human description with the configured model."""
+    params = load_params()
+    model = instantiate(params["model"])
+    used = {"seed": params["seed"], "paraphrase": params["paraphrase"], "model": params["model"]}
+    build_pool(TEMPLATES, model, used, OUT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""DVC stage `prepare`: seed files -> normalised, validated records per dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hum.io import atomic_dir, write_json
+from hum.prepare import prepare_dataset
+from hum.provenance import load_params, write_manifest
+
+OUT = Path("data/prepared")
+
+
+def main() -> None:
+    """Prepare every configured dataset into one folder, swapped in only if all succeed."""
+    params = load_params()
+    used = {"seed": params["seed"], "prepare": params["prepare"], "datasets": params["datasets"]}
+    counts = {}
+    with atomic_dir(OUT) as out:
+        for name, cfg in sorted(params["datasets"].items()):
+            counts[name] = prepare_dataset(cfg, params["prepare"], params["seed"], out)
+        write_manifest(out, "prepare", used, counts)
+    write_json("metrics/prepare.json", counts)
+    totals = {k: sum(c[k] for c in counts.values()) for k in ("train", "eval", "quarantined")}
+    print(f"[prepare] {len(counts)} datasets: {totals['train']} train, {totals['eval']} eval kept aside, {totals['quarantined']} quarantined")
+
+
+if __name__ == "__main__":
+    main()
