@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hum.dedup import Dedup
 from hum.io import atomic_dir, read_jsonl, write_json
-from hum.provenance import load_params, write_manifest
+from hum.provenance import load_params, model_of, write_manifest
 from hum.step import run_step
 
 IN, OUT = Path("data/generated/instructions.jsonl"), Path("data/deduped")
@@ -18,7 +18,7 @@ def main() -> None:
     step = Dedup(**params["dedup"])
     with atomic_dir(OUT) as out:
         run_step(step, read_jsonl(IN), out / "instructions.jsonl", out / "removed.jsonl")
-        write_manifest(out, "dedup", {"dedup": params["dedup"]}, dict(step.stats))
+        write_manifest(out, "dedup", {"dedup": params["dedup"]}, dict(step.stats), model_of(IN.parent))
     write_json("metrics/dedup.json", dict(step.stats))
 
 

@@ -22,7 +22,8 @@ def main() -> None:
         write_manifest(out, "prepare", used, counts)
     write_json("metrics/prepare.json", counts)
     totals = {k: sum(c[k] for c in counts.values()) for k in ("train", "eval", "quarantined")}
-    print(f"[prepare] {len(counts)} datasets: {totals['train']} train, {totals['eval']} eval kept aside, {totals['quarantined']} quarantined")
+    kept, held, bad = totals["train"], totals["eval"], totals["quarantined"]
+    print(f"[prepare] {len(counts)} datasets: {kept} train, {held} eval kept aside, {bad} quarantined")
 
 
 if __name__ == "__main__":

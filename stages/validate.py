@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hum.io import atomic_dir, read_jsonl, write_json
-from hum.provenance import load_params, write_manifest
+from hum.provenance import load_params, model_of, write_manifest
 from hum.step import run_step
 from hum.validate import Validate
 
@@ -18,7 +18,7 @@ def main() -> None:
     step = Validate(**params["validate"])
     with atomic_dir(OUT) as out:
         run_step(step, read_jsonl(IN), out / "instructions.jsonl", out / "quarantine.jsonl")
-        write_manifest(out, "validate", {"validate": params["validate"]}, dict(step.stats))
+        write_manifest(out, "validate", {"validate": params["validate"]}, dict(step.stats), model_of(IN.parent))
     write_json("metrics/validate.json", dict(step.stats))
 
 

@@ -1,0 +1,1 @@
+"""hum: reproducible synthesis of large, diverse NLU instruction corpora."""

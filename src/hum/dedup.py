@@ -59,4 +59,4 @@ class Dedup(Step):
     def _block(self, record: Record) -> str:
         header = HEAD[record["meta"]["lang"]]["text"] + ":\n"
         seed_text = record["messages"][1]["content"].rpartition(header)[2]
-        return record["meta"]["task"] + ":" + " ".join(normalised(seed_text).split()[: self.block_words])
+        return str(record["meta"]["task"]) + ":" + " ".join(normalised(seed_text).split()[: self.block_words])

@@ -6,11 +6,15 @@ from hum.io import Record
 
 
 def to_chat(record: Record) -> Record:
-    """A prepared general record as system/user/assistant messages with metadata."""
+    """A prepared general record as chat messages, with the same meta fields as task records (one Arrow schema)."""
     messages = [
         {"role": "system", "content": "You are a helpful assistant."},
         {"role": "user", "content": record["text"]},
         {"role": "assistant", "content": record["output"]},
     ]
-    meta = {"task": "general", "dataset": record["dataset"], "seed_id": record["id"], "lang": record["lang"], "kind": "general"}
+    meta = {
+        "task": "general", "subtask": "general", "dataset": record["dataset"], "seed_id": record["id"],
+        "lang": record["lang"], "kind": "general", "format": "text", "rules": [], "guidelines": [],
+        "description_id": None, "columns": [], "label_column": None, "labels": [], "gold": [],
+    }  # fmt: skip
     return {"id": f"{record['id']}#0", "messages": messages, "meta": meta}

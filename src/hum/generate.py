@@ -73,10 +73,20 @@ def instruction(record: Record, ctx: Context, k: int) -> Record:
         format_spec=fmt.describe(query.columns, lang) if parts["format"] else "",
     )
     meta = {
-        "task": task.name, "subtask": query.subtask, "dataset": record["dataset"], "seed_id": record["id"],
-        "lang": lang, "kind": "compound" if compound else "basic", "format": fmt.name, "rules": rule_ids,
-        "guidelines": guide_ids, "description_id": description["id"], "columns": list(query.columns),
-        "label_column": query.label_column, "labels": query.labels, "gold": [list(r) for r in query.rows],
+        "task": task.name,
+        "subtask": query.subtask,
+        "dataset": record["dataset"],
+        "seed_id": record["id"],
+        "lang": lang,
+        "kind": "compound" if compound else "basic",
+        "format": fmt.name,
+        "rules": rule_ids,
+        "guidelines": guide_ids,
+        "description_id": description["id"],
+        "columns": list(query.columns),
+        "label_column": query.label_column,
+        "labels": query.labels,
+        "gold": [list(r) for r in query.rows],
     }
     messages = [
         {"role": "system", "content": SYSTEM[lang]},

@@ -43,6 +43,7 @@ def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
 
 
 def iter_lines(fh: IO[str], path: str | Path) -> Iterator[str]:
+    """Lines of a text file; bytes that are not UTF-8 raise with the file and line."""
     lineno = 0
     try:
         for lineno, line in enumerate(fh, start=1):  # noqa: B007 - lineno is read in the handler
@@ -62,7 +63,7 @@ def atomic_open(path: str | Path) -> Iterator[IO[str]]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -94,7 +95,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         yield tmp
         if path.exists():
             shutil.rmtree(path)
-        os.replace(tmp, path)
+        tmp.replace(path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -13,9 +13,8 @@ from tqdm import tqdm
 
 from hum.general import to_chat
 from hum.io import Record, atomic_dir, atomic_open, dumps, write_json
-from hum.provenance import write_manifest
+from hum.provenance import model_of, write_manifest
 from hum.report import corpus_counts
-
 
 Pointer = tuple[int, int]  # (source index, byte offset of the line)
 
@@ -39,7 +38,9 @@ def sample(pointers: list[Pointer], fraction: float, rng: random.Random) -> list
     return sorted(rng.sample(pointers, k))
 
 
-def plan(tasks: dict[str, list[Pointer]], general: list[Pointer], ratios: dict[str, float], general_share: float, seed: int) -> list[Pointer]:
+def plan(
+    tasks: dict[str, list[Pointer]], general: list[Pointer], ratios: dict[str, float], general_share: float, seed: int
+) -> list[Pointer]:
     """Which records, in which order: task subsets, then general data to make `general_share` of the whole."""
     rng = random.Random(seed)
     chosen = [p for task in sorted(tasks) for p in sample(tasks[task], ratios.get(task, 1.0), rng)]
@@ -70,7 +71,7 @@ def write_corpus(validated: Path, prepared: Path, params: dict[str, Any], out: P
     with atomic_dir(out) as tmp, atomic_open(tmp / "train.jsonl") as fh:
         records = (r if "messages" in r else to_chat(r) for r in read_pointers([validated, *general_files], order))
         counts = corpus_counts(_written(fh, tqdm(records, desc="mix", total=len(order), unit="rec", mininterval=1.0)))
-        write_manifest(tmp, "mix", params, counts)
+        write_manifest(tmp, "mix", params, counts, model_of(validated.parent))
     write_json("metrics/corpus.json", counts)
     print(f"[mix] {counts['records']} records written: " + ", ".join(f"{k} {v}" for k, v in counts["per_task"].items()))
 

@@ -62,7 +62,7 @@ def bio_entities(tokens: list[str], tags: list[str]) -> list[tuple[int, int, str
     return spans
 
 
-def ner(row: Record, cfg: dict[str, Any]) -> Record:
+def ner(row: Record, _cfg: dict[str, Any]) -> Record:
     """From tokens+tags, tokens+token-span entities, or text+char-span entities."""
     if "tokens" in row:
         tokens = _need(row, "tokens")
@@ -81,7 +81,9 @@ def relation(row: Record, cfg: dict[str, Any]) -> Record:
     text = _need(row, "text")
     if "tokens" in row:
         _, offsets = join_tokens(row["tokens"])
-        ents = [{**token_span(row["tokens"], offsets, int(e["start"]), int(e["end"])), "id": e.get("id")} for e in row["entities"]]
+        ents = [
+            {**token_span(row["tokens"], offsets, int(e["start"]), int(e["end"])), "id": e.get("id")} for e in row["entities"]
+        ]
     else:
         ents = [{"start": e["start"], "end": e["end"], "text": e["text"], "id": e.get("id")} for e in _need(row, "entities")]
     by_id = {e["id"]: e for e in ents if e["id"] is not None}
@@ -100,7 +102,7 @@ def relation(row: Record, cfg: dict[str, Any]) -> Record:
     return {"text": text, "entities": [{k: e[k] for k in ("start", "end", "text")} for e in ents], "relations": relations}
 
 
-def mrc(row: Record, cfg: dict[str, Any]) -> Record:
+def mrc(row: Record, _cfg: dict[str, Any]) -> Record:
     """SQuAD answers (`answer_start`) to char spans; no answers means unanswerable."""
     answers = []
     for a in _need(row, "answers"):
@@ -109,13 +111,13 @@ def mrc(row: Record, cfg: dict[str, Any]) -> Record:
     return {"text": _need(row, "context"), "question": _need(row, "question"), "answers": answers}
 
 
-def classification(row: Record, cfg: dict[str, Any]) -> Record:
+def classification(row: Record, _cfg: dict[str, Any]) -> Record:
     """One `label` or a list of `labels`."""
     labels = row["labels"] if "labels" in row else [_need(row, "label")]
     return {"text": _need(row, "text"), "labels": [str(lab) for lab in labels]}
 
 
-def general(row: Record, cfg: dict[str, Any]) -> Record:
+def general(row: Record, _cfg: dict[str, Any]) -> Record:
     """General instruction data (self-instruct style): the instruction and the first instance."""
     instance = (row.get("instances") or [{}])[0]
     prompt = _need(row, "instruction") + (f"\n\n{instance['input']}" if instance.get("input") else "")

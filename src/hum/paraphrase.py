@@ -19,7 +19,10 @@ PROMPT = {
         "Keep every placeholder in curly braces, such as {placeholders}, exactly as it is. "
         "Reply with the rewritten instruction only.\n\nInstruction: {text}"
     ),
-    "zh": "请用不同的措辞改写下面的指令，意思保持不变。花括号中的占位符（如 {placeholders}）必须原样保留。只回复改写后的指令。\n\n指令：{text}",
+    "zh": (
+        "请用不同的措辞改写下面的指令，意思保持不变。花括号中的占位符（如 {placeholders}）必须原样保留。"
+        "只回复改写后的指令。\n\n指令：{text}"
+    ),
 }
 REQUEST_TERMS = {  # words of the request itself: a reply using them talks about the task of paraphrasing
     "en": ("rewrit", "rephras", "paraphras", "instruction", "placeholder", "curly", "brace"),
@@ -55,14 +58,23 @@ def reject_reason(candidate: str, entry: Record, prompt: str, kept: list[str], c
         (candidate[:2].rstrip(".)").isdigit(), "a list, not an instruction"),
         (fuzz.token_set_ratio(candidate.casefold(), source.casefold()) < cfg["min_overlap"], "meaning drifted from its source"),
         (len(set(words)) < cfg["min_distinct_words"] * len(words), "repetitive"),
-        (any(candidate.count(q) % 2 for q in ('"', "'", "`")) or candidate.count("“") != candidate.count("”"), "unbalanced quotes"),
+        (
+            any(candidate.count(q) % 2 for q in ('"', "'", "`")) or candidate.count("“") != candidate.count("”"),
+            "unbalanced quotes",
+        ),
         (sorted(PLACEHOLDER.findall(candidate)) != sorted(PLACEHOLDER.findall(source)), "placeholders changed"),
         ("{" in PLACEHOLDER.sub("", candidate) or "}" in PLACEHOLDER.sub("", candidate), "stray braces"),
         (not cfg["min_length_ratio"] <= len(candidate) / len(source) <= cfg["max_length_ratio"], "length out of range"),
         ((lang == "zh") != bool(CJK.search(candidate)), "wrong language"),
         (fuzz.ratio(candidate.casefold(), source.casefold()) >= cfg["max_similarity"], "near-copy of its source"),
-        (fuzz.partial_ratio(candidate.casefold(), prompt.casefold()) >= cfg["max_similarity"] and len(candidate) > len(source), "echoes the prompt"),
-        (any(fuzz.ratio(candidate.casefold(), k.casefold()) >= cfg["max_similarity"] for k in kept), "near-copy of a kept paraphrase"),
+        (
+            fuzz.partial_ratio(candidate.casefold(), prompt.casefold()) >= cfg["max_similarity"] and len(candidate) > len(source),
+            "echoes the prompt",
+        ),
+        (
+            any(fuzz.ratio(candidate.casefold(), k.casefold()) >= cfg["max_similarity"] for k in kept),
+            "near-copy of a kept paraphrase",
+        ),
     )
     return next((reason for failed, reason in checks if failed), None)
 
@@ -73,7 +85,9 @@ def paraphrase_entry(model: ChatModel, entry: Record, cfg: dict[str, Any], seed:
     kept: list[str] = [entry["text"]]
     for attempt in range(cfg["attempts"]):
         call_seed = seed * 100_003 + attempt
-        reply = model.chat([{"role": "user", "content": prompt}], seed=call_seed, temperature=cfg["temperature"], max_tokens=cfg["max_tokens"])
+        reply = model.chat(
+            [{"role": "user", "content": prompt}], seed=call_seed, temperature=cfg["temperature"], max_tokens=cfg["max_tokens"]
+        )
         candidate = clean(reply, entry["text"])
         reason = reject_reason(candidate, entry, prompt, kept, cfg)
         out = {**entry, "id": f"{entry['id']}~p{attempt}", "parent": entry["id"], "source": "llm", "text": candidate}

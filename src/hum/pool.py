@@ -23,7 +23,15 @@ def human_descriptions(path: Path) -> list[Record]:
     tree = yaml.safe_load(path.read_text(encoding="utf-8"))
     keywords = tree["keywords"]
     return [
-        {"id": f"{lang}.{task}.{subtask}.{i}", "lang": lang, "task": task, "subtask": subtask, "text": text, "source": "human", "keywords": keywords[lang][task]}
+        {
+            "id": f"{lang}.{task}.{subtask}.{i}",
+            "lang": lang,
+            "task": task,
+            "subtask": subtask,
+            "text": text,
+            "source": "human",
+            "keywords": keywords[lang][task],
+        }
         for lang, tasks in tree["descriptions"].items()
         for task, subtasks in tasks.items()
         for subtask, texts in subtasks.items()
@@ -43,7 +51,12 @@ def build_pool(templates: Path, model: ChatModel, params: dict[str, Any], out: P
     kept = human + [r for r in results if "reject" not in r]
     rejects = [r for r in results if "reject" in r]
     reasons = Counter(r["reject"] for r in rejects)
-    counts = {"human": len(human), "llm_kept": len(kept) - len(human), "llm_rejected": len(rejects), "reject_reasons": dict(reasons)}
+    counts = {
+        "human": len(human),
+        "llm_kept": len(kept) - len(human),
+        "llm_rejected": len(rejects),
+        "reject_reasons": dict(reasons),
+    }
     with atomic_dir(out) as tmp:
         write_jsonl(tmp / "descriptions.jsonl", sorted(kept, key=lambda r: r["id"]))
         write_jsonl(tmp / "rejects.jsonl", rejects)

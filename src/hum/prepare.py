@@ -70,7 +70,12 @@ def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] |
         fields = pd.Series([s.field for _, s in spans])
         bad += [Bad(path, where[spans[i][0]], f, p) for i, f, p in failures(SPAN_SCHEMA, frame, fields)]
     if task and labelset is not None and not spans:
-        bad += [Bad(path, where[i], "labels", f"label {lab!r} is not in the dataset's label set") for i, r in enumerate(records) for lab in task.labels_of(r) if lab not in labelset]
+        bad += [
+            Bad(path, where[i], "labels", f"label {lab!r} is not in the dataset's label set")
+            for i, r in enumerate(records)
+            for lab in task.labels_of(r)
+            if lab not in labelset
+        ]
     seen.update(r["id"] for r in records)
     return bad
 
@@ -78,7 +83,7 @@ def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] |
 def validated(cfg: dict[str, Any], split: str, labelset: set[str] | None, batch_size: int = 512) -> Iterator[Record | Bad]:
     """Records of a split that pass every check, and `Bad`s (all of a batch together) for those that do not."""
     seen: set[str] = set()
-    for chunk in batched(rows(cfg, split), batch_size):  # type: ignore[arg-type]
+    for chunk in batched(rows(cfg, split), batch_size):
         good = [(w, r) for w, r in chunk if not isinstance(r, Bad)]
         yield from (r for _, r in chunk if isinstance(r, Bad))
         problems = check_batch(good, cfg[split], labelset, seen) if good else []
@@ -141,4 +146,7 @@ def train_records(folder: Path, exclude_task: str) -> Iterator[Record]:
 
 def load_labelsets(folder: Path) -> dict[str, list[str]]:
     """Label set per dataset, as `prepare` wrote them."""
-    return {p.name.removesuffix(".labels.json"): json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.labels.json"))}
+    return {
+        p.name.removesuffix(".labels.json"): json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(folder.glob("*.labels.json"))
+    }

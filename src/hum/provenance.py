@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +28,9 @@ def write_manifest(folder: Path, stage: str, params: dict[str, Any], counts: dic
     """`manifest.json` in an output folder: the stage, its exact params and their hash, the model, the counts."""
     manifest = {"stage": stage, "params": params, "params_sha256": digest(params), "model": model, "counts": counts}
     write_json(folder / "manifest.json", manifest)
+
+
+def model_of(folder: Path) -> str | None:
+    """The model recorded in an upstream output's manifest, carried into every artifact made from it."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return manifest.get("model")

@@ -40,8 +40,12 @@ def output_schema(max_user_chars: int, max_answer_chars: int) -> pa.DataFrameSch
         {
             "id": pa.Column(str, pa.Check(lambda s: ~s.duplicated(keep="first"), error="duplicate id")),
             "roles": pa.Column(str, pa.Check.eq("system,user,assistant", error="messages are not system, user, assistant")),
-            "user_chars": pa.Column(int, pa.Check.in_range(1, max_user_chars, error=f"instruction empty or over {max_user_chars} characters")),
-            "answer_chars": pa.Column(int, pa.Check.in_range(1, max_answer_chars, error=f"answer empty or over {max_answer_chars} characters")),
+            "user_chars": pa.Column(
+                int, pa.Check.in_range(1, max_user_chars, error=f"instruction empty or over {max_user_chars} characters")
+            ),
+            "answer_chars": pa.Column(
+                int, pa.Check.in_range(1, max_answer_chars, error=f"answer empty or over {max_answer_chars} characters")
+            ),
             "answer_problem": pa.Column(str, pa.Check.eq("", error=ANSWER_MISMATCH)),
         },
     )

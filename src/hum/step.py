@@ -6,10 +6,13 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from tqdm import tqdm
 
 from hum.io import Record, atomic_open, dumps
+
+T = TypeVar("T")
 
 
 class Step:
@@ -43,10 +46,12 @@ class Step:
         reasons = sorted(((n, k.split(": ", 1)[1]) for k, n in self.stats.items() if k.startswith("rejected: ")), reverse=True)
         detail = "; ".join(f"{r}: {n}" for n, r in reasons[:3])
         rejected = sum(n for n, _ in reasons)
-        return f"[{self.name}] {self.stats['in']} in, {self.stats['out']} out, {rejected} rejected" + (f" ({detail})" if detail else "")
+        return f"[{self.name}] {self.stats['in']} in, {self.stats['out']} out, {rejected} rejected" + (
+            f" ({detail})" if detail else ""
+        )
 
 
-def batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+def batched(records: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive lists of at most `size` records."""
     it = iter(records)
     while batch := list(itertools.islice(it, size)):

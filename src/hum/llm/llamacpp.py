@@ -17,16 +17,14 @@ class LlamaCppChat:
         self.path = Path(path) if path else embedded_model_path()
         if not self.path.is_file():
             raise FileNotFoundError(f"model file not found: {self.path}")
-        self._llm = Llama(
-            model_path=str(self.path), n_ctx=n_ctx, n_threads=n_threads, n_batch=n_batch, seed=0, verbose=False
-        )
+        self._llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=n_threads, n_batch=n_batch, seed=0, verbose=False)
 
     @property
     def fingerprint(self) -> str:
         return f"sha256:{file_sha256(self.path)}"
 
     def chat(self, messages: list[dict[str, str]], *, seed: int, temperature: float, max_tokens: int) -> str:
-        self._llm.reset()  # no KV-cache reuse across calls: a reply depends on its own prompt and seed only
+        self._llm.reset()  # type: ignore[no-untyped-call] # no KV-cache reuse across calls: a reply depends on its own prompt and seed only
         out: Any = self._llm.create_chat_completion(
             messages=messages,  # type: ignore[arg-type]
             temperature=temperature,

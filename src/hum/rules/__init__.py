@@ -13,8 +13,18 @@ from hum.tasks.base import Query, Row
 RULES: dict[str, Rule] = {
     r.id: r
     for r in (
-        EmptyNone(), EmptyNA(), EmptySentence(), OrderText(), OrderAlpha(), OrderByLabel(),
-        DuplicatesOnce(), DuplicatesAll(), LabelsLower(), LabelsUpper(), Verbatim(), AnswerOnly(),
+        EmptyNone(),
+        EmptyNA(),
+        EmptySentence(),
+        OrderText(),
+        OrderAlpha(),
+        OrderByLabel(),
+        DuplicatesOnce(),
+        DuplicatesAll(),
+        LabelsLower(),
+        LabelsUpper(),
+        Verbatim(),
+        AnswerOnly(),
     )
 }
 FAMILY_ORDER = ("duplicates", "order", "casing", "empty", "verbatim", "answer_only")

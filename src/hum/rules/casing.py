@@ -24,7 +24,7 @@ class LabelsLower(_Casing):
     """Lower-case label names."""
 
     id = "case:lower"
-    text = {"en": "Write label names in lower case.", "zh": "标签名称请使用小写字母。"}  # noqa: RUF012
+    text = {"en": "Write label names in lower case.", "zh": "标签名称请使用小写字母。"}
 
     def _case(self, label: str) -> str:
         return label.lower()
@@ -34,7 +34,7 @@ class LabelsUpper(_Casing):
     """Upper-case label names."""
 
     id = "case:upper"
-    text = {"en": "Write label names in UPPER CASE.", "zh": "标签名称请使用大写字母。"}  # noqa: RUF012
+    text = {"en": "Write label names in UPPER CASE.", "zh": "标签名称请使用大写字母。"}
 
     def _case(self, label: str) -> str:
         return label.upper()

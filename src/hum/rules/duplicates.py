@@ -14,7 +14,10 @@ class DuplicatesOnce(Rule):
     id = "dup:once"
     family = "duplicates"
     tasks = _TASKS
-    text = {"en": "Mention each distinct result only once, even if it occurs several times.", "zh": "相同的结果只列出一次，即使它在文本中多次出现。"}  # noqa: RUF012
+    text = {
+        "en": "Mention each distinct result only once, even if it occurs several times.",
+        "zh": "相同的结果只列出一次，即使它在文本中多次出现。",
+    }
 
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
         return list(dict.fromkeys(rows))
@@ -26,4 +29,7 @@ class DuplicatesAll(Rule):
     id = "dup:all"
     family = "duplicates"
     tasks = _TASKS
-    text = {"en": "If the same result occurs several times, list it every time it occurs.", "zh": "如果同一结果多次出现，每次出现都要列出。"}  # noqa: RUF012
+    text = {
+        "en": "If the same result occurs several times, list it every time it occurs.",
+        "zh": "如果同一结果多次出现，每次出现都要列出。",
+    }

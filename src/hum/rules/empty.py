@@ -11,7 +11,7 @@ class EmptyNone(Rule):
     id = "empty:none"
     family = "empty"
     empty = "None"
-    text = {"en": "If nothing is found, answer exactly: None", "zh": "如果没有找到任何结果，请只回答：None"}  # noqa: RUF012
+    text = {"en": "If nothing is found, answer exactly: None", "zh": "如果没有找到任何结果，请只回答：None"}
 
 
 class EmptyNA(Rule):
@@ -20,7 +20,7 @@ class EmptyNA(Rule):
     id = "empty:na"
     family = "empty"
     empty = "N/A"
-    text = {"en": "If there is no answer, reply with N/A and nothing else.", "zh": "如果没有答案，请只回复 N/A。"}  # noqa: RUF012
+    text = {"en": "If there is no answer, reply with N/A and nothing else.", "zh": "如果没有答案，请只回复 N/A。"}
 
 
 class EmptySentence(Rule):
@@ -29,7 +29,7 @@ class EmptySentence(Rule):
     id = "empty:sentence"
     family = "empty"
     empty = "No results found."
-    text = {  # noqa: RUF012
+    text = {
         "en": "When the text contains nothing to report, write: No results found.",
         "zh": "当文本中没有可报告的内容时，请写：No results found.",
     }

@@ -12,7 +12,10 @@ class OrderText(Rule):
     id = "order:text"
     family = "order"
     tasks = LIST_TASKS - {"cls"}
-    text = {"en": "List the results in the order in which they appear in the text.", "zh": "请按照结果在文本中出现的先后顺序列出。"}  # noqa: RUF012
+    text = {
+        "en": "List the results in the order in which they appear in the text.",
+        "zh": "请按照结果在文本中出现的先后顺序列出。",
+    }
 
 
 class OrderAlpha(Rule):
@@ -21,7 +24,7 @@ class OrderAlpha(Rule):
     id = "order:alpha"
     family = "order"
     tasks = LIST_TASKS
-    text = {"en": "Sort the results alphabetically.", "zh": "请将结果按字母顺序排列。"}  # noqa: RUF012
+    text = {"en": "Sort the results alphabetically.", "zh": "请将结果按字母顺序排列。"}
 
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
         return sorted(rows, key=lambda r: tuple(v.casefold() for v in r))
@@ -33,7 +36,7 @@ class OrderByLabel(Rule):
     id = "order:label"
     family = "order"
     tasks = LIST_TASKS - {"cls"}
-    text = {  # noqa: RUF012
+    text = {
         "en": "Group the results by label, following the order in which the labels are listed.",
         "zh": "请按标签分组列出结果，标签顺序与给出的标签列表一致。",
     }

@@ -11,7 +11,7 @@ class Verbatim(Rule):
     id = "span:verbatim"
     family = "verbatim"
     tasks = SPAN_TASKS
-    text = {"en": "Copy every span exactly as it is written in the text.", "zh": "所有片段都必须与原文完全一致地照抄。"}  # noqa: RUF012
+    text = {"en": "Copy every span exactly as it is written in the text.", "zh": "所有片段都必须与原文完全一致地照抄。"}
 
 
 class AnswerOnly(Rule):
@@ -19,4 +19,4 @@ class AnswerOnly(Rule):
 
     id = "answer:only"
     family = "answer_only"
-    text = {"en": "Give only the answer, without any explanation.", "zh": "只给出答案，不要任何解释。"}  # noqa: RUF012
+    text = {"en": "Give only the answer, without any explanation.", "zh": "只给出答案，不要任何解释。"}

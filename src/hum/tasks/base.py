@@ -67,6 +67,6 @@ def sample_schema(gold: list[str], labelset: list[str], rng: random.Random, *, k
     return schema
 
 
-def char_span(text: str, item: dict[str, Any], fieldname: str, label: str | None = None) -> Span:
+def char_span(item: dict[str, Any], fieldname: str, label: str | None = None) -> Span:
     """Span from an item carrying `start`, `end` and `text`."""
     return Span(fieldname, int(item["start"]), int(item["end"]), str(item["text"]), label)

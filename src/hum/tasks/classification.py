@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Task, sample_schema
+from hum.tasks.base import Query, Row, Task, sample_schema
 
 
 class Classification(Task):
@@ -21,5 +21,5 @@ class Classification(Task):
 
     def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
         schema = sample_schema(record["labels"], labelset, rng, keep_all_gold=True)
-        rows = [(lab,) for lab in record["labels"]]
+        rows: list[Row] = [(lab,) for lab in record["labels"]]
         return Query(self.name, subtask, ("label",), rows, schema, "label")

@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Span, Task, char_span
+from hum.tasks.base import Query, Row, Span, Task, char_span
 
 
 class MRC(Task):
@@ -17,8 +17,8 @@ class MRC(Task):
     fields: ClassVar[tuple[str, ...]] = ("text", "question", "answers")
 
     def spans(self, record: Record) -> list[Span]:
-        return [char_span(record["text"], a, "answers") for a in record["answers"]]
+        return [char_span(a, "answers") for a in record["answers"]]
 
     def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
-        rows = [(record["answers"][0]["text"],)] if record["answers"] else []
+        rows: list[Row] = [(record["answers"][0]["text"],)] if record["answers"] else []
         return Query(self.name, subtask, ("answer",), rows, [], None, {"question": record["question"]})

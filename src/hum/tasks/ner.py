@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Span, Task, char_span, sample_schema
+from hum.tasks.base import Query, Row, Span, Task, char_span, sample_schema
 
 
 class NER(Task):
@@ -17,13 +17,13 @@ class NER(Task):
     fields: ClassVar[tuple[str, ...]] = ("text", "entities")
 
     def spans(self, record: Record) -> list[Span]:
-        return [char_span(record["text"], e, "entities", e["type"]) for e in record["entities"]]
+        return [char_span(e, "entities", e["type"]) for e in record["entities"]]
 
     def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
         ents = sorted(record["entities"], key=lambda e: (e["start"], -e["end"]))
         if subtask == "by_type":
             label = rng.choice(labelset)
-            rows = [(e["text"],) for e in ents if e["type"] == label]
+            rows: list[Row] = [(e["text"],) for e in ents if e["type"] == label]
             return Query(self.name, subtask, ("entity",), rows, [label], None, {"label": label})
         schema = sample_schema([e["type"] for e in ents], labelset, rng)
         rows = [(e["type"], e["text"]) for e in ents if e["type"] in schema]

@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Span, Task, char_span, sample_schema
+from hum.tasks.base import Query, Row, Span, Task, char_span, sample_schema
 
 
 class RE(Task):
@@ -17,9 +17,9 @@ class RE(Task):
     fields: ClassVar[tuple[str, ...]] = ("text", "entities", "relations")
 
     def spans(self, record: Record) -> list[Span]:
-        spans = [char_span(record["text"], e, "entities") for e in record["entities"]]
+        spans = [char_span(e, "entities") for e in record["entities"]]
         for rel in record["relations"]:
-            spans += [char_span(record["text"], rel[end], "relations", rel["type"]) for end in ("head", "tail")]
+            spans += [char_span(rel[end], "relations", rel["type"]) for end in ("head", "tail")]
         return spans
 
     def labels_of(self, record: Record) -> list[str]:
@@ -31,7 +31,7 @@ class RE(Task):
             rel = rng.choice(rels)
             pair = (rel["head"]["text"], rel["tail"]["text"])
             schema = sample_schema([rel["type"]], labelset, rng, keep_all_gold=True)
-            rows = [(r["type"],) for r in rels if (r["head"]["text"], r["tail"]["text"]) == pair]
+            rows: list[Row] = [(r["type"],) for r in rels if (r["head"]["text"], r["tail"]["text"]) == pair]
             slots = {"head": pair[0], "tail": pair[1]}
             return Query(self.name, subtask, ("relation",), rows, schema, "relation", slots)
         if subtask == "by_relation":

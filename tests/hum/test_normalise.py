@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from conftest import DATA
+from hum.io import read_jsonl
+from hum.normalise import FieldError, bio_entities, classification, join_tokens, mrc, normalise, relation, token_span
+
+TOKENS = list("abcdef")
+
+
+@pytest.mark.parametrize(
+    ("tags", "spans"),
+    [
+        (["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-LOC"], [(0, 2, "PER"), (3, 4, "LOC"), (4, 6, "LOC")]),  # IOB2
+        (["I-PER", "I-PER", "O", "I-LOC", "I-LOC", "B-LOC"], [(0, 2, "PER"), (3, 5, "LOC"), (5, 6, "LOC")]),  # IOB1
+        (["S-PER", "B-LOC", "I-LOC", "E-LOC", "O", "S-ORG"], [(0, 1, "PER"), (1, 4, "LOC"), (5, 6, "ORG")]),  # BIOES
+        (["B-PER", "I-LOC", "O", "O", "O", "O"], [(0, 1, "PER"), (1, 2, "LOC")]),  # type change starts a new span
+        (["O", "O", "O", "O", "B-creative-work", "I-creative-work"], [(4, 6, "creative-work")]),
+        (["O"] * 6, []),
+    ],
+)
+def test_bio_entities(tags, spans):
+    assert bio_entities(TOKENS, tags) == spans
+
+
+@pytest.mark.parametrize(
+    ("tags", "problem"),
+    [
+        (["O", "X-PER", "O", "O", "O", "O"], "tag 'X-PER' at token 1 is not O or B-/I-/E-/S-<type>"),
+        (["B-", "O", "O", "O", "O", "O"], "tag 'B-' at token 0 is not O or B-/I-/E-/S-<type>"),
+        (["O", "O", "O", "O", "O", "PER"], "tag 'PER' at token 5 is not O or B-/I-/E-/S-<type>"),
+        (["O"] * 5, "5 tags for 6 tokens"),
+    ],
+)
+def test_bio_entities_invalid(tags, problem):
+    with pytest.raises(FieldError) as info:
+        bio_entities(TOKENS, tags)
+    assert (info.value.field, info.value.problem) == ("tags", problem)
+    assert str(info.value) == f"field 'tags': {problem}"
+
+
+def test_join_tokens_offsets():
+    text, offsets = join_tokens(["New", "York", "😀", "北京"])
+    assert (text, offsets) == ("New York 😀 北京", [0, 4, 9, 11])
+    assert all(text[o : o + len(t)] == t for o, t in zip(offsets, ["New", "York", "😀", "北京"], strict=True))
+    assert token_span(["New", "York", "is"], [0, 4, 9], 0, 2) == {"start": 0, "end": 8, "text": "New York"}
+    with pytest.raises(FieldError, match=r"token span \[2, 4\) outside the 3 tokens"):
+        token_span(["New", "York", "is"], [0, 4, 9], 2, 4)
+
+
+def test_ner_from_tags_real():
+    row = next(r for r in read_jsonl(DATA / "ner/wnut17_dev.jsonl") if len(r["entities"]) >= 2)
+    out = normalise({"tokens": row["tokens"], "tags": row["tags"]}, {"name": "w", "task": "ner", "lang": "en"}, 7)
+    assert out["id"] == "w-7"
+    assert (out["dataset"], out["task"], out["lang"]) == ("w", "ner", "en")
+    assert [(e["text"], e["type"]) for e in out["entities"]] == [(e["text"], e["type"]) for e in row["entities"]]
+    assert all(out["text"][e["start"] : e["end"]] == e["text"] for e in out["entities"])
+
+
+def test_relation_semeval_by_entity_id():
+    rows = list(itertools.islice(read_jsonl(DATA / "re/semeval2010_task8_test.jsonl"), 50))
+    row = rows[0]
+    out = relation(row, {"no_relation": ["Other"]})
+    assert out["relations"] == [
+        {
+            "type": "Message-Topic",
+            "head": {"start": 16, "end": 22, "text": "audits"},
+            "tail": {"start": 34, "end": 39, "text": "waste"},
+        }
+    ]
+    others = [r for r in rows if r["relations"][0]["type"] == "Other"]
+    assert others
+    assert all(relation(r, {"no_relation": ["Other"]})["relations"] == [] for r in others)
+
+
+def test_relation_fewrel_token_spans():
+    row = next(read_jsonl(DATA / "re/fewrel_val_wiki.jsonl"))
+    out = relation(row, {})
+    assert out["relations"] == [
+        {
+            "type": "crosses",
+            "head": {"start": 45, "end": 56, "text": "toll bridge"},
+            "tail": {"start": 66, "end": 78, "text": "Wabash River"},
+        }
+    ]
+    assert out["text"][45:56] == "toll bridge"
+
+
+@pytest.mark.parametrize("name", ["re/semeval2010_task8_test.jsonl", "re/fewrel_val_wiki.jsonl"])
+def test_relation_offsets_hold_on_real_files(name):
+    for row in itertools.islice(read_jsonl(DATA / name), 300):
+        out = relation(row, {"no_relation": ["Other"]})
+        for rel in out["relations"]:
+            for end in ("head", "tail"):
+                assert out["text"][rel[end]["start"] : rel[end]["end"]] == rel[end]["text"]
+
+
+def test_relation_unknown_entity():
+    row = {
+        "text": "a b",
+        "entities": [{"start": 0, "end": 1, "text": "a"}],
+        "relations": [{"head": "a", "tail": "z", "type": "r"}],
+    }
+    with pytest.raises(FieldError) as info:
+        relation(row, {})
+    assert (info.value.field, info.value.problem) == ("relations[0].tail", "'z' is none of the record's entities")
+
+
+def test_mrc_and_classification():
+    row = next(read_jsonl(DATA / "mrc/xquad_en_squad11dev_subset.jsonl"))
+    out = mrc(row, {})
+    assert out["answers"] == [{"text": "308", "start": 34, "end": 37}]
+    assert out["question"] == "How many points did the Panthers defense surrender?"
+    assert mrc({"context": "c", "question": "q", "answers": []}, {})["answers"] == []
+    assert classification({"text": "t", "label": 3}, {}) == {"text": "t", "labels": ["3"]}
+    assert classification({"text": "t", "labels": ["a", "b"]}, {}) == {"text": "t", "labels": ["a", "b"]}
+    with pytest.raises(FieldError, match="field 'label': missing"):
+        classification({"text": "t"}, {})
+
+
+def test_normalise_renames_columns_and_keeps_id():
+    cfg = {"name": "b77", "task": "cls", "lang": "en", "columns": {"category": "label"}}
+    assert normalise({"text": "hi", "category": "card_arrival"}, cfg, 4) == {
+        "id": "b77-4",
+        "dataset": "b77",
+        "task": "cls",
+        "lang": "en",
+        "text": "hi",
+        "labels": ["card_arrival"],
+    }
+    assert normalise({"id": 12, "text": "hi", "label": "x"}, cfg, 0)["id"] == "12"

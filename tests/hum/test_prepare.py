@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hum.errors import HumInputError
+from hum.prepare import Bad, check_batch, held_out, prepare_dataset, too_bad, validated
+
+TEXT = "Ann met Bob"
+GOOD = {"id": "a", "text": TEXT, "entities": [{"start": 0, "end": 3, "text": "Ann", "type": "PER"}]}
+BAD = {
+    "offsets": (
+        {"id": "b", "text": TEXT, "entities": [{"start": 0, "end": 4, "text": "Ann", "type": "PER"}]},
+        "entities",
+        "span text does not match the text at [start:end): span 'Ann', text has 'Ann '",
+    ),
+    "beyond": (
+        {"id": "b", "text": TEXT, "entities": [{"start": 8, "end": 20, "text": "Bob", "type": "PER"}]},
+        "entities",
+        "end is beyond the text",
+    ),
+    "reversed": (
+        {"id": "b", "text": TEXT, "entities": [{"start": 3, "end": 3, "text": "", "type": "PER"}]},
+        "entities",
+        "start is not before end",
+    ),
+    "label": (
+        {"id": "b", "text": TEXT, "entities": [{"start": 8, "end": 11, "text": "Bob", "type": "ALIEN"}]},
+        "entities",
+        "label is not in the dataset's label set: 'ALIEN'",
+    ),
+    "empty": ({"id": "b", "text": "  ", "entities": []}, "text", "empty text"),
+    "dup": ({"id": "a", "text": "Bob", "entities": []}, "id", "duplicate id"),
+    "missing": ({"id": "b", "entities": []}, "text", "missing"),
+}
+PARAMS = {"max_records": 100, "eval_fraction": 0.0, "on_error": "raise"}
+
+
+def seed_file(tmp_path, recs):
+    path = tmp_path / "seeds.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    return path
+
+
+def config(path, **extra):
+    return {"name": "toy", "task": "ner", "lang": "en", "loader": "jsonl", "train": str(path), "labels": ["PER"], **extra}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_validated_reports_bad_rows(tmp_path, kind):
+    bad, field, problem = BAD[kind]
+    path = seed_file(tmp_path, [GOOD, bad])
+    out = list(validated(config(path), "train", {"PER"}))
+    assert out == [Bad(str(path), "line 2", field, problem), {"dataset": "toy", "task": "ner", "lang": "en", **GOOD}]
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_prepare_raise_message(tmp_path, kind):
+    bad, field, problem = BAD[kind]
+    path = seed_file(tmp_path, [GOOD, bad])
+    with pytest.raises(HumInputError) as info:
+        prepare_dataset(config(path), PARAMS, 13, tmp_path / "out")
+    assert str(info.value) == f"{path}: line 2: field '{field}': {problem}"
+    assert (info.value.path, info.value.where, info.value.field) == (str(path), "line 2", field)
+
+
+def test_prepare_quarantine(tmp_path):
+    recs = [GOOD] + [BAD[k][0] | {"id": f"b{i}"} for i, k in enumerate(["offsets", "label", "empty"])] + [BAD["dup"][0]]
+    path = seed_file(tmp_path, recs)
+    out = tmp_path / "out"
+    counts = prepare_dataset(config(path), PARAMS | {"on_error": "quarantine"}, 13, out)
+    assert counts == {"train": 1, "eval": 0, "quarantined": 4}
+    lines = [json.loads(ln) for ln in (out / "toy.quarantine.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted((q["where"], q["field"], q["reason"]) for q in lines) == [
+        ("line 2", "entities", BAD["offsets"][2]),
+        ("line 3", "entities", BAD["label"][2]),
+        ("line 4", "text", "empty text"),
+        ("line 5", "id", "duplicate id"),
+    ]
+    assert {q["file"] for q in lines} == {str(path)}
+    assert [json.loads(ln) for ln in (out / "toy.train.jsonl").read_text(encoding="utf-8").splitlines()] == [
+        {"dataset": "toy", "task": "ner", "lang": "en", **GOOD}
+    ]
+    assert json.loads((out / "toy.labels.json").read_text(encoding="utf-8")) == ["PER"]
+
+
+def test_duplicate_id_across_batches(tmp_path):
+    path = seed_file(tmp_path, [GOOD, GOOD | {"id": "c"}, GOOD | {"id": "d"}, GOOD])
+    out = list(validated(config(path), "train", {"PER"}, batch_size=2))
+    assert [(o.where, o.field, o.problem) for o in out if isinstance(o, Bad)] == [("line 4", "id", "duplicate id")]
+    assert [o["id"] for o in out if isinstance(o, dict)] == ["a", "c", "d"]
+
+
+def test_check_batch_cls_labels():
+    batch = [
+        ("line 1", {"id": "1", "task": "cls", "text": "hi", "labels": ["card_arrival"]}),
+        ("line 2", {"id": "2", "task": "cls", "text": "yo", "labels": ["nope"]}),
+    ]
+    assert check_batch(batch, "f.csv", {"card_arrival"}, set()) == [
+        Bad("f.csv", "line 2", "labels", "label 'nope' is not in the dataset's label set")
+    ]
+
+
+def test_labelset_from_train_split_and_eval_split(tmp_path):
+    train = seed_file(tmp_path, [GOOD])
+    ev = tmp_path / "eval.jsonl"
+    ev.write_text(json.dumps(GOOD | {"id": "e1"}) + "\n" + json.dumps(BAD["label"][0] | {"id": "e2"}) + "\n", encoding="utf-8")
+    cfg = config(train, eval=str(ev)) | {"labels": None}
+    counts = prepare_dataset(cfg, PARAMS | {"on_error": "quarantine"}, 13, tmp_path / "out")
+    assert counts == {"train": 1, "eval": 1, "quarantined": 1}
+    assert json.loads((tmp_path / "out" / "toy.labels.json").read_text(encoding="utf-8")) == ["PER"]
+
+
+def test_held_out_is_stable():
+    ids = [f"r{i}" for i in range(2000)]
+    picked = [i for i in ids if held_out(i, 13, 0.2)]
+    assert picked == [i for i in ids if held_out(i, 13, 0.2)]
+    assert 300 < len(picked) < 500
+    assert not any(held_out(i, 13, 0.0) for i in ids)
+
+
+def test_too_bad_lists_the_rest():
+    bads = [Bad("f", f"line {i}", "text", "empty text") for i in range(1, 4)]
+    assert str(too_bad(bads)) == (
+        "f: line 1: field 'text': empty text\n2 more problem(s):\n"
+        "f: line 2: field 'text': empty text\nf: line 3: field 'text': empty text"
+    )

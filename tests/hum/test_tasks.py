@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from hum.tasks import TASKS
+from hum.tasks.base import sample_schema
+
+
+def labelset(kind, recs):
+    task = TASKS["re" if kind == "fewrel" else kind]
+    return sorted({lab for r in recs for lab in task.labels_of(r)})
+
+
+@pytest.mark.parametrize("kind", ["ner", "re", "fewrel", "mrc", "cls"])
+def test_gold_rows_in_text_order(records, kind):
+    task, recs = TASKS["re" if kind == "fewrel" else kind], records[kind]
+    labels = labelset(kind, recs)
+    for i, rec in enumerate(recs):
+        q = task.query(rec, labels, random.Random(i), task.subtasks[0])
+        assert len(q.rows[0]) == len(q.columns) if q.rows else True
+        if kind == "ner":
+            ents = sorted(rec["entities"], key=lambda e: (e["start"], -e["end"]))
+            assert q.rows == [(e["type"], e["text"]) for e in ents if e["type"] in q.labels]
+            assert [e["start"] for e in rec["entities"]] == sorted(e["start"] for e in rec["entities"])
+        elif kind in {"re", "fewrel"}:
+            rels = sorted(rec["relations"], key=lambda r: (min(r["head"]["start"], r["tail"]["start"]), r["type"]))
+            assert q.rows == [(r["head"]["text"], r["type"], r["tail"]["text"]) for r in rels if r["type"] in q.labels]
+        elif kind == "mrc":
+            assert q.rows == [(rec["answers"][0]["text"],)]
+            assert q.slots == {"question": rec["question"]}
+        else:
+            assert q.rows == [(rec["labels"][0],)]
+            assert set(rec["labels"]) <= set(q.labels)
+        assert len(q.labels) == len(set(q.labels))
+        assert set(q.labels) <= set(labels)
+
+
+def test_ner_rows_real_record(records):
+    rec = next(r for r in records["ner"] if len(r["entities"]) >= 2)
+    q = TASKS["ner"].query(
+        rec, ["corporation", "creative-work", "group", "location", "person", "product"], random.Random(0), "extract"
+    )
+    for typ, text in q.rows:
+        assert any(e["text"] == text and e["type"] == typ and rec["text"][e["start"] : e["end"]] == text for e in rec["entities"])
+
+
+def test_schema_has_distractors(records):
+    labels = labelset("cls", records["cls"])
+    rng = random.Random(5)
+    sizes = [len(TASKS["cls"].query(r, labels, rng, "classify").labels) for r in records["cls"]]
+    assert min(sizes) >= 2  # gold plus at least one distractor
+    assert max(sizes) <= 6
+
+
+def test_sample_schema_keeps_gold_and_is_seeded():
+    labelset_ = [f"L{i}" for i in range(20)]
+    a = sample_schema(["L3", "L7"], labelset_, random.Random(1), keep_all_gold=True)
+    assert a == sample_schema(["L3", "L7"], labelset_, random.Random(1), keep_all_gold=True)
+    assert {"L3", "L7"} <= set(a)
+    assert len(a) > 2
+    assert sample_schema(["only"], ["only"], random.Random(0), keep_all_gold=True) == ["only"]
+
+
+def test_ner_by_type(records):
+    rec = next(r for r in records["ner"] if r["entities"])
+    label = rec["entities"][0]["type"]
+    q = TASKS["ner"].query(rec, [label], random.Random(0), "by_type")
+    assert (q.columns, q.labels, q.slots, q.label_column) == (("entity",), [label], {"label": label}, None)
+    assert q.rows == [(e["text"],) for e in rec["entities"] if e["type"] == label]
+
+
+def test_re_by_relation_and_by_pair(records):
+    rec = next(r for r in records["re"] if r["relations"])
+    rel = rec["relations"][0]
+    q = TASKS["re"].query(rec, [rel["type"]], random.Random(0), "by_relation")
+    assert (q.subtask, q.columns, q.slots) == ("by_relation", ("head", "tail"), {"label": rel["type"]})
+    assert q.rows == [(rel["head"]["text"], rel["tail"]["text"])]
+    labels = labelset("re", records["re"])
+    q = TASKS["re"].query(rec, labels, random.Random(0), "by_pair")
+    assert (q.subtask, q.columns, q.label_column) == ("by_pair", ("relation",), "relation")
+    assert q.slots == {"head": rel["head"]["text"], "tail": rel["tail"]["text"]}
+    assert q.rows == [(rel["type"],)]
+    assert rel["type"] in q.labels
+
+
+def test_re_by_pair_without_relations_falls_back_to_triples(records):
+    rec = next(r for r in records["re"] if not r["relations"])  # an "Other" record
+    q = TASKS["re"].query(rec, ["Cause-Effect(e1,e2)", "Message-Topic(e1,e2)"], random.Random(0), "by_pair")
+    assert (q.subtask, q.rows) == ("triples", [])
+
+
+def test_mrc_unanswerable():
+    rec = {"text": "abc", "question": "q?", "answers": []}
+    assert TASKS["mrc"].query(rec, [], random.Random(0), "extractive").rows == []
+
+
+def test_spans_and_labels_of(records):
+    rec = next(r for r in records["re"] if r["relations"])
+    spans = TASKS["re"].spans(rec)
+    assert [s.field for s in spans] == ["entities", "entities", "relations", "relations"]
+    assert all(rec["text"][s.start : s.end] == s.text for s in spans)
+    assert TASKS["re"].labels_of(rec) == [rec["relations"][0]["type"]]
+    assert TASKS["cls"].labels_of({"labels": ["a", "b"]}) == ["a", "b"]

@@ -1,0 +1,144 @@
+"""End to end: `dvc repro` on a tiny configuration with the real embedded llama.cpp model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from datasets import load_dataset
+
+from hum.answers import answer_problem
+from hum.io import read_jsonl
+
+pytestmark = pytest.mark.slow
+COPIED = ("dvc.yaml", ".dvcignore", "conf", "stages", "src", "data/seeds", "data/templates", "data/guidelines")
+TINY = {"prepare": {"max_records": 5}, "paraphrase": {"attempts": 1}, "generate": {"per_record": 3}}
+OUTPUTS = ("prepared", "pool", "generated", "deduped", "validated", "corpus")
+
+
+def run(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+def dvc(cwd: Path, *args: str) -> str:
+    return run(cwd, sys.executable, "-m", "dvc", *args)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, root: Path) -> Path:
+    """A fresh git+DVC copy of the project with a tiny config, after one `dvc repro`."""
+    proj = tmp_path_factory.mktemp("project")
+    for name in COPIED:
+        src = root / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, proj / name)
+    conf = yaml.safe_load((proj / "conf/config.yaml").read_text())
+    for group, values in TINY.items():
+        conf[group].update(values)
+    (proj / "conf/config.yaml").write_text(yaml.safe_dump(conf, sort_keys=False))
+    run(proj, "git", "init", "-q")
+    run(proj, "git", "config", "user.email", "ci@hum.invalid")
+    run(proj, "git", "config", "user.name", "hum ci")
+    dvc(proj, "init", "-q")
+    dvc(proj, "config", "hydra.enabled", "true")
+    from dvc.utils.hydra import compose_and_dump  # noqa: PLC0415
+
+    compose_and_dump(proj / "params.yaml", str(proj / "conf"), None, "config", str(proj), [])
+    dvc(proj, "repro")
+    run(proj, "git", "add", "-A")
+    run(proj, "git", "commit", "-qm", "tiny build")
+    return proj
+
+
+def test_every_answer_parses_back_to_its_gold_annotation(project: Path) -> None:
+    corpus = list(read_jsonl(project / "data/corpus/train.jsonl"))
+    tasks = [r for r in corpus if r["meta"]["task"] != "general"]
+    assert {r["meta"]["task"] for r in tasks} == {"ner", "re", "mrc", "cls"}
+    assert all(answer_problem(r) is None for r in tasks)
+    seeds = {r["id"]: r for p in (project / "data/prepared").glob("*.train.jsonl") for r in read_jsonl(p)}
+    for rec in tasks:
+        seed, meta = seeds[rec["meta"]["seed_id"]], rec["meta"]
+        for row in meta["gold"]:
+            for column, value in zip(meta["columns"], row, strict=True):
+                if column == meta["label_column"]:
+                    assert value in meta["labels"]
+                else:
+                    assert value in seed["text"], (rec["id"], value)
+
+
+def test_corpus_loads_with_datasets_and_has_chat_messages(project: Path) -> None:
+    ds = load_dataset("json", data_files=str(project / "data/corpus/train.jsonl"), split="train")
+    assert ds.num_rows == json.loads((project / "metrics/corpus.json").read_text())["records"]
+    assert all([m["role"] for m in msgs] == ["system", "user", "assistant"] for msgs in ds["messages"])
+    fields = {"task", "subtask", "dataset", "seed_id", "format", "rules", "guidelines", "kind", "gold"}
+    assert all(fields <= {k for k, v in meta.items() if v is not None or k == "label_column"} for meta in ds["meta"])
+
+
+def test_rejected_records_carry_a_reason(project: Path) -> None:
+    rejects = [
+        *read_jsonl(project / "data/deduped/removed.jsonl"),
+        *read_jsonl(project / "data/validated/quarantine.jsonl"),
+        *read_jsonl(project / "data/generated/rejects.jsonl"),
+    ]
+    assert all(isinstance(r["reason"], str) and r["reason"] for r in rejects)
+    paraphrase_rejects = list(read_jsonl(project / "data/pool/rejects.jsonl"))
+    assert paraphrase_rejects, "the tiny model's paraphrases are never all good"
+    assert all(r["reject"] for r in paraphrase_rejects)
+
+
+def test_artifacts_record_config_and_model(project: Path) -> None:
+    pool = json.loads((project / "data/pool/manifest.json").read_text())
+    corpus = json.loads((project / "data/corpus/manifest.json").read_text())
+    assert pool["model"].startswith("sha256:")
+    assert corpus["model"] == pool["model"]
+    assert corpus["params"]["mix"] == yaml.safe_load((project / "params.yaml").read_text())["mix"]
+
+
+def test_metrics_count_tasks_formats_rules_and_rejects(project: Path) -> None:
+    shown = dvc(project, "metrics", "show", "--json")
+    metrics = json.loads(shown)[""]["data"]
+    corpus = metrics["metrics/corpus.json"]["data"]
+    assert set(corpus["per_task"]) == {"ner", "re", "mrc", "cls", "general"}
+    assert sum(corpus["per_task"].values()) == corpus["records"]
+    assert corpus["per_format"] and corpus["per_rule"]
+    assert "in" in metrics["metrics/dedup.json"]["data"]
+    assert "in" in metrics["metrics/validate.json"]["data"]
+
+
+def test_second_repro_does_nothing(project: Path) -> None:
+    out = dvc(project, "repro")
+    assert "Running stage" not in out
+    assert "up to date" in dvc(project, "status")
+
+
+def test_forced_rebuild_is_byte_identical(project: Path) -> None:
+    before = {name: tree_digest(project / "data" / name) for name in OUTPUTS}
+    dvc(project, "repro", "--force")
+    assert {name: tree_digest(project / "data" / name) for name in OUTPUTS} == before
+
+
+def test_exp_run_with_a_generate_param_reruns_generate_not_prepare(project: Path) -> None:
+    out = dvc(project, "exp", "run", "-S", "generate.formats=[json]")
+    assert "Running stage 'generate'" in out
+    assert "Running stage 'prepare'" not in out
+    assert "Running stage 'paraphrase'" not in out
+    corpus = json.loads((project / "metrics/corpus.json").read_text())
+    assert corpus["per_format"] == {
+        "json": corpus["records"] - corpus["per_task"]["general"],
+        "text": corpus["per_task"]["general"],
+    }
