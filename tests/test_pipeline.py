@@ -115,7 +115,8 @@ def test_metrics_count_tasks_formats_rules_and_rejects(project: Path) -> None:
     corpus = metrics["metrics/corpus.json"]["data"]
     assert set(corpus["per_task"]) == {"ner", "re", "mrc", "cls", "general"}
     assert sum(corpus["per_task"].values()) == corpus["records"]
-    assert corpus["per_format"] and corpus["per_rule"]
+    assert corpus["per_format"]
+    assert corpus["per_rule"]
     assert "in" in metrics["metrics/dedup.json"]["data"]
     assert "in" in metrics["metrics/validate.json"]["data"]
 

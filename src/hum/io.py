@@ -29,27 +29,26 @@ def read_jsonl(path: str | Path) -> Iterator[Record]:
 
 def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
     """Yield (line number, record) pairs, skipping blank lines."""
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(iter_lines(fh, path), start=1):
-            if not line.strip():
-                continue
+    for lineno, line in enumerate(iter_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise HumInputError(path, f"line {lineno}", "<json>", f"malformed JSON: {exc.msg}") from exc
+        if not isinstance(obj, dict):
+            raise HumInputError(path, f"line {lineno}", "<json>", "expected a JSON object")
+        yield lineno, obj
+
+
+def iter_lines(path: str | Path) -> Iterator[str]:
+    """Lines of a UTF-8 text file, decoded one by one so bad bytes are reported on their own line."""
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise HumInputError(path, f"line {lineno}", "<json>", f"malformed JSON: {exc.msg}") from exc
-            if not isinstance(obj, dict):
-                raise HumInputError(path, f"line {lineno}", "<json>", "expected a JSON object")
-            yield lineno, obj
-
-
-def iter_lines(fh: IO[str], path: str | Path) -> Iterator[str]:
-    """Lines of a text file; bytes that are not UTF-8 raise with the file and line."""
-    lineno = 0
-    try:
-        for lineno, line in enumerate(fh, start=1):  # noqa: B007 - lineno is read in the handler
-            yield line
-    except UnicodeDecodeError as exc:
-        raise HumInputError(path, f"line {lineno + 1}", "<encoding>", f"not UTF-8 text ({exc.reason})") from exc
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})") from exc
 
 
 @contextmanager

@@ -25,28 +25,26 @@ def conll(path: Path, **_: Any) -> Iterator[Located]:
     tokens: list[str] = []
     tags: list[str] = []
     start = 1
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(iter_lines(fh, path), start=1):
-            cols = line.rstrip("\n").split("\t") if "\t" in line else line.split()
-            if not line.strip():
-                if tokens:
-                    yield f"line {start}", {"tokens": tokens, "tags": tags}
-                tokens, tags, start = [], [], lineno + 1
-                continue
-            if len(cols) < 2:  # noqa: PLR2004
-                raise HumInputError(path, f"line {lineno}", "tags", "expected a token and a tag separated by a tab")
-            tokens.append(cols[0])
-            tags.append(cols[-1].strip())
+    for lineno, line in enumerate(iter_lines(path), start=1):
+        cols = line.rstrip("\n").split("\t") if "\t" in line else line.split()
+        if not line.strip():
+            if tokens:
+                yield f"line {start}", {"tokens": tokens, "tags": tags}
+            tokens, tags, start = [], [], lineno + 1
+            continue
+        if len(cols) < 2:  # noqa: PLR2004
+            raise HumInputError(path, f"line {lineno}", "tags", "expected a token and a tag separated by a tab")
+        tokens.append(cols[0])
+        tags.append(cols[-1].strip())
     if tokens:
         yield f"line {start}", {"tokens": tokens, "tags": tags}
 
 
 def delimited(path: Path, delimiter: str = ",", **_: Any) -> Iterator[Located]:
     """CSV or TSV with a header row."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(iter_lines(fh, path), delimiter=delimiter)
-        for row in reader:
-            yield f"line {reader.line_num}", dict(row)
+    reader = csv.DictReader(iter_lines(path), delimiter=delimiter)
+    for row in reader:
+        yield f"line {reader.line_num}", dict(row)
 
 
 def squad(path: Path, **_: Any) -> Iterator[Located]:

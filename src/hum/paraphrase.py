@@ -53,7 +53,7 @@ def reject_reason(candidate: str, entry: Record, prompt: str, kept: list[str], c
     words = WORD.findall(candidate.casefold()) or [""]
     checks = (
         (not candidate, "empty"),
-        (not any(k in candidate.casefold() for k in keywords), "lost the task's key terms"),
+        (not any(k in PLACEHOLDER.sub("", candidate).casefold() for k in keywords), "lost the task's key terms"),
         (any(t in candidate.casefold() and t not in source.casefold() for t in REQUEST_TERMS[lang]), "talks about the request"),
         (candidate[:2].rstrip(".)").isdigit(), "a list, not an instruction"),
         (fuzz.token_set_ratio(candidate.casefold(), source.casefold()) < cfg["min_overlap"], "meaning drifted from its source"),

@@ -33,4 +33,5 @@ def write_manifest(folder: Path, stage: str, params: dict[str, Any], counts: dic
 def model_of(folder: Path) -> str | None:
     """The model recorded in an upstream output's manifest, carried into every artifact made from it."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return manifest.get("model")
+    model = manifest.get("model")
+    return None if model is None else str(model)

@@ -60,7 +60,6 @@ def test_table_escapes_pipes(width):
     assert fmt.parse(text, cols) == rows
 
 
-@pytest.mark.xfail(reason="bug: Lines._parse splits on '|' instead of the ' | ' separator", strict=True)
 def test_lines_value_with_pipe():
     rows, cols = [("a|b", "c")], ("x", "y")
     assert FORMATS["lines"].parse(FORMATS["lines"].render(rows, cols), cols) == rows

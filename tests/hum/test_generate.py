@@ -40,10 +40,20 @@ PARAMS = {
 
 @pytest.fixture(scope="session")
 def prepared(tmp_path_factory):
-    out = tmp_path_factory.mktemp("prepared")
+    """The first 60 rows of each real sample, through `prepare` (40 kept for training per dataset)."""
+    seeds, out = tmp_path_factory.mktemp("seeds"), tmp_path_factory.mktemp("prepared")
     for name, (task, file) in DATASETS.items():
-        cfg = {"name": name, "task": task, "lang": "en", "loader": "jsonl", "train": str(DATA / file), "no_relation": ["Other"]}
-        prepare_dataset(cfg, {"max_records": 40, "eval_fraction": 0.0, "on_error": "quarantine"}, 13, out)
+        head = (DATA / file).read_text(encoding="utf-8").splitlines(keepends=True)[:60]
+        (seeds / f"{name}.jsonl").write_text("".join(head), encoding="utf-8")
+        cfg = {
+            "name": name,
+            "task": task,
+            "lang": "en",
+            "loader": "jsonl",
+            "train": str(seeds / f"{name}.jsonl"),
+            "no_relation": ["Other"],
+        }
+        prepare_dataset(cfg, {"max_records": 40, "eval_fraction": 0.0, "on_error": "raise"}, 13, out)
     return out
 
 

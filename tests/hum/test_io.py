@@ -17,20 +17,29 @@ def test_write_and_read_jsonl(tmp_path):
     assert (tmp_path / "m.json").read_text(encoding="utf-8") == '{\n  "a": 2,\n  "b": [\n    1\n  ]\n}\n'
 
 
-def test_atomic_open_leaves_no_file_on_error(tmp_path):
-    target = tmp_path / "out.jsonl"
-    with pytest.raises(RuntimeError, match="boom"), atomic_open(target) as fh:
+def fail_while_writing(target, exc):
+    with atomic_open(target) as fh:
         fh.write("partial\n")
-        raise RuntimeError("boom")
+        raise exc
+
+
+def fail_while_filling(folder, exc):
+    with atomic_dir(folder) as tmp:
+        (tmp / "a.jsonl").write_text("1\n", encoding="utf-8")
+        raise exc
+
+
+def test_atomic_open_leaves_no_file_on_error(tmp_path):
+    with pytest.raises(RuntimeError, match="boom"):
+        fail_while_writing(tmp_path / "out.jsonl", RuntimeError("boom"))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_atomic_open_keeps_old_file_on_error(tmp_path):
     target = tmp_path / "out.jsonl"
     target.write_text("old\n", encoding="utf-8")
-    with pytest.raises(KeyboardInterrupt), atomic_open(target) as fh:
-        fh.write("new\n")
-        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        fail_while_writing(target, KeyboardInterrupt())
     assert target.read_text(encoding="utf-8") == "old\n"
     assert list(tmp_path.iterdir()) == [target]
 
@@ -45,9 +54,8 @@ def test_atomic_open_success(tmp_path):
 
 def test_atomic_dir_error_and_success(tmp_path):
     out = tmp_path / "pool"
-    with pytest.raises(ValueError, match="bad"), atomic_dir(out) as tmp:
-        (tmp / "a.jsonl").write_text("1\n", encoding="utf-8")
-        raise ValueError("bad")
+    with pytest.raises(ValueError, match="bad"):
+        fail_while_filling(out, ValueError("bad"))
     assert list(tmp_path.iterdir()) == []
     out.mkdir()
     (out / "stale.txt").write_text("s", encoding="utf-8")

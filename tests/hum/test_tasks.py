@@ -19,7 +19,7 @@ def test_gold_rows_in_text_order(records, kind):
     labels = labelset(kind, recs)
     for i, rec in enumerate(recs):
         q = task.query(rec, labels, random.Random(i), task.subtasks[0])
-        assert len(q.rows[0]) == len(q.columns) if q.rows else True
+        assert all(len(r) == len(q.columns) for r in q.rows)
         if kind == "ner":
             ents = sorted(rec["entities"], key=lambda e: (e["start"], -e["end"]))
             assert q.rows == [(e["type"], e["text"]) for e in ents if e["type"] in q.labels]

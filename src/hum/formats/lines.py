@@ -28,4 +28,4 @@ class Lines(Format):
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         if len(columns) == 1:
             return [(ln,) for ln in lines]
-        return [tuple(f.strip() for f in ln.split(SEP.strip(), len(columns) - 1)) for ln in lines]
+        return [tuple(f.strip() for f in ln.split(SEP, len(columns) - 1)) for ln in lines]

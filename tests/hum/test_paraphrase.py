@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import FakeChat
+from hum.checkpoint import Checkpoint
+from hum.paraphrase import clean, paraphrase_entry, prompt_for, reject_reason
+from hum.pool import CHECKPOINTS, build_pool, load_pool
+from hum.provenance import digest
+
+CFG = {
+    "attempts": 6,
+    "temperature": 0.9,
+    "max_tokens": 80,
+    "min_length_ratio": 0.5,
+    "max_length_ratio": 2.0,
+    "max_similarity": 90,
+    "min_overlap": 50,
+    "min_distinct_words": 0.6,
+}
+SOURCE = "Find all named entities in the text that belong to these types: {labels}."
+ENTRY = {
+    "id": "en.ner.extract.0",
+    "lang": "en",
+    "task": "ner",
+    "subtask": "extract",
+    "text": SOURCE,
+    "source": "human",
+    "keywords": ["entit"],
+}
+GOOD = "Identify every entity mentioned in the passage whose type is one of {labels}."
+REPLIES = [
+    f'"{GOOD}"\nI hope this helps!',  # quotes and chatter are cleaned off
+    GOOD,
+    f"Rewritten: {SOURCE}",
+    "List entities of type {label}.",
+    "",
+    "Please rewrite the entities in this instruction: {labels}.",
+]
+REASONS = [
+    None,
+    "near-copy of a kept paraphrase",
+    "near-copy of its source",
+    "placeholders changed",
+    "empty",
+    "talks about the request",
+]
+
+
+def test_prompt_and_clean():
+    assert prompt_for(SOURCE, "en").endswith(
+        f"such as {{labels}}, exactly as it is. Reply with the rewritten instruction only.\n\nInstruction: {SOURCE}"
+    )
+    assert clean('Paraphrase: "Extract {labels}."\nmore', "Extract the entities.") == "Extract {labels}."
+    assert clean("Note: keep it", "Note: the source has a lead") == "Note: keep it"
+
+
+def test_paraphrase_entry_with_scripted_model():
+    model = FakeChat(REPLIES)
+    out = list(paraphrase_entry(model, ENTRY, CFG, seed=7))
+    assert [o.get("reject") for o in out] == REASONS
+    assert [o["id"] for o in out] == [f"en.ner.extract.0~p{i}" for i in range(6)]
+    assert out[0] == {**ENTRY, "id": "en.ner.extract.0~p0", "parent": "en.ner.extract.0", "source": "llm", "text": GOOD}
+    assert out[2]["reply"] == REPLIES[2]
+    assert [c["seed"] for c in model.calls] == [7 * 100_003 + i for i in range(6)]
+    assert {(c["temperature"], c["max_tokens"]) for c in model.calls} == {(0.9, 80)}
+    assert model.calls[0]["messages"] == [{"role": "user", "content": prompt_for(SOURCE, "en")}]
+
+
+def test_key_terms_ignore_placeholders():
+    source = "Classify the text into one of these categories: {labels}."
+    entry = {"text": source, "lang": "en", "keywords": ["categor", "label", "class"]}
+    candidate = "Put the text into one of these groups: {labels}."
+    assert reject_reason(candidate, entry, prompt_for(source, "en"), [source], CFG) == "lost the task's key terms"
+
+
+TEMPLATES = """
+keywords:
+  en: {ner: [entit], cls: [label]}
+descriptions:
+  en:
+    ner:
+      extract: ["Find all named entities in the text that belong to these types: {labels}."]
+    cls:
+      classify: ["Choose the label of the text from: {labels}."]
+"""
+PARAMS = {"seed": 3, "paraphrase": CFG | {"attempts": 2}}
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # build_pool writes checkpoints and metrics relative to the working directory
+    (tmp_path / "descriptions.yaml").write_text(TEMPLATES, encoding="utf-8")
+    return tmp_path
+
+
+def test_build_pool(workdir):
+    model = FakeChat(
+        [
+            GOOD,
+            "Pick the label that fits the text best, out of {labels}.",
+            "",
+            "Pick the label that fits the text best, out of {labels}.",
+        ]
+    )
+    build_pool(workdir / "descriptions.yaml", model, PARAMS, workdir / "pool")
+    pool = load_pool(workdir / "pool" / "descriptions.jsonl")
+    assert {k: [d["id"] for d in v] for k, v in pool.items()} == {
+        ("en", "cls", "classify"): ["en.cls.classify.0", "en.cls.classify.0~p1"],
+        ("en", "ner", "extract"): ["en.ner.extract.0", "en.ner.extract.0~p0"],
+    }
+    rejects = [json.loads(ln) for ln in (workdir / "pool" / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["reject"]) for r in rejects] == [
+        ("en.ner.extract.0~p1", "lost the task's key terms"),
+        ("en.cls.classify.0~p0", "empty"),
+    ]
+    metrics = json.loads((workdir / "metrics" / "paraphrase.json").read_text(encoding="utf-8"))
+    assert metrics == {
+        "human": 2,
+        "llm_kept": 2,
+        "llm_rejected": 2,
+        "reject_reasons": {"empty": 1, "lost the task's key terms": 1},
+    }
+    manifest = json.loads((workdir / "pool" / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["model"], manifest["params_sha256"]) == ("fake:1", digest(PARAMS))
+    assert not any((workdir / CHECKPOINTS).iterdir())
+
+
+def test_build_pool_resumes_from_checkpoint(workdir):
+    model = FakeChat([GOOD])
+    done = [
+        {
+            **ENTRY,
+            "id": "en.ner.extract.0~p0",
+            "parent": ENTRY["id"],
+            "source": "llm",
+            "text": "Extract every entity of types {labels}.",
+        }
+    ]
+    Checkpoint(workdir / CHECKPOINTS / f"paraphrase-{digest([PARAMS, model.fingerprint])[:16]}.jsonl").add(
+        "en.ner.extract.0", done
+    )
+    build_pool(workdir / "descriptions.yaml", model, PARAMS, workdir / "pool")
+    assert len(model.calls) == 2  # only the cls description was paraphrased
+    pool = load_pool(workdir / "pool" / "descriptions.jsonl")
+    assert [d["text"] for d in pool[("en", "ner", "extract")]] == [ENTRY["text"], "Extract every entity of types {labels}."]
