@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 from hum.dedup import Dedup
@@ -9,7 +10,7 @@ from hum.io import atomic_dir, read_jsonl, write_json
 from hum.provenance import load_params, model_of, write_manifest
 from hum.step import run_step
 
-IN, OUT = Path("data/generated/instructions.jsonl"), Path("data/deduped")
+INPUTS, OUT = (Path("data/generated/instructions.jsonl"), Path("data/generalist/instructions.jsonl")), Path("data/deduped")
 
 
 def main() -> None:
@@ -17,8 +18,8 @@ def main() -> None:
     params = load_params()
     step = Dedup(**params["dedup"])
     with atomic_dir(OUT) as out:
-        run_step(step, read_jsonl(IN), out / "instructions.jsonl", out / "removed.jsonl")
-        write_manifest(out, "dedup", {"dedup": params["dedup"]}, dict(step.stats), model_of(IN.parent))
+        run_step(step, chain.from_iterable(read_jsonl(p) for p in INPUTS), out / "instructions.jsonl", out / "removed.jsonl")
+        write_manifest(out, "dedup", {"dedup": params["dedup"]}, dict(step.stats), model_of(INPUTS[0].parent))
     write_json("metrics/dedup.json", dict(step.stats))
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+
+from tqdm import tqdm
 
 from hum.io import Record, dumps
 
@@ -36,3 +39,11 @@ class Checkpoint:
     def clear(self) -> None:
         """Forget progress once the stage's outputs are safely written."""
         self.path.unlink(missing_ok=True)
+
+
+def run_resumable(state: Checkpoint, keys: list[str], work: Callable[[str], list[Record]], desc: str) -> list[Record]:
+    """Do `work` for every key not yet done, recording each; all results in key order."""
+    for key in tqdm(keys, desc=desc, unit="unit"):
+        if key not in state.done:
+            state.add(key, work(key))
+    return [r for k in keys for r in state.done[k]]

@@ -1,4 +1,10 @@
-"""Read seed files in the formats people have them in; each row comes with where it was found."""
+"""Read seed data in the formats people have it in; each row comes with where it was found.
+
+A dataset config chooses its loader. File loaders read `cfg["train"]` / `cfg["eval"]` as file paths;
+split loaders (`disk`, `hub`) read `cfg["path"]` and take `train` / `eval` as split names. Rows read
+through Hugging Face `datasets` are located as "record N" (0-based within the split); read errors
+become `HumInputError`s that name the file and, when it can be placed, the exact line.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import datasets
+from datasets.exceptions import DatasetGenerationError
+
 from hum.errors import HumInputError
 from hum.io import Record, iter_lines, read_jsonl_numbered
 
 Located = tuple[str, Record]
+FileLoader = Callable[..., Iterator[Located]]
+SplitLoader = Callable[[dict[str, Any], str], Iterator[Located]]
+
+# What `datasets` and pyarrow raise on unreadable input (UnicodeDecodeError and ArrowInvalid are ValueErrors).
+READ_ERRORS = (DatasetGenerationError, OSError, ValueError)
 
 
 def jsonl(path: Path, **_: Any) -> Iterator[Located]:
@@ -40,15 +54,11 @@ def conll(path: Path, **_: Any) -> Iterator[Located]:
         yield f"line {start}", {"tokens": tokens, "tags": tags}
 
 
-def delimited(path: Path, delimiter: str = ",", **_: Any) -> Iterator[Located]:
-    """CSV or TSV with a header row."""
-    reader = csv.DictReader(iter_lines(path), delimiter=delimiter)
-    for row in reader:
-        yield f"line {reader.line_num}", dict(row)
-
-
 def squad(path: Path, **_: Any) -> Iterator[Located]:
-    """SQuAD-style nested JSON: data > paragraphs > qas."""
+    """SQuAD-style nested JSON (v1.1 or v2): data > paragraphs > qas.
+
+    `plausible_answers` (SQuAD v2) are distractors for unanswerable questions, never gold, so they are dropped.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
@@ -56,20 +66,167 @@ def squad(path: Path, **_: Any) -> Iterator[Located]:
     for a, article in enumerate(data):
         for p, para in enumerate(article["paragraphs"]):
             for q, qa in enumerate(para["qas"]):
-                row = {"id": qa["id"], "title": article.get("title", ""), "context": para["context"], **qa}
+                fields = {k: v for k, v in qa.items() if k != "plausible_answers"}
+                row = {"id": qa["id"], "title": article.get("title", ""), "context": para["context"], **fields}
                 yield f"data[{a}].paragraphs[{p}].qas[{q}]", row
 
 
-LOADERS: dict[str, Callable[..., Iterator[Located]]] = {
+def carb(path: Path, **_: Any) -> Iterator[Located]:
+    """CaRB gold TSV (sentence, relation, arg1, arg2, more args): one row per sentence with all its tuples.
+
+    Tuples come as [arg1, relation, arg2, ...], CaRB's own order. Cells are stripped, because the gold
+    file pads some with spaces; rows of one sentence are merged even when not adjacent (the dev gold
+    splits three sentences that differ only by a trailing space), so each row carries its full gold.
+    """
+    found: dict[str, tuple[int, list[list[str]]]] = {}
+    for lineno, line in enumerate(iter_lines(path), start=1):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.rstrip("\r\n").split("\t")]
+        if len(cells) < 3:  # noqa: PLR2004
+            raise HumInputError(
+                path, f"line {lineno}", "tuples", "expected a sentence, a relation and an argument separated by tabs"
+            )
+        sentence, relation, first, *rest = cells
+        found.setdefault(sentence, (lineno, []))[1].append([first, relation, *rest])
+    for sentence, (lineno, tuples) in found.items():
+        yield f"line {lineno}", {"sentence": sentence, "tuples": tuples}
+
+
+def json_file(path: Path, **options: Any) -> Iterator[Located]:
+    """A JSON array of objects, or JSON lines, read by the `datasets` json builder."""
+    return _read_file("json", path, lambda: _diagnose_json(path), **options)
+
+
+def csv_file(path: Path, **options: Any) -> Iterator[Located]:
+    """CSV with a header row, read by the `datasets` csv builder; every cell is kept as its exact text."""
+    delimiter = options.pop("delimiter", ",")
+    options = {"keep_default_na": False, "features": _string_columns(path, delimiter), **options}
+    return _read_file("csv", path, lambda: _diagnose_delimited(path, delimiter), delimiter=delimiter, **options)
+
+
+def tsv_file(path: Path, **options: Any) -> Iterator[Located]:
+    """Tab-separated values with a header row."""
+    return csv_file(path, **{"delimiter": "\t", **options})
+
+
+def parquet_file(path: Path, **options: Any) -> Iterator[Located]:
+    """A Parquet file, read by the `datasets` parquet builder."""
+    return _read_file("parquet", path, lambda: None, **options)
+
+
+def disk(cfg: dict[str, Any], split: str) -> Iterator[Located]:
+    """A folder written by `save_to_disk`: a DatasetDict (`train`/`eval` name its splits) or one Dataset (the train split)."""
+    name = source(cfg, split)
+    try:
+        loaded = datasets.load_from_disk(cfg["path"])
+    except READ_ERRORS as exc:
+        raise HumInputError(name, "dataset", "<dataset>", f"cannot load: {_reason(exc)}") from exc
+    if isinstance(loaded, datasets.DatasetDict):
+        if cfg[split] not in loaded:
+            raise HumInputError(name, "dataset", "<split>", f"no split {cfg[split]!r}; the folder has {sorted(loaded)}")
+        loaded = loaded[cfg[split]]
+    elif split != "train":
+        raise HumInputError(name, "dataset", "<split>", "the folder holds one Dataset, which serves only as the train split")
+    yield from _records(loaded)
+
+
+def hub(cfg: dict[str, Any], split: str) -> Iterator[Located]:
+    """A dataset on the Hugging Face Hub, or a local folder laid out like one: `path`, `config_name`, `revision`."""
+    name = source(cfg, split)
+    try:
+        ds = datasets.load_dataset(
+            cfg["path"], cfg.get("config_name"), split=cfg[split], revision=cfg.get("revision"), **(cfg.get("options") or {})
+        )
+    except READ_ERRORS as exc:
+        raise HumInputError(name, "dataset", "<dataset>", f"cannot load: {_reason(exc)}") from exc
+    yield from _records(ds)
+
+
+def _read_file(builder: str, path: Path, diagnose: Callable[[], None], **options: Any) -> Iterator[Located]:
+    """Rows of one local file read by a `datasets` builder; on failure, the problem placed as exactly as possible."""
+    try:
+        ds = datasets.load_dataset(builder, data_files=str(path), split="train", **options)
+    except READ_ERRORS as exc:
+        diagnose()
+        raise HumInputError(path, "file", "<file>", f"cannot read as {builder}: {_reason(exc)}") from exc
+    yield from _records(ds)
+
+
+def _records(ds: datasets.Dataset) -> Iterator[Located]:
+    """Rows of a split with their 0-based index, the location `datasets` can vouch for."""
+    for index, row in enumerate(ds):
+        yield f"record {index}", dict(row)
+
+
+def _reason(exc: BaseException) -> str:
+    """The most specific message in an exception chain, skipping the generic "error while generating" wrapper."""
+    chain: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in chain:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    specific = [e for e in chain if not isinstance(e, DatasetGenerationError) and str(e).strip()]
+    return " ".join(str(specific[0] if specific else exc).split()) or type(exc).__name__
+
+
+def _string_columns(path: Path, delimiter: str) -> datasets.Features:
+    """Every header column as text, so "007", "NA" or an empty cell reach the normaliser exactly as written."""
+    header = next(csv.reader(iter_lines(path), delimiter=delimiter), [])
+    return datasets.Features({name: datasets.Value("string") for name in header})
+
+
+def _diagnose_delimited(path: Path, delimiter: str) -> None:
+    """Place a CSV/TSV problem on its physical line: bad bytes, or a row whose field count differs from the header."""
+    reader = csv.reader(iter_lines(path), delimiter=delimiter)
+    header = next(reader, [])
+    for row in reader:
+        if row and len(row) != len(header):
+            raise HumInputError(path, f"line {reader.line_num}", "<csv>", f"{len(row)} fields where the header has {len(header)}")
+
+
+def _diagnose_json(path: Path) -> None:
+    """Place a JSON problem on its line: bad bytes, a malformed JSON line, or the syntax error of one JSON document."""
+    text = "".join(iter_lines(path))
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("["):
+            raise HumInputError(path, f"line {exc.lineno}", "<json>", f"malformed JSON: {exc.msg}") from exc
+        for _ in read_jsonl_numbered(path):
+            pass
+
+
+FILE_LOADERS: dict[str, FileLoader] = {
     "jsonl": jsonl,
+    "json": json_file,
+    "csv": csv_file,
+    "tsv": tsv_file,
+    "parquet": parquet_file,
     "conll": conll,
-    "csv": delimited,
     "squad": squad,
+    "carb": carb,
 }
+SPLIT_LOADERS: dict[str, SplitLoader] = {"disk": disk, "hub": hub}
 
 
-def load(loader: str, path: str | Path, options: dict[str, Any] | None = None) -> Iterator[Located]:
-    """Rows of one seed file with their locations."""
-    if loader not in LOADERS:
-        raise ValueError(f"unknown loader {loader!r}; choose one of {sorted(LOADERS)}")
-    return LOADERS[loader](Path(path), **(options or {}))
+def source(cfg: dict[str, Any], split: str) -> str:
+    """How messages name a split's origin: its file, or `path[split]` for a saved or hub dataset."""
+    if cfg["loader"] in SPLIT_LOADERS:
+        return f"{cfg['path']}[{cfg[split]}]"
+    return str(cfg[split])
+
+
+def load(cfg: dict[str, Any], split: str) -> Iterator[Located]:
+    """Rows of one split ("train" or "eval") of a configured dataset, each with where it was found."""
+    loader = cfg["loader"]
+    if loader in SPLIT_LOADERS:
+        return SPLIT_LOADERS[loader](cfg, split)
+    if loader not in FILE_LOADERS:
+        raise ValueError(f"unknown loader {loader!r}; choose one of {sorted(FILE_LOADERS | SPLIT_LOADERS)}")
+    path = Path(cfg[split])
+    if not path.is_file():
+        raise HumInputError(path, "file", "<file>", "no such file")
+    if path.stat().st_size == 0:
+        raise HumInputError(path, "file", "<file>", "empty file")
+    return FILE_LOADERS[loader](path, **(cfg.get("options") or {}))

@@ -103,9 +103,18 @@ def relation(row: Record, cfg: dict[str, Any]) -> Record:
 
 
 def mrc(row: Record, _cfg: dict[str, Any]) -> Record:
-    """SQuAD answers (`answer_start`) to char spans; no answers means unanswerable."""
+    """SQuAD answers (`answer_start`) to char spans; no answers means unanswerable (SQuAD v2 `is_impossible`).
+
+    Answers may come as a list of objects (SQuAD JSON) or as columns of lists (SQuAD on the Hugging Face Hub).
+    `plausible_answers` are never read: they are distractors, not gold.
+    """
+    given = _need(row, "answers")
+    if isinstance(given, dict):
+        given = [dict(zip(given, values, strict=True)) for values in zip(*given.values(), strict=True)]
+    if row.get("is_impossible") and given:
+        raise FieldError("answers", "is_impossible is true but answers are given")
     answers = []
-    for a in _need(row, "answers"):
+    for a in given:
         start = int(a["answer_start"] if "answer_start" in a else a["start"])
         answers.append({"text": a["text"], "start": start, "end": start + len(a["text"])})
     return {"text": _need(row, "context"), "question": _need(row, "question"), "answers": answers}
@@ -124,7 +133,53 @@ def general(row: Record, _cfg: dict[str, Any]) -> Record:
     return {"text": prompt, "output": instance.get("output", row.get("output", ""))}
 
 
-NORMALISERS: dict[str, Normaliser] = {"ner": ner, "re": relation, "mrc": mrc, "cls": classification, "general": general}
+def fragment_spans(text: str, item: Record) -> list[dict[str, Any]]:
+    """Char spans of a PHEE item: one if its `fragments` cover its text contiguously, else one per fragment.
+
+    Discontinuous items ("intravenous ... injection") have no single verbatim span; one span per fragment keeps
+    every answer copyable from the text. An item without fragments but with `start`/`end` is one fragment.
+    """
+    frags = item.get("fragments") or ([item] if "start" in item else [])
+    if not frags:
+        return []
+    start, end = int(frags[0]["start"]), int(frags[-1]["end"])
+    if text[start:end] == item["text"]:
+        return [{"text": item["text"], "start": start, "end": end}]
+    return [{"text": f["text"], "start": int(f["start"]), "end": int(f["end"])} for f in frags]
+
+
+def event(row: Record, _cfg: dict[str, Any]) -> Record:
+    """PHEE-style events to char spans; arguments without a span are dropped, attribute values (`value`) too."""
+    text = _need(row, "text")
+    events = []
+    for i, ev in enumerate(_need(row, "events")):
+        trigger = fragment_spans(text, ev["trigger"])
+        if len(trigger) != 1:
+            raise FieldError(f"events[{i}].trigger", f"a trigger needs one contiguous span, found {len(trigger)}")
+        arguments = [{"role": a["role"], **span} for a in ev["arguments"] for span in fragment_spans(text, a)]
+        events.append({"type": ev["type"], "trigger": trigger[0], "arguments": arguments})
+    return {"text": text, "events": events}
+
+
+def oie(row: Record, _cfg: dict[str, Any]) -> Record:
+    """Open IE: the sentence as `text`, tuples [subject, relation, object, ...] as given (they have no offsets)."""
+    text = row["text"] if "text" in row else _need(row, "sentence")
+    tuples = [[str(x) for x in t] for t in _need(row, "tuples")]
+    for i, t in enumerate(tuples):
+        if len(t) < 2:  # noqa: PLR2004 - subject and relation
+            raise FieldError(f"tuples[{i}]", f"needs at least a subject and a relation, has {len(t)} field(s)")
+    return {"text": text, "tuples": tuples}
+
+
+NORMALISERS: dict[str, Normaliser] = {
+    "ner": ner,
+    "re": relation,
+    "mrc": mrc,
+    "cls": classification,
+    "general": general,
+    "ee": event,
+    "oie": oie,
+}
 
 
 def normalise(row: Record, cfg: dict[str, Any], index: int) -> Record:

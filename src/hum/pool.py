@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from tqdm import tqdm
 
-from hum.checkpoint import Checkpoint
+from hum.checkpoint import Checkpoint, run_resumable
 from hum.io import Record, atomic_dir, read_jsonl, write_json, write_jsonl
 from hum.llm.base import ChatModel
 from hum.paraphrase import paraphrase_entry
@@ -44,10 +43,13 @@ def build_pool(templates: Path, model: ChatModel, params: dict[str, Any], out: P
     cfg, seed = params["paraphrase"], params["seed"]
     human = human_descriptions(templates)
     state = Checkpoint(CHECKPOINTS / f"paraphrase-{digest([params, model.fingerprint])[:16]}.jsonl")
-    for n, entry in enumerate(tqdm(human, desc="paraphrase", unit="desc")):
-        if entry["id"] not in state.done:
-            state.add(entry["id"], list(paraphrase_entry(model, entry, cfg, seed + n)))
-    results = [r for e in human for r in state.done[e["id"]]]
+    by_id = {e["id"]: (n, e) for n, e in enumerate(human)}
+
+    def work(key: str) -> list[Record]:
+        n, entry = by_id[key]
+        return list(paraphrase_entry(model, entry, cfg, seed + n))
+
+    results = run_resumable(state, list(by_id), work, "paraphrase")
     kept = human + [r for r in results if "reject" not in r]
     rejects = [r for r in results if "reject" in r]
     reasons = Counter(r["reject"] for r in rejects)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, read_jsonl, write_json
-from hum.loaders import load
+from hum.loaders import load, source
 from hum.normalise import FieldError, normalise
 from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures
 from hum.step import batched
@@ -36,8 +36,8 @@ class Bad:
 
 def rows(cfg: dict[str, Any], split: str) -> Iterator[tuple[str, Record | Bad]]:
     """Normalised records of one split, or a `Bad` for a row that cannot be normalised."""
-    path = cfg[split]
-    for index, (where, row) in enumerate(load(cfg["loader"], path, cfg.get("options"))):
+    path = source(cfg, split)
+    for index, (where, row) in enumerate(load(cfg, split)):
         try:
             yield where, normalise(row, cfg, index)
         except FieldError as exc:
@@ -86,7 +86,7 @@ def validated(cfg: dict[str, Any], split: str, labelset: set[str] | None, batch_
     for chunk in batched(rows(cfg, split), batch_size):
         good = [(w, r) for w, r in chunk if not isinstance(r, Bad)]
         yield from (r for _, r in chunk if isinstance(r, Bad))
-        problems = check_batch(good, cfg[split], labelset, seen) if good else []
+        problems = check_batch(good, source(cfg, split), labelset, seen) if good else []
         bad_where = {b.where for b in problems}
         yield from problems
         yield from (r for w, r in good if w not in bad_where)

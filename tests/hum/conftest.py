@@ -5,12 +5,30 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import datasets
 import pytest
 
+from hum.generate import Context
+from hum.guidelines import load_guidelines
 from hum.io import read_jsonl
 from hum.normalise import normalise
+from hum.pool import human_descriptions
+from hum.prepare import load_labelsets
 
 DATA = Path("/work/shared/data")
+ROOT = Path(__file__).resolve().parents[2]
+FORMATS = ["json", "lines", "table", "kv"]
+GEN_PARAMS = {
+    "per_record": 2,
+    "compound_ratio": 0.7,
+    "p_guidelines": 0.5,
+    "p_rules": 0.7,
+    "p_format": 0.7,
+    "max_rules": 3,
+    "basic_format": "json",
+    "formats": FORMATS,
+    "subtasks": {"ee": ["triggers", "arguments"], "oie": ["tuples"]},
+}
 
 CFG = {
     "ner": {"name": "wnut17", "task": "ner", "lang": "en"},
@@ -52,3 +70,21 @@ class FakeChat:
     def chat(self, messages, *, seed, temperature, max_tokens) -> str:
         self.calls.append({"messages": messages, "seed": seed, "temperature": temperature, "max_tokens": max_tokens})
         return self.replies[(len(self.calls) - 1) % len(self.replies)]
+
+
+def generation_context(prepared: Path, seed: int) -> Context:
+    """What `generate` reads: the human descriptions, the prepared label sets and the accepted guidelines."""
+    pool: dict = {}
+    for d in human_descriptions(ROOT / "data/templates/descriptions.yaml"):
+        pool.setdefault((d["lang"], d["task"], d["subtask"]), []).append(d)
+    return Context(pool, load_labelsets(prepared), load_guidelines(ROOT / "data/guidelines"), GEN_PARAMS, seed)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _datasets_offline(tmp_path_factory: pytest.TempPathFactory):
+    """`datasets` caches what it reads: keep that out of the user's home, and never reach for the network."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path_factory.mktemp("hf-datasets"))
+    patch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    yield
+    patch.undo()

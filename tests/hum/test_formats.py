@@ -4,7 +4,7 @@ import pytest
 
 from hum.formats import FORMATS, ParseError
 
-NAMES = sorted(FORMATS)
+NAMES = sorted(set(FORMATS) - {"text"})  # `text` holds one free-form value: tested on its own below
 ROWS = {
     1: [("Paris",), ("New York",)],
     2: [("person", "Taylor Swift"), ("location", "Redondo Beach Blvd")],
@@ -97,3 +97,12 @@ def test_describe_names_columns(name):
         text = FORMATS[name].describe(("type", "entity"), lang)
         assert "type" in text
         assert "entity" in text
+
+
+def test_text_holds_one_free_form_value():
+    fmt = FORMATS["text"]
+    answer = "Line one | with a pipe\n\nand a blank line"
+    assert fmt.render([(answer,)], ("answer",)) == answer
+    assert fmt.parse(answer, ("answer",)) == [(answer,)]
+    with pytest.raises(ParseError, match="text: answers have one column"):
+        fmt.parse(answer, ("a", "b"))

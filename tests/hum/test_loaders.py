@@ -2,18 +2,61 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
+import datasets
 import pytest
+import yaml
 
 from conftest import DATA
 from hum.errors import HumInputError
-from hum.loaders import load
+from hum.loaders import FILE_LOADERS, load
+from hum.normalise import FieldError, normalise
 
 CONLL = DATA / "raw/ner/wnut17/emerging.dev.conll"
+BANKING = DATA / "raw/cls/banking77/train.csv"
+CARB = DATA / "raw/oie/carb/gold_dev.tsv"
+PROJECT = Path(__file__).resolve().parents[2]
+MRC = {"name": "toy_mrc", "task": "mrc", "lang": "en"}
+
+
+def read(loader, path, **cfg):
+    """Every located row of a one-file dataset's train split."""
+    return list(load({"loader": loader, "train": str(path), **cfg}, "train"))
+
+
+def jsonl_sample(name, n):
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()[:n]]
+
+
+def banking_rows():
+    with BANKING.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def squad_qas(path):
+    """SQuAD JSON flattened to one row per question, answers as HF-style columns (as on the Hub)."""
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    return [
+        {
+            "id": qa["id"],
+            "context": p["context"],
+            "question": qa["question"],
+            "answers": {"text": [a["text"] for a in qa["answers"]], "answer_start": [a["answer_start"] for a in qa["answers"]]},
+        }
+        for art in data
+        for p in art["paragraphs"]
+        for qa in p["qas"]
+    ]
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 def test_conll_sentences_are_blank_line_blocks():
-    rows = list(load("conll", CONLL))
+    rows = read("conll", CONLL)
     blocks = [b for b in CONLL.read_text(encoding="utf-8").split("\n\n") if b.strip()]
     assert len(rows) == len(blocks) == 1009
     where, first = rows[0]
@@ -24,81 +67,250 @@ def test_conll_sentences_are_blank_line_blocks():
 
 
 def test_conll_tokens_match_normalised_sample():
-    rows = [r for _, r in load("conll", CONLL)]
+    rows = [r for _, r in read("conll", CONLL)]
     sample = [json.loads(line) for line in (DATA / "ner/wnut17_dev.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["tokens"] for r in rows] == [s["tokens"] for s in sample]
     assert [r["tags"] for r in rows] == [s["tags"] for s in sample]
 
 
-def test_conll_missing_tag(tmp_path):
-    path = tmp_path / "x.conll"
-    path.write_text("a\tO\nb\tB-PER\n\nlonely\n", encoding="utf-8")
+@pytest.mark.parametrize("name", ["train.txt", "dev.txt"])
+def test_conll_crossner(name):
+    path = DATA / "raw/ner/crossner_ai" / name
+    rows = read("conll", path)
+    blocks = [b.splitlines() for b in path.read_text(encoding="utf-8").split("\n\n") if b.strip()]
+    assert [r["tokens"] for _, r in rows] == [[ln.split("\t")[0] for ln in b] for b in blocks]
+    assert [r["tags"] for _, r in rows] == [[ln.split("\t")[1] for ln in b] for b in blocks]
+    cfg = {"name": "crossner_ai", "task": "ner", "lang": "en"}
+    for i, (_, row) in enumerate(rows):
+        rec = normalise(row, cfg, i)
+        assert all(rec["text"][e["start"] : e["end"]] == e["text"] for e in rec["entities"])
+    assert sum(len(normalise(r, cfg, i)["entities"]) for i, (_, r) in enumerate(rows)) > 0
+
+
+def test_csv_banking77_keeps_every_cell_as_written():
+    rows = read("csv", BANKING)
+    expected = banking_rows()
+    assert len(rows) == len(expected) == 10003
+    assert rows[0] == ("record 0", {"text": "I am still waiting on my card?", "category": "card_arrival"})
+    assert [r for _, r in rows] == expected
+    assert [w for w, _ in rows[:3]] == ["record 0", "record 1", "record 2"]
+
+
+def test_csv_text_is_never_parsed_as_number_or_missing(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text('text,category\nNA,a\n007,b\n"multi\nline, quoted",c\n', encoding="utf-8")
+    assert [r["text"] for _, r in read("csv", path)] == ["NA", "007", "multi\nline, quoted"]
+
+
+def test_tsv_from_banking77_slice(tmp_path):
+    expected = banking_rows()[:200]
+    path = tmp_path / "banking.tsv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, ["text", "category"], delimiter="\t")
+        writer.writeheader()
+        writer.writerows(expected)
+    assert [r for _, r in read("tsv", path)] == expected
+
+
+def test_parquet_from_carb_slice(tmp_path):
+    expected = [{k: r[k] for k in ("id", "sentence", "tuples")} for r in jsonl_sample("oie/carb_dev.jsonl", 50)]
+    path = tmp_path / "carb.parquet"
+    datasets.Dataset.from_list(expected).to_parquet(path)
+    rows = read("parquet", path)
+    assert [r for _, r in rows] == expected
+    assert rows[-1][0] == "record 49"
+
+
+@pytest.mark.parametrize("shape", ["array", "lines"])
+def test_json_from_wnut17_slice(tmp_path, shape):
+    expected = jsonl_sample("ner/wnut17_dev.jsonl", 100)
+    path = tmp_path / "wnut.json"
+    if shape == "array":
+        path.write_text(json.dumps(expected, ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        write_jsonl(path, expected)
+    rows = read("json", path)
+    assert [r for _, r in rows] == expected
+    assert rows[3][0] == "record 3"
+
+
+def test_disk_dataset_dict_and_single_dataset(tmp_path):
+    qas = squad_qas(DATA / "raw/mrc/xquad/xquad.zh.json")
+    datasets.DatasetDict(
+        {"train": datasets.Dataset.from_list(qas[:30]), "validation": datasets.Dataset.from_list(qas[30:40])}
+    ).save_to_disk(tmp_path / "dict")
+    cfg = {"loader": "disk", "path": str(tmp_path / "dict"), "train": "train", "eval": "validation"}
+    assert [r for _, r in load(cfg, "train")] == qas[:30]
+    assert [r for _, r in load(cfg, "eval")] == qas[30:40]
+    datasets.Dataset.from_list(qas[:5]).save_to_disk(tmp_path / "one")
+    one = {"loader": "disk", "path": str(tmp_path / "one"), "train": "train", "eval": "test"}
+    assert [w for w, _ in load(one, "train")] == [f"record {i}" for i in range(5)]
     with pytest.raises(HumInputError) as info:
-        list(load("conll", path))
-    assert str(info.value) == f"{path}: line 4: field 'tags': expected a token and a tag separated by a tab"
+        list(load(one, "eval"))
+    assert str(info.value) == (
+        f"{tmp_path / 'one'}[test]: dataset: field '<split>': the folder holds one Dataset, which serves only as the train split"
+    )
+    with pytest.raises(HumInputError) as info:
+        list(load(cfg | {"eval": "dev"}, "eval"))
+    assert (
+        str(info.value)
+        == f"{tmp_path / 'dict'}[dev]: dataset: field '<split>': no split 'dev'; the folder has ['train', 'validation']"
+    )
 
 
-def test_csv_banking77():
-    path = DATA / "raw/cls/banking77/train.csv"
-    rows = list(load("csv", path))
-    with path.open(encoding="utf-8", newline="") as fh:
-        expected = list(csv.DictReader(fh))
-    assert len(rows) == len(expected)
-    assert rows[0] == ("line 2", {"text": "I am still waiting on my card?", "category": "card_arrival"})
-    assert all(set(r) == {"text", "category"} for _, r in rows)
+def test_disk_missing_folder(tmp_path):
+    cfg = {"loader": "disk", "path": str(tmp_path / "nope"), "train": "train"}
+    with pytest.raises(HumInputError) as info:
+        list(load(cfg, "train"))
+    assert (
+        str(info.value)
+        == f"{tmp_path / 'nope'}[train]: dataset: field '<dataset>': cannot load: Directory {tmp_path / 'nope'} not found"
+    )
+
+
+def test_hub_call_on_a_local_folder_normalises_hub_squad(tmp_path):
+    """The same `load_dataset(name, config, split=, revision=)` call a Hub name gets; answers as Hub columns."""
+    qas = squad_qas(DATA / "raw/mrc/xquad/xquad.zh.json")
+    folder = tmp_path / "xquad_zh"
+    folder.mkdir()
+    write_jsonl(folder / "train.jsonl", qas[:40])
+    write_jsonl(folder / "validation.jsonl", qas[40:50])
+    cfg = {"loader": "hub", "path": str(folder), "config_name": None, "revision": None, "train": "train", "eval": "validation"}
+    assert [r for _, r in load(cfg, "eval")] == qas[40:50]
+    records = [normalise(row, MRC, i) for i, (_, row) in enumerate(load(cfg, "train"))]
+    assert len(records) == 40
+    assert all(a["text"] and rec["text"][a["start"] : a["end"]] == a["text"] for rec in records for a in rec["answers"])
+    with pytest.raises(HumInputError) as info:
+        list(load(cfg | {"eval": "test"}, "eval"))
+    assert str(info.value) == (
+        f"{folder}[test]: dataset: field '<dataset>': "
+        "cannot load: Unknown split \"test\". Should be one of ['train', 'validation']."
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_squad_xquad(lang):
     path = DATA / f"raw/mrc/xquad/xquad.{lang}.json"
-    rows = list(load("squad", path))
+    rows = read("squad", path)
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     assert len(rows) == sum(len(p["qas"]) for a in data for p in a["paragraphs"]) == 1190
     where, row = rows[0]
     assert where == "data[0].paragraphs[0].qas[0]"
     assert row["id"] == data[0]["paragraphs"][0]["qas"][0]["id"]
-    for _, row in rows:
+    for i, (_, row) in enumerate(rows):
+        assert row["answers"]
         for a in row["answers"]:
             assert row["context"][a["answer_start"] : a["answer_start"] + len(a["text"])] == a["text"]
+        rec = normalise(row, MRC | {"lang": lang}, i)
+        assert all(rec["text"][a["start"] : a["end"]] == a["text"] for a in rec["answers"])
+
+
+def test_squad_v2_unanswerable(tmp_path):
+    context = "Normans came from Normandy. 诺曼人来自诺曼底。"
+    qas = [
+        {"id": "q1", "question": "Where from?", "is_impossible": False, "answers": [{"text": "Normandy", "answer_start": 18}]},
+        {
+            "id": "q2",
+            "question": "When did Normandy sink?",
+            "is_impossible": True,
+            "answers": [],
+            "plausible_answers": [{"text": "Normandy", "answer_start": 18}],
+        },
+        {"id": "q3", "question": "来自哪里？", "is_impossible": False, "answers": [{"text": "诺曼底", "answer_start": 33}]},
+    ]
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps({"version": "v2.0", "data": [{"title": "N", "paragraphs": [{"context": context, "qas": qas}]}]}))
+    rows = [r for _, r in read("squad", path)]
+    assert all("plausible_answers" not in r for r in rows)
+    answers = [normalise(r, MRC, i)["answers"] for i, r in enumerate(rows)]
+    assert answers == [[{"text": "Normandy", "start": 18, "end": 26}], [], [{"text": "诺曼底", "start": 33, "end": 36}]]
+    with pytest.raises(FieldError, match="field 'answers': is_impossible is true but answers are given"):
+        normalise(rows[1] | {"answers": rows[0]["answers"]}, MRC, 1)
 
 
 def test_squad_not_squad(tmp_path):
     path = tmp_path / "x.json"
     path.write_text('{"version": 1}', encoding="utf-8")
     with pytest.raises(HumInputError) as info:
-        list(load("squad", path))
+        read("squad", path)
     assert str(info.value) == f"{path}: file: field 'data': not SQuAD JSON ('data')"
+
+
+def test_carb_gold_dev_matches_normalised_sample():
+    rows = read("carb", CARB)
+    lines = [ln.split("\t") for ln in CARB.read_text(encoding="utf-8").splitlines()]
+    distinct = {cells[0].strip() for cells in lines}
+    sample = jsonl_sample("oie/carb_dev.jsonl", 10_000)
+    gold = {s["sentence"]: s["tuples"] for s in sample}
+    assert len(rows) == len({r["sentence"] for _, r in rows}) == len(distinct) == 638
+    # carb_dev.jsonl has a record for every sentence of dev.txt: 638 with gold, 3 that the gold TSV lacks.
+    assert len(sample) == 641
+    assert sorted(s["sentence"] for s in sample if s["tuples"]) == sorted(distinct)
+    assert all(r["tuples"] == gold[r["sentence"]] for _, r in rows)
+    assert rows[0] == ("line 1", {"sentence": lines[0][0].strip(), "tuples": gold[lines[0][0].strip()]})
+
+
+def test_carb_row_needs_an_argument(tmp_path):
+    path = tmp_path / "gold.tsv"
+    path.write_text("A met B .\tmet\tA\tB\nA met B .\tmet\n", encoding="utf-8")
+    with pytest.raises(HumInputError) as info:
+        read("carb", path)
+    assert str(info.value) == f"{path}: line 2: field 'tuples': expected a sentence, a relation and an argument separated by tabs"
+
+
+@pytest.mark.parametrize(("name", "count"), [("xquad_zh", 1190), ("carb", 638), ("banking77", 10003)])
+def test_dataset_configs_load_their_seeds(monkeypatch, name, count):
+    cfg = yaml.safe_load((PROJECT / "conf/datasets" / f"{name}.yaml").read_text(encoding="utf-8"))
+    monkeypatch.chdir(PROJECT)
+    assert cfg["name"] == name
+    assert len(list(load(cfg, "train"))) == count
 
 
 def test_jsonl_malformed_line(tmp_path):
     path = tmp_path / "seeds.jsonl"
     path.write_text('{"id": "a"}\n\n{"id": "b"}\n{"id": \n', encoding="utf-8")
-    it = load("jsonl", path)
+    it = load({"loader": "jsonl", "train": str(path)}, "train")
     assert [w for w, _ in (next(it), next(it))] == ["line 1", "line 3"]
     with pytest.raises(HumInputError) as info:
         next(it)
-    msg = str(info.value)
-    assert str(path) in msg
-    assert "line 4" in msg
-    assert "field '<json>'" in msg
-    assert msg == f"{path}: line 4: field '<json>': malformed JSON: Expecting value"
+    assert str(info.value) == f"{path}: line 4: field '<json>': malformed JSON: Expecting value"
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [('{"id": "a"}\n\n{"id": "b"}\n{"id": \n', "line 4"), ('[{"id": "a"},\n {"id": }]', "line 2")],
+)
+def test_json_malformed(tmp_path, content, where):
+    path = tmp_path / "seeds.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(HumInputError) as info:
+        read("json", path)
+    assert str(info.value) == f"{path}: {where}: field '<json>': malformed JSON: Expecting value"
 
 
 def test_jsonl_not_an_object(tmp_path):
     path = tmp_path / "seeds.jsonl"
     path.write_text("[1, 2]\n", encoding="utf-8")
     with pytest.raises(HumInputError, match="line 1: field '<json>': expected a JSON object"):
-        list(load("jsonl", path))
+        read("jsonl", path)
 
 
 @pytest.mark.parametrize(
-    ("loader", "good_line"), [("jsonl", '{"text": "ok"}'), ("conll", "ok\tO"), ("csv", "text,category")]
+    ("loader", "good_line"),
+    [
+        ("jsonl", '{"text": "ok"}'),
+        ("json", '{"text": "ok"}'),
+        ("conll", "ok\tO"),
+        ("csv", "text,category"),
+        ("tsv", "text\tcategory"),
+        ("carb", "s\tr\ta"),
+    ],
 )
 def test_non_utf8_file_is_an_input_error(tmp_path, loader, good_line):
     path = tmp_path / "latin1.txt"
     path.write_bytes(f"{good_line}\ncaf\xe9\tO\n".encode("latin-1"))
     with pytest.raises(HumInputError) as info:
-        list(load(loader, path))
+        read(loader, path)
     assert str(info.value) == f"{path}: line 2: field '<encoding>': not UTF-8 text (invalid continuation byte)"
 
 
@@ -106,10 +318,43 @@ def test_non_utf8_line_number(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b'{"a": 1}\n{"a": 2}\n{"a": "\xff"}\n')
     with pytest.raises(HumInputError) as info:
-        list(load("jsonl", path))
+        read("jsonl", path)
     assert info.value.where == "line 3"
 
 
+@pytest.mark.parametrize(("loader", "sep"), [("csv", ","), ("tsv", "\t")])
+def test_delimited_row_with_too_many_fields(tmp_path, loader, sep):
+    path = tmp_path / "bad.csv"
+    path.write_text(f'text{sep}category\n"two\nlines"{sep}a\nok{sep}b\nx{sep}c{sep}extra\n', encoding="utf-8")
+    with pytest.raises(HumInputError) as info:
+        read(loader, path)
+    assert str(info.value) == f"{path}: line 5: field '<csv>': 3 fields where the header has 2"
+
+
+def test_parquet_unreadable(tmp_path):
+    path = tmp_path / "x.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(HumInputError) as info:
+        read("parquet", path)
+    assert str(info.value).startswith(f"{path}: file: field '<file>': cannot read as parquet: ")
+    assert "Traceback" not in str(info.value)
+
+
+@pytest.mark.parametrize("loader", sorted(FILE_LOADERS))
+def test_missing_and_empty_file(tmp_path, loader):
+    path = tmp_path / "seeds.txt"
+    with pytest.raises(HumInputError) as info:
+        read(loader, path)
+    assert str(info.value) == f"{path}: file: field '<file>': no such file"
+    path.write_bytes(b"")
+    with pytest.raises(HumInputError) as info:
+        read(loader, path)
+    assert str(info.value) == f"{path}: file: field '<file>': empty file"
+
+
 def test_unknown_loader():
-    with pytest.raises(ValueError, match=r"unknown loader 'xml'; choose one of \['conll', 'csv', 'jsonl', 'squad'\]"):
-        load("xml", "x")
+    with pytest.raises(ValueError) as info:
+        load({"loader": "xml", "train": "x"}, "train")
+    assert str(info.value) == (
+        "unknown loader 'xml'; choose one of ['carb', 'conll', 'csv', 'disk', 'hub', 'json', 'jsonl', 'parquet', 'squad', 'tsv']"
+    )

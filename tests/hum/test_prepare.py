@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import json
 
+import datasets
 import pytest
 
 from hum.errors import HumInputError
-from hum.prepare import Bad, check_batch, held_out, prepare_dataset, too_bad, validated
+from hum.io import atomic_dir
+from hum.prepare import Bad, check_batch, held_out, prepare_dataset, rows, too_bad, validated
 
 TEXT = "Ann met Bob"
 GOOD = {"id": "a", "text": TEXT, "entities": [{"start": 0, "end": 3, "text": "Ann", "type": "PER"}]}
@@ -126,3 +128,41 @@ def test_too_bad_lists_the_rest():
         "f: line 1: field 'text': empty text\n2 more problem(s):\n"
         "f: line 2: field 'text': empty text\nf: line 3: field 'text': empty text"
     )
+
+
+CLS = {"name": "bank", "task": "cls", "lang": "en", "loader": "csv", "columns": {"category": "label"}, "labels": None}
+
+
+def test_csv_empty_text_stops_the_stage_without_outputs(tmp_path):
+    path = tmp_path / "bank.csv"
+    path.write_text("text,category\nwhere is my card?,card_arrival\n,card_arrival\n", encoding="utf-8")
+    out = list(validated(CLS | {"train": str(path)}, "train", None))
+    assert out[0] == Bad(str(path), "record 1", "text", "empty text")
+    with pytest.raises(HumInputError) as info, atomic_dir(tmp_path / "prepared") as out:
+        prepare_dataset(CLS | {"train": str(path)}, PARAMS, 13, out)
+    assert str(info.value) == f"{path}: record 1: field 'text': empty text"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.csv"]
+
+
+def test_csv_missing_column(tmp_path):
+    path = tmp_path / "bank.csv"
+    path.write_text("text,intent\nwhere is my card?,card_arrival\n", encoding="utf-8")
+    assert list(rows(CLS | {"train": str(path)}, "train")) == [("record 0", Bad(str(path), "record 0", "label", "missing"))]
+
+
+def test_malformed_csv_stops_the_stage_without_outputs(tmp_path):
+    path = tmp_path / "bank.csv"
+    path.write_text("text,category\nok,card_arrival\nnot,ok,at all\n", encoding="utf-8")
+    with pytest.raises(HumInputError) as info, atomic_dir(tmp_path / "prepared") as out:
+        prepare_dataset(CLS | {"train": str(path)}, PARAMS, 13, out)
+    assert str(info.value) == f"{path}: line 3: field '<csv>': 3 fields where the header has 2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.csv"]
+
+
+def test_split_datasets_are_named_path_and_split(tmp_path):
+    folder = tmp_path / "saved"
+    datasets.DatasetDict({"dev": datasets.Dataset.from_list([GOOD, {"id": "b", "entities": []}])}).save_to_disk(folder)
+    cfg = config("dev") | {"loader": "disk", "path": str(folder)}
+    out = list(rows(cfg, "train"))
+    assert out[0] == ("record 0", {"dataset": "toy", "task": "ner", "lang": "en", **GOOD})
+    assert out[1] == ("record 1", Bad(f"{folder}[dev]", "record 1", "text", "missing"))

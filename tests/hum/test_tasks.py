@@ -4,7 +4,11 @@ import random
 
 import pytest
 
-from hum.tasks import TASKS
+from conftest import ROOT
+from hum.instructions import fill
+from hum.paraphrase import PLACEHOLDER
+from hum.pool import human_descriptions
+from hum.tasks import TASKS, Query
 from hum.tasks.base import sample_schema
 
 
@@ -103,3 +107,27 @@ def test_spans_and_labels_of(records):
     assert all(rec["text"][s.start : s.end] == s.text for s in spans)
     assert TASKS["re"].labels_of(rec) == [rec["relations"][0]["type"]]
     assert TASKS["cls"].labels_of({"labels": ["a", "b"]}) == ["a", "b"]
+
+
+PLACEHOLDERS = {
+    ("ee", "triggers"): {"{labels}"},
+    ("ee", "arguments"): {"{labels}", "{event_type}", "{trigger}"},
+    ("oie", "tuples"): set(),
+}
+
+
+def test_descriptions_of_ee_and_oie():
+    descriptions = [d for d in human_descriptions(ROOT / "data/templates/descriptions.yaml") if d["task"] in {"ee", "oie"}]
+    assert {(d["lang"], d["task"], d["subtask"]) for d in descriptions} == {
+        ("en", "ee", "triggers"),
+        ("en", "ee", "arguments"),
+        ("en", "oie", "tuples"),
+        ("zh", "ee", "triggers"),
+        ("zh", "ee", "arguments"),
+    }
+    for d in descriptions:
+        assert set(PLACEHOLDER.findall(d["text"])) == PLACEHOLDERS[d["task"], d["subtask"]], d
+        assert any(k in PLACEHOLDER.sub("", d["text"]).casefold() for k in d["keywords"]), d
+        slots = {"event_type": "Adverse_event", "trigger": "occur"} if d["subtask"] == "arguments" else {}
+        filled = fill(d["text"], Query(d["task"], d["subtask"], ("x",), [], ["A", "B"], None, slots), d["lang"])
+        assert "{" not in filled

@@ -29,5 +29,5 @@ class Rule:
         return rows
 
 
-SPAN_TASKS = frozenset({"ner", "re", "ee", "oie", "mrc"})
+SPAN_TASKS = frozenset({"ner", "re", "ee", "mrc"})  # open-IE tuples are not always verbatim spans
 LIST_TASKS = frozenset({"ner", "re", "ee", "oie", "cls"})

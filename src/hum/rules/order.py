@@ -11,7 +11,7 @@ class OrderText(Rule):
 
     id = "order:text"
     family = "order"
-    tasks = LIST_TASKS - {"cls"}
+    tasks = LIST_TASKS - {"cls", "oie"}  # open-IE gold keeps annotation order, not text order
     text = {
         "en": "List the results in the order in which they appear in the text.",
         "zh": "请按照结果在文本中出现的先后顺序列出。",

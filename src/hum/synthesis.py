@@ -1,0 +1,92 @@
+"""LLM synthesis of instruction-generalist records over seed texts, checked for grounding, resumable."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from hum.checkpoint import Checkpoint, run_resumable
+from hum.generate import SYSTEM
+from hum.io import Record, atomic_dir, write_json, write_jsonl
+from hum.llm.base import ChatModel
+from hum.pool import CHECKPOINTS
+from hum.provenance import digest, write_manifest
+from hum.tasks import TASKS
+from hum.tasks.generalist import PROMPTS, grounding_problem, parse_pair, parse_question, request_problem, to_record
+
+
+def pick_texts(records: Iterable[Record], cfg: dict[str, Any], seed: int) -> list[Record]:
+    """Up to `per_dataset` distinct texts of a usable length per dataset, in a seeded order."""
+    by_dataset: dict[str, dict[str, Record]] = {}
+    for rec in records:
+        if cfg["min_text_chars"] <= len(rec["text"]) <= cfg["max_text_chars"]:
+            by_dataset.setdefault(rec["dataset"], {}).setdefault(rec["text"], rec)
+    picked = []
+    for name in sorted(by_dataset):
+        ranked = sorted(by_dataset[name].values(), key=lambda r: hashlib.sha256(f"{seed}:{r['id']}".encode()).digest())
+        picked += ranked[: cfg["per_dataset"]]
+    return picked
+
+
+def attempt(
+    model: ChatModel, seed_record: Record, kind: str, cfg: dict[str, Any], call_seed: int
+) -> tuple[str, str, str | None, str]:
+    """One LLM call of the given kind: (request, answer, reject reason or None, raw reply)."""
+    lang, text = seed_record["lang"], seed_record["text"]
+    span = gold_span(seed_record, cfg, call_seed)
+    if kind == "span_question" and span is None:
+        return "", "", "no gold span to ask about", ""
+    prompt = PROMPTS[kind][lang].replace("{text}", text).replace("{answer}", span or "")
+    call = {"seed": call_seed, "temperature": cfg["temperature"], "max_tokens": cfg["max_tokens"]}
+    reply = model.chat([{"role": "user", "content": prompt}], **call)
+    if kind == "span_question":
+        request, answer = parse_question(reply), str(span)
+        return request, answer, request_problem(request, answer, text, lang, cfg), reply
+    pair = parse_pair(reply)
+    if pair is None:
+        return "", "", "reply not in the asked form", reply
+    request, answer = pair
+    return request, answer, grounding_problem(answer, text, cfg) or request_problem(request, answer, text, lang, cfg), reply
+
+
+def gold_span(record: Record, cfg: dict[str, Any], call_seed: int) -> str | None:
+    """A gold span of the record (entity, argument, answer...), seeded; None when the task has none."""
+    task = TASKS.get(record["task"])
+    spans = sorted({s.text for s in task.spans(record) if len(s.text) >= cfg["min_answer_chars"]}) if task else []
+    return random.Random(call_seed).choice(spans) if spans else None
+
+
+def synthesise(model: ChatModel, seed_record: Record, cfg: dict[str, Any], seed: int) -> list[Record]:
+    """Try the configured kinds in turn; keep the first grounded pair, record why the others failed."""
+    out: list[Record] = []
+    for n in range(cfg["attempts"]):
+        kind = cfg["kinds"][n % len(cfg["kinds"])]
+        request, answer, reason, reply = attempt(model, seed_record, kind, cfg, seed * 1009 + n)
+        if reason is None:
+            return [*out, to_record(seed_record, kind, request, answer, SYSTEM[seed_record["lang"]])]
+        out.append({"reject": reason, "kind": kind, "seed_id": seed_record["id"], "attempt": n, "reply": reply})
+    return out
+
+
+def build_generalist(seeds: Iterable[Record], model: ChatModel, params: dict[str, Any], out: Path) -> None:
+    """Write `instructions.jsonl` (grounded records) and `rejects.jsonl` (with reasons), resuming if interrupted."""
+    cfg, seed = params["generalist"], params["seed"]
+    texts = {r["id"]: r for r in pick_texts(seeds, cfg, seed)}
+    state = Checkpoint(CHECKPOINTS / f"generalist-{digest([params, model.fingerprint, sorted(texts)])[:16]}.jsonl")
+    results = run_resumable(state, list(texts), lambda key: synthesise(model, texts[key], cfg, seed), "generalist")
+    kept = [r for r in results if "reject" not in r]
+    rejects = [r for r in results if "reject" in r]
+    reasons = Counter(r["reject"] for r in rejects)
+    counts = {"texts": len(texts), "kept": len(kept), "rejected": len(rejects), "reject_reasons": dict(reasons)}
+    with atomic_dir(out) as tmp:
+        write_jsonl(tmp / "instructions.jsonl", kept)
+        write_jsonl(tmp / "rejects.jsonl", rejects)
+        write_manifest(tmp, "generalist", params, counts, model.fingerprint)
+    write_json("metrics/generalist.json", counts)
+    state.clear()
+    top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
+    print(f"[generalist] {len(texts)} texts, {len(kept)} grounded requests kept, {len(rejects)} attempts rejected ({top})")

@@ -1,0 +1,99 @@
+"""Instruction-generalist: free-form NLU requests over a seed text, written by the LLM.
+
+Nothing here has a gold annotation, so every kept pair must be grounded in its text:
+- `free_form`: the LLM writes a request and its answer; every item of the answer must be found (nearly
+  verbatim) in the text.
+- `span_question`: the answer is a gold span of the text (grounded by construction) and the LLM writes a
+  question for it; the question must be a real question about the text that does not give the answer away.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from hum.instructions import HEAD
+from hum.io import Record
+
+PROMPTS = {
+    "free_form": {
+        "en": "Write one request about the text below, such as a question or an instruction to list or find something, "
+        "and its answer copied from the text. Reply in this form:\nRequest: <request>\nAnswer: <answer>\n\nText:\n{text}",
+        "zh": "针对下面的文本写一个请求（例如一个问题，或让人列出、找出某些内容），并写出摘自原文的答案。"
+        "请按以下格式回复：\n请求：<请求>\n答案：<答案>\n\n文本：\n{text}",
+    },
+    "span_question": {
+        "en": 'Text:\n{text}\n\nWrite one question about this text whose answer is "{answer}". Reply with the question only.',
+        "zh": "文本：\n{text}\n\n请针对这段文本写一个问题，其答案是“{answer}”。只回复问题本身。",
+    },
+}
+META_WORDS = {"en": ("text", "sentence", "question", "answer", "riddle", "request"), "zh": ("文本", "问题", "答案", "请求")}
+PAIR = re.compile(
+    r"^\W*(?:request|question|请求|问题)\w*\s*[:：]\s*(.*?)\s*^\W*(?:answer|response|答案)\s*[:：]\s*(.*)",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
+BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+WORD = re.compile(r"\w{4,}|[\u4e00-\u9fff]{2}")
+
+
+def parse_pair(reply: str) -> tuple[str, str] | None:
+    """Request and answer of a `free_form` reply, or None when it is not in the asked form."""
+    match = PAIR.search(reply)
+    return None if match is None else (match.group(1).strip().strip('"'), match.group(2).strip().strip('"'))
+
+
+def parse_question(reply: str) -> str:
+    """First line of a `span_question` reply, without quotes."""
+    lines = [ln.strip().strip('"“”') for ln in reply.strip().splitlines() if ln.strip()]
+    return lines[0] if lines else ""
+
+
+def answer_items(answer: str) -> list[str]:
+    """Items of a list answer (one per line, bullets removed), or the answer itself."""
+    return [BULLET.sub("", line).strip() for line in answer.splitlines() if line.strip()]
+
+
+def request_problem(request: str, answer: str, text: str, lang: str, cfg: dict[str, Any]) -> str | None:
+    """Why a request is not a real request about the text, or None."""
+    folded, asked = text.casefold(), request.casefold()
+    shared = set(WORD.findall(asked)) & set(WORD.findall(folded))
+    checks = (
+        (not cfg["min_request_chars"] <= len(request) <= cfg["max_request_chars"], "request length out of range"),
+        (any(w in asked for w in META_WORDS[lang]), "request talks about the task, not the text"),
+        (len(shared) < cfg["min_shared_words"], "request is not about the text"),
+        (answer.casefold() in asked, "request gives the answer away"),
+        (fuzz.ratio(asked, folded) >= cfg["max_similarity"], "request copies the text"),
+    )
+    return next((reason for failed, reason in checks if failed), None)
+
+
+def grounding_problem(answer: str, text: str, cfg: dict[str, Any]) -> str | None:
+    """Why an LLM-written answer is not grounded in the text, or None."""
+    items = answer_items(answer)
+    if not items:
+        return "empty answer"
+    if len(answer) > cfg["max_answer_share"] * len(text):
+        return "answer copies most of the text"
+    folded = text.casefold()
+    if any(len(i) < cfg["min_answer_chars"] or fuzz.partial_ratio(i.casefold(), folded) < cfg["min_grounding"] for i in items):
+        return "answer not grounded in the text"
+    return None
+
+
+def to_record(seed: Record, kind: str, request: str, answer: str, system: str) -> Record:
+    """A corpus record with the same meta fields as annotation tasks; the answer is its own gold."""
+    lang = seed["lang"]
+    user = f"{request}\n\n{HEAD[lang]['text']}:\n{seed['text']}"
+    meta = {
+        "task": "generalist", "subtask": kind, "dataset": seed["dataset"], "seed_id": seed["id"],
+        "lang": lang, "kind": "basic", "format": "text", "rules": [], "guidelines": [], "description_id": None,
+        "columns": ["answer"], "label_column": None, "labels": [], "gold": [[answer]],
+    }  # fmt: skip
+    messages = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": user},
+        {"role": "assistant", "content": answer},
+    ]
+    return {"id": f"{seed['id']}#g", "messages": messages, "meta": meta}
