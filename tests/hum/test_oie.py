@@ -74,7 +74,7 @@ def test_at_least_three_rule_families_apply(carb):
     q = OIE.query(carb[1], [], random.Random(0), "tuples")
     families = {r.family for r in RULES.values() if r.applies(q)}
     assert families == {"duplicates", "order", "empty", "answer_only"}
-    assert {r.id for r in RULES.values() if r.applies(q) and r.family == "order"} == {"order:text", "order:alpha"}
+    assert {r.id for r in RULES.values() if r.applies(q) and r.family == "order"} == {"order:alpha"}
 
 
 @pytest.fixture(scope="module")
