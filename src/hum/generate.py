@@ -39,6 +39,11 @@ def record_rng(seed: int, record_id: str, k: int) -> random.Random:
     return random.Random(f"{seed}:{record_id}:{k}")
 
 
+def instruction_lang(record: Record, ctx: Context) -> str:
+    """Instructions speak the language of their input unless `generate.instruction_lang` says otherwise."""
+    return str(ctx.params.get("instruction_lang") or record["lang"])
+
+
 def pick_rules(query: Query, rng: random.Random, most: int) -> list[str]:
     """Up to `most` applicable rules, at most one per family."""
     families: dict[str, list[str]] = {}
@@ -53,14 +58,15 @@ def instruction(record: Record, ctx: Context, k: int) -> Record:
     """The k-th instruction for a seed record, with everything needed to check it in `meta`."""
     rng = record_rng(ctx.seed, record["id"], k)
     p = ctx.params
-    task, lang = TASKS[record["task"]], record["lang"]
+    task, lang = TASKS[record["task"]], instruction_lang(record, ctx)
     subtask = rng.choice([s for s in p["subtasks"][task.name] if s in task.subtasks])
     query = task.query(record, ctx.labelsets[record["dataset"]], rng, subtask)
     description = rng.choice(ctx.descriptions[(lang, task.name, query.subtask)])
     compound = rng.random() < p["compound_ratio"]
     parts = {"guidelines": compound and rng.random() < p["p_guidelines"], "rules": compound and rng.random() < p["p_rules"]}
     parts["format"] = compound and (rng.random() < p["p_format"] or not any(parts.values()))
-    entries = ctx.guidelines.get(record["dataset"], {})
+    guideline = ctx.guidelines.get(record["dataset"], {})
+    entries = guideline.get("labels", {}) if guideline.get("lang") == lang else {}
     guide, guide_ids = render_guidelines(entries, query.labels, lang) if parts["guidelines"] else ("", [])
     rule_ids = pick_rules(query, rng, rng.randint(1, p["max_rules"])) if parts["rules"] else []
     fmt = FORMATS[rng.choice(list(p["formats"])) if parts["format"] else p["basic_format"]]
@@ -113,7 +119,7 @@ class Generate(Step):
     def process(self, batch: list[Record]) -> list[Record]:
         out = []
         for record in batch:
-            key = (record["lang"], record["task"])
+            key = (instruction_lang(record, self.ctx), record["task"])
             if not any(k[:2] == key for k in self.ctx.descriptions):
                 self.reject(record, f"no descriptions for language {key[0]!r} and task {key[1]!r}")
                 continue

@@ -11,12 +11,8 @@ HEADINGS = {"en": ("Definition", "Examples"), "zh": ("定义", "示例")}
 
 
 def load_guidelines(folder: str | Path) -> dict[str, dict[str, Any]]:
-    """Map label-set name -> {label: {definition, examples}} for every `*.yaml` in `folder`."""
-    sets = {}
-    for path in sorted(Path(folder).glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        sets[path.stem] = doc["labels"]
-    return sets
+    """Map label-set name -> {lang, labels: {label: {definition, examples}}} for every `*.yaml` in `folder`."""
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(Path(folder).glob("*.yaml"))}
 
 
 def render_guidelines(entries: dict[str, dict[str, Any]], labels: list[str], lang: str) -> tuple[str, list[str]]:

@@ -120,10 +120,13 @@ def mrc(row: Record, _cfg: dict[str, Any]) -> Record:
     return {"text": _need(row, "context"), "question": _need(row, "question"), "answers": answers}
 
 
-def classification(row: Record, _cfg: dict[str, Any]) -> Record:
-    """One `label` or a list of `labels`."""
+def classification(row: Record, cfg: dict[str, Any]) -> Record:
+    """One `label` or a list of `labels`; `multi_label` datasets may have any number, single-label exactly one."""
     labels = row["labels"] if "labels" in row else [_need(row, "label")]
-    return {"text": _need(row, "text"), "labels": [str(lab) for lab in labels]}
+    multi = bool(cfg.get("multi_label", False))
+    if not multi and len(labels) != 1:
+        raise FieldError("labels", f"{len(labels)} labels in a single-label dataset (set multi_label: true)")
+    return {"text": _need(row, "text"), "labels": [str(lab) for lab in labels], "multi_label": multi}
 
 
 def general(row: Record, _cfg: dict[str, Any]) -> Record:

@@ -37,15 +37,13 @@ def attempt(
 ) -> tuple[str, str, str | None, str]:
     """One LLM call of the given kind: (request, answer, reject reason or None, raw reply)."""
     lang, text = seed_record["lang"], seed_record["text"]
-    span = gold_span(seed_record, cfg, call_seed)
-    if kind == "span_question" and span is None:
-        return "", "", "no gold span to ask about", ""
-    prompt = PROMPTS[kind][lang].replace("{text}", text).replace("{answer}", span or "")
+    span = random.Random(call_seed).choice(gold_spans(seed_record, cfg)) if kind == "span_question" else ""
+    prompt = PROMPTS[kind][lang].replace("{text}", text).replace("{answer}", span)
     call = {"seed": call_seed, "temperature": cfg["temperature"], "max_tokens": cfg["max_tokens"]}
     reply = model.chat([{"role": "user", "content": prompt}], **call)
     if kind == "span_question":
-        request, answer = parse_question(reply), str(span)
-        return request, answer, request_problem(request, answer, text, lang, cfg), reply
+        request = parse_question(reply)
+        return request, span, request_problem(request, span, text, lang, cfg), reply
     pair = parse_pair(reply)
     if pair is None:
         return "", "", "reply not in the asked form", reply
@@ -53,18 +51,18 @@ def attempt(
     return request, answer, grounding_problem(answer, text, cfg) or request_problem(request, answer, text, lang, cfg), reply
 
 
-def gold_span(record: Record, cfg: dict[str, Any], call_seed: int) -> str | None:
-    """A gold span of the record (entity, argument, answer...), seeded; None when the task has none."""
+def gold_spans(record: Record, cfg: dict[str, Any]) -> list[str]:
+    """Distinct gold spans of a record (entities, arguments, answers...) long enough to ask about."""
     task = TASKS.get(record["task"])
-    spans = sorted({s.text for s in task.spans(record) if len(s.text) >= cfg["min_answer_chars"]}) if task else []
-    return random.Random(call_seed).choice(spans) if spans else None
+    return sorted({s.text for s in task.spans(record) if len(s.text) >= cfg["min_answer_chars"]}) if task else []
 
 
 def synthesise(model: ChatModel, seed_record: Record, cfg: dict[str, Any], seed: int) -> list[Record]:
-    """Try the configured kinds in turn; keep the first grounded pair, record why the others failed."""
+    """Try the kinds that fit the record in turn; keep the first grounded pair, record why the others failed."""
+    kinds = [k for k in cfg["kinds"] if k != "span_question" or gold_spans(seed_record, cfg)]
     out: list[Record] = []
-    for n in range(cfg["attempts"]):
-        kind = cfg["kinds"][n % len(cfg["kinds"])]
+    for n in range(cfg["attempts"] if kinds else 0):
+        kind = kinds[n % len(kinds)]
         request, answer, reason, reply = attempt(model, seed_record, kind, cfg, seed * 1009 + n)
         if reason is None:
             return [*out, to_record(seed_record, kind, request, answer, SYSTEM[seed_record["lang"]])]

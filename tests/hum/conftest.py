@@ -15,8 +15,8 @@ from hum.normalise import normalise
 from hum.pool import human_descriptions
 from hum.prepare import load_labelsets
 
-DATA = Path("/work/shared/data")
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data"  # the shared samples lie beside the project (as in CI)
 FORMATS = ["json", "lines", "table", "kv"]
 GEN_PARAMS = {
     "per_record": 2,

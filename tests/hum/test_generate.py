@@ -133,3 +133,25 @@ def test_tampered_answer_is_detected(seeds, ctx):
     assert answer_problem(out) == "answer does not parse back to its gold annotation"
     out["messages"][2]["content"] = "not json"
     assert answer_problem(out) == "answer does not parse: json: Expecting value"
+
+
+def test_instruction_language_follows_input_unless_configured(seeds, ctx):
+    record = next(r for r in seeds if r["task"] == "ner")
+    assert instruction(record, ctx, 0)["meta"]["lang"] == "en"
+    forced = Context(ctx.descriptions, ctx.labelsets, ctx.guidelines, {**ctx.params, "instruction_lang": "zh"}, ctx.seed)
+    out = instruction(record, forced, 0)
+    assert out["meta"]["lang"] == "zh"
+    assert out["meta"]["description_id"].startswith("zh.ner.")
+    assert out["meta"]["guidelines"] == []  # the accepted guidelines are English only
+    assert "文本" in out["messages"][1]["content"]
+    assert answer_problem(out) is None
+
+
+@pytest.mark.parametrize(("labels", "rows"), [(["a", "b"], [["a"], ["b"]]), ([], [])])
+def test_multi_label_classification(ctx, labels, rows):
+    record = {"id": "m1", "dataset": "banking77", "task": "cls", "lang": "en", "text": "t", "labels": labels, "multi_label": True}
+    multi = Context(ctx.descriptions, {**ctx.labelsets, "banking77": ["a", "b", "c", "d"]}, ctx.guidelines, ctx.params, 7)
+    outs = [instruction(record, multi, k) for k in range(6)]
+    assert {o["meta"]["subtask"] for o in outs} == {"multi"}
+    assert all(o["meta"]["gold"] == rows and answer_problem(o) is None for o in outs)
+    assert all(set(labels) <= set(o["meta"]["labels"]) for o in outs)

@@ -115,8 +115,12 @@ def test_mrc_and_classification():
     assert out["answers"] == [{"text": "308", "start": 34, "end": 37}]
     assert out["question"] == "How many points did the Panthers defense surrender?"
     assert mrc({"context": "c", "question": "q", "answers": []}, {})["answers"] == []
-    assert classification({"text": "t", "label": 3}, {}) == {"text": "t", "labels": ["3"]}
-    assert classification({"text": "t", "labels": ["a", "b"]}, {}) == {"text": "t", "labels": ["a", "b"]}
+    assert classification({"text": "t", "label": 3}, {}) == {"text": "t", "labels": ["3"], "multi_label": False}
+    multi = {"multi_label": True}
+    assert classification({"text": "t", "labels": ["a", "b"]}, multi) == {"text": "t", "labels": ["a", "b"], "multi_label": True}
+    assert classification({"text": "t", "labels": []}, multi) == {"text": "t", "labels": [], "multi_label": True}
+    with pytest.raises(FieldError, match="field 'labels': 2 labels in a single-label dataset"):
+        classification({"text": "t", "labels": ["a", "b"]}, {})
     with pytest.raises(FieldError, match="field 'label': missing"):
         classification({"text": "t"}, {})
 
@@ -130,5 +134,6 @@ def test_normalise_renames_columns_and_keeps_id():
         "lang": "en",
         "text": "hi",
         "labels": ["card_arrival"],
+        "multi_label": False,
     }
     assert normalise({"id": 12, "text": "hi", "label": "x"}, cfg, 0)["id"] == "12"

@@ -13,13 +13,15 @@ class Classification(Task):
     """Rows are the gold labels present among the candidates (all gold labels are always offered)."""
 
     name = "cls"
-    subtasks: ClassVar[tuple[str, ...]] = ("classify",)
+    subtasks: ClassVar[tuple[str, ...]] = ("classify", "multi")
     fields: ClassVar[tuple[str, ...]] = ("text", "labels")
 
     def labels_of(self, record: Record) -> list[str]:
         return list(record["labels"])
 
     def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
+        """`multi` for multi-label datasets (any number of labels may apply), else `classify` (exactly one)."""
+        subtask = "multi" if record.get("multi_label") else "classify"
         schema = sample_schema(record["labels"], labelset, rng, keep_all_gold=True)
         rows: list[Row] = [(lab,) for lab in record["labels"]]
         return Query(self.name, subtask, ("label",), rows, schema, "label")
