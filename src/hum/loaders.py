@@ -154,9 +154,24 @@ def _read_file(builder: str, path: Path, diagnose: Callable[[], None], **options
 
 
 def _records(ds: datasets.Dataset) -> Iterator[Located]:
-    """Rows of a split with their 0-based index, the location `datasets` can vouch for."""
+    """Rows of a split with their 0-based index; class-label ids become their names (hub datasets store ids)."""
+    names = {col: _label_names(feature) for col, feature in ds.features.items()}
     for index, row in enumerate(ds):
-        yield f"record {index}", dict(row)
+        yield f"record {index}", {col: _decode(value, names[col]) for col, value in row.items()}
+
+
+def _label_names(feature: Any) -> list[str] | None:
+    """Names of a ClassLabel column, or of a sequence of ClassLabels (BIO tags); None for other columns."""
+    inner = getattr(feature, "feature", None) if isinstance(feature, datasets.Sequence) else feature
+    if isinstance(feature, list) and feature:
+        inner = feature[0]
+    return list(inner.names) if isinstance(inner, datasets.ClassLabel) else None
+
+
+def _decode(value: Any, names: list[str] | None) -> Any:
+    if names is None:
+        return value
+    return [names[v] for v in value] if isinstance(value, list) else names[value]
 
 
 def _reason(exc: BaseException) -> str:

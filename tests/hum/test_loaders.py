@@ -358,3 +358,17 @@ def test_unknown_loader():
     assert str(info.value) == (
         "unknown loader 'xml'; choose one of ['carb', 'conll', 'csv', 'disk', 'hub', 'json', 'jsonl', 'parquet', 'squad', 'tsv']"
     )
+
+
+def test_disk_loader_turns_class_label_ids_into_names(tmp_path):
+    features = datasets.Features(
+        {
+            "tokens": datasets.Sequence(datasets.Value("string")),
+            "ner_tags": datasets.Sequence(datasets.ClassLabel(names=["O", "B-person", "I-person"])),
+            "label": datasets.ClassLabel(names=["neg", "pos"]),
+        }
+    )
+    data = {"tokens": [["Ann", "Lee", "runs"]], "ner_tags": [[1, 2, 0]], "label": [1]}
+    datasets.Dataset.from_dict(data, features=features).save_to_disk(str(tmp_path / "ds"))
+    rows = list(load({"loader": "disk", "path": str(tmp_path / "ds"), "train": "train"}, "train"))
+    assert rows == [("record 0", {"tokens": ["Ann", "Lee", "runs"], "ner_tags": ["B-person", "I-person", "O"], "label": "pos"})]
