@@ -9,10 +9,11 @@ from typing import Any
 import yaml
 
 from hum.checkpoint import Checkpoint, run_resumable
-from hum.io import Record, atomic_dir, read_jsonl, write_json, write_jsonl
+from hum.io import Record, read_jsonl
 from hum.llm.base import ChatModel
 from hum.paraphrase import paraphrase_entry
-from hum.provenance import digest, write_manifest
+from hum.provenance import digest, publish
+from hum.step import top_reasons
 
 CHECKPOINTS = Path(".hum/checkpoints")
 
@@ -59,14 +60,11 @@ def build_pool(templates: Path, model: ChatModel, params: dict[str, Any], out: P
         "llm_rejected": len(rejects),
         "reject_reasons": dict(reasons),
     }
-    with atomic_dir(out) as tmp:
-        write_jsonl(tmp / "descriptions.jsonl", sorted(kept, key=lambda r: r["id"]))
-        write_jsonl(tmp / "rejects.jsonl", rejects)
-        write_manifest(tmp, "paraphrase", params, counts, model.fingerprint)
-    write_json("metrics/paraphrase.json", counts)
+    files = {"descriptions.jsonl": sorted(kept, key=lambda r: r["id"]), "rejects.jsonl": rejects}
+    publish(out, "paraphrase", files, params, counts, model=model.fingerprint)
     state.clear()
-    top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
-    print(f"[paraphrase] {len(human)} human descriptions, {counts['llm_kept']} paraphrases kept, {len(rejects)} rejected ({top})")
+    summary = f"{len(human)} human descriptions, {counts['llm_kept']} paraphrases kept, {len(rejects)} rejected"
+    print(f"[paraphrase] {summary} ({top_reasons(reasons)})")
 
 
 def load_pool(path: Path) -> dict[tuple[str, str, str], list[Record]]:

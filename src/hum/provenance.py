@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from hum.io import dumps, write_json
+from hum.io import atomic_dir, dumps, write_json, write_jsonl
 
 
 def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
@@ -35,3 +35,14 @@ def model_of(folder: Path) -> str | None:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     model = manifest.get("model")
     return None if model is None else str(model)
+
+
+def publish(
+    out: Path, stage: str, files: dict[str, list[Any]], params: dict[str, Any], counts: dict[str, Any], *, model: str | None
+) -> None:
+    """Write a stage's JSON-lines files and manifest into `out` atomically, and its metrics file."""
+    with atomic_dir(out) as tmp:
+        for name, records in files.items():
+            write_jsonl(tmp / name, records)
+        write_manifest(tmp, stage, params, counts, model)
+    write_json(f"metrics/{stage}.json", counts)

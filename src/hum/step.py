@@ -43,12 +43,14 @@ class Step:
 
     def summary(self) -> str:
         """One line: counts in, out, rejected and the top reasons."""
-        reasons = sorted(((n, k.split(": ", 1)[1]) for k, n in self.stats.items() if k.startswith("rejected: ")), reverse=True)
-        detail = "; ".join(f"{r}: {n}" for n, r in reasons[:3])
-        rejected = sum(n for n, _ in reasons)
-        return f"[{self.name}] {self.stats['in']} in, {self.stats['out']} out, {rejected} rejected" + (
-            f" ({detail})" if detail else ""
-        )
+        reasons = Counter({k.removeprefix("rejected: "): n for k, n in self.stats.items() if k.startswith("rejected: ")})
+        detail = f" ({top_reasons(reasons)})" if reasons else ""
+        return f"[{self.name}] {self.stats['in']} in, {self.stats['out']} out, {reasons.total()} rejected{detail}"
+
+
+def top_reasons(reasons: Counter[str], n: int = 3) -> str:
+    """The most frequent reject reasons, for one-line summaries."""
+    return "; ".join(f"{reason}: {count}" for reason, count in reasons.most_common(n))
 
 
 def batched(records: Iterable[T], size: int) -> Iterator[list[T]]:

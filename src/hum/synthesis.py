@@ -11,10 +11,11 @@ from typing import Any
 
 from hum.checkpoint import Checkpoint, run_resumable
 from hum.generate import SYSTEM
-from hum.io import Record, atomic_dir, write_json, write_jsonl
+from hum.io import Record
 from hum.llm.base import ChatModel
 from hum.pool import CHECKPOINTS
-from hum.provenance import digest, write_manifest
+from hum.provenance import digest, publish
+from hum.step import top_reasons
 from hum.tasks import TASKS
 from hum.tasks.generalist import PROMPTS, grounding_problem, parse_pair, parse_question, request_problem, to_record
 
@@ -80,11 +81,7 @@ def build_generalist(seeds: Iterable[Record], model: ChatModel, params: dict[str
     rejects = [r for r in results if "reject" in r]
     reasons = Counter(r["reject"] for r in rejects)
     counts = {"texts": len(texts), "kept": len(kept), "rejected": len(rejects), "reject_reasons": dict(reasons)}
-    with atomic_dir(out) as tmp:
-        write_jsonl(tmp / "instructions.jsonl", kept)
-        write_jsonl(tmp / "rejects.jsonl", rejects)
-        write_manifest(tmp, "generalist", params, counts, model.fingerprint)
-    write_json("metrics/generalist.json", counts)
+    publish(out, "generalist", {"instructions.jsonl": kept, "rejects.jsonl": rejects}, params, counts, model=model.fingerprint)
     state.clear()
-    top = ", ".join(f"{r}: {n}" for r, n in reasons.most_common(3))
-    print(f"[generalist] {len(texts)} texts, {len(kept)} grounded requests kept, {len(rejects)} attempts rejected ({top})")
+    summary = f"{len(texts)} texts, {len(kept)} grounded requests kept, {len(rejects)} attempts rejected"
+    print(f"[generalist] {summary} ({top_reasons(reasons)})")
