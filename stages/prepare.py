@@ -21,9 +21,11 @@ def main() -> None:
             counts[name] = prepare_dataset(cfg, params["prepare"], params["seed"], out)
         write_manifest(out, "prepare", used, counts)
     write_json("metrics/prepare.json", counts)
-    totals = {k: sum(c[k] for c in counts.values()) for k in ("train", "eval", "quarantined")}
-    kept, held, bad = totals["train"], totals["eval"], totals["quarantined"]
-    print(f"[prepare] {len(counts)} datasets: {kept} train, {held} eval kept aside, {bad} quarantined")
+    totals = {k: sum(c[k] for c in counts.values()) for k in ("train", "eval", "decontaminated", "quarantined")}
+    kept, held, dropped, bad = totals.values()
+    print(
+        f"[prepare] {len(counts)} datasets: {kept} train, {held} eval kept aside, {dropped} train texts in eval dropped, {bad} quarantined"
+    )
 
 
 if __name__ == "__main__":

@@ -92,9 +92,17 @@ def validated(cfg: dict[str, Any], split: str, labelset: set[str] | None, batch_
         yield from (r for w, r in good if w not in bad_where)
 
 
-def held_out(record_id: str, seed: int, fraction: float) -> bool:
-    """Stable, seeded choice of evaluation records for datasets that ship one split only."""
-    h = hashlib.sha256(f"{seed}:{record_id}".encode()).digest()
+def text_key(text: str) -> str:
+    """Case- and spacing-blind identity of a text, for hold-out and decontamination."""
+    return hashlib.sha256(" ".join(text.casefold().split()).encode()).hexdigest()
+
+
+def held_out(key: str, seed: int, fraction: float) -> bool:
+    """Stable, seeded choice of evaluation texts for datasets that ship one split only.
+
+    It is made per text, not per record, so that every question on one passage lands on the same side.
+    """
+    h = hashlib.sha256(f"{seed}:{key}".encode()).digest()
     return int.from_bytes(h[:8], "big") / 2**64 < fraction
 
 
@@ -105,20 +113,30 @@ def labels_in(cfg: dict[str, Any], split: str) -> set[str]:
 
 
 def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out: Path) -> dict[str, int]:
-    """Write `<name>.train.jsonl` (feeds generation) and `<name>.eval.jsonl` (kept aside); return counts."""
+    """Write `<name>.train.jsonl` (feeds generation) and `<name>.eval.jsonl` (kept aside); return counts.
+
+    The eval split is read first: training records whose text it contains are dropped (decontamination).
+    """
     labelset = set(cfg["labels"]) if cfg.get("labels") else labels_in(cfg, "train") or None
-    counts = {"train": 0, "eval": 0, "quarantined": 0}
+    counts = {"train": 0, "eval": 0, "decontaminated": 0, "quarantined": 0}
     bads: list[Bad] = []
+    eval_texts: set[str] = set()
     with atomic_open(out / f"{cfg['name']}.train.jsonl") as train, atomic_open(out / f"{cfg['name']}.eval.jsonl") as held:
-        for split in ("train", "eval") if cfg.get("eval") else ("train",):
+        for split in ("eval", "train") if cfg.get("eval") else ("train",):
             for item in validated(cfg, split, labelset):
                 if isinstance(item, Bad):
                     bads.append(item)
                     continue
-                is_eval = split == "eval" or held_out(item["id"], seed, params["eval_fraction"])
-                if is_eval or counts["train"] < params["max_records"]:
-                    counts["eval" if is_eval else "train"] += 1
-                    (held if is_eval else train).write(dumps(item) + "\n")
+                key = text_key(item["text"])
+                if split == "eval" or held_out(key, seed, params["eval_fraction"]):
+                    eval_texts.add(key)
+                    counts["eval"] += 1
+                    held.write(dumps(item) + "\n")
+                elif key in eval_texts:
+                    counts["decontaminated"] += 1
+                elif counts["train"] < params["max_records"]:
+                    counts["train"] += 1
+                    train.write(dumps(item) + "\n")
     if bads and params["on_error"] == "raise":
         raise too_bad(bads)
     counts["quarantined"] = len(bads)

@@ -72,7 +72,7 @@ def test_prepare_quarantine(tmp_path):
     path = seed_file(tmp_path, recs)
     out = tmp_path / "out"
     counts = prepare_dataset(config(path), PARAMS | {"on_error": "quarantine"}, 13, out)
-    assert counts == {"train": 1, "eval": 0, "quarantined": 4}
+    assert counts == {"train": 1, "eval": 0, "decontaminated": 0, "quarantined": 4}
     lines = [json.loads(ln) for ln in (out / "toy.quarantine.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted((q["where"], q["field"], q["reason"]) for q in lines) == [
         ("line 2", "entities", BAD["offsets"][2]),
@@ -110,8 +110,25 @@ def test_labelset_from_train_split_and_eval_split(tmp_path):
     ev.write_text(json.dumps(GOOD | {"id": "e1"}) + "\n" + json.dumps(BAD["label"][0] | {"id": "e2"}) + "\n", encoding="utf-8")
     cfg = config(train, eval=str(ev)) | {"labels": None}
     counts = prepare_dataset(cfg, PARAMS | {"on_error": "quarantine"}, 13, tmp_path / "out")
-    assert counts == {"train": 1, "eval": 1, "quarantined": 1}
+    assert counts == {"train": 0, "eval": 1, "decontaminated": 1, "quarantined": 1}  # the train text is also in eval
     assert json.loads((tmp_path / "out" / "toy.labels.json").read_text(encoding="utf-8")) == ["PER"]
+
+
+def test_train_texts_found_in_eval_are_dropped(tmp_path):
+    rows = [{"id": f"c{i}", "text": t, "label": "a"} for i, t in enumerate(["Lost card", "lost   CARD", "new pin"])]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "eval.jsonl").write_text(json.dumps({"id": "e0", "text": "Lost card", "label": "a"}) + "\n")
+    cfg = {
+        "name": "d",
+        "task": "cls",
+        "lang": "en",
+        "loader": "jsonl",
+        "train": str(tmp_path / "train.jsonl"),
+        "eval": str(tmp_path / "eval.jsonl"),
+    }
+    counts = prepare_dataset(cfg, {"max_records": 10, "eval_fraction": 0.0, "on_error": "raise"}, 13, tmp_path)
+    assert counts == {"train": 1, "eval": 1, "decontaminated": 2, "quarantined": 0}
+    assert [json.loads(x)["id"] for x in (tmp_path / "d.train.jsonl").read_text().splitlines()] == ["c2"]
 
 
 def test_held_out_is_stable():
