@@ -23,9 +23,7 @@ def main() -> None:
     write_json("metrics/prepare.json", counts)
     totals = {k: sum(c[k] for c in counts.values()) for k in ("train", "eval", "decontaminated", "quarantined")}
     kept, held, dropped, bad = totals.values()
-    print(
-        f"[prepare] {len(counts)} datasets: {kept} train, {held} eval kept aside, {dropped} train texts in eval dropped, {bad} quarantined"
-    )
+    print(f"[prepare] {len(counts)} datasets: {kept} train, {held} eval aside, {dropped} dropped as in eval, {bad} quarantined")
 
 
 if __name__ == "__main__":
