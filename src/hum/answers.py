@@ -11,7 +11,10 @@ from hum.tasks import Query
 def query_of(meta: Record) -> Query:
     """Rebuild the query an instruction asked from its metadata."""
     rows = [tuple(r) for r in meta["gold"]]
-    return Query(meta["task"], meta["subtask"], tuple(meta["columns"]), rows, meta["labels"], meta["label_column"])
+    offsets = [(int(s), int(e)) for s, e in meta.get("offsets", [])]
+    return Query(
+        meta["task"], meta["subtask"], tuple(meta["columns"]), rows, meta["labels"], meta["label_column"], offsets=offsets
+    )
 
 
 def answer_problem(record: Record) -> str | None:

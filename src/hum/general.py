@@ -15,6 +15,6 @@ def to_chat(record: Record) -> Record:
     meta = {
         "task": "general", "subtask": "general", "dataset": record["dataset"], "seed_id": record["id"],
         "lang": record["lang"], "kind": "general", "format": "text", "rules": [], "guidelines": [],
-        "description_id": None, "columns": [], "label_column": None, "labels": [], "gold": [],
+        "description_id": None, "columns": [], "label_column": None, "labels": [], "gold": [], "offsets": [],
     }  # fmt: skip
     return {"id": f"{record['id']}#0", "messages": messages, "meta": meta}

@@ -93,6 +93,7 @@ def instruction(record: Record, ctx: Context, k: int) -> Record:
         "label_column": query.label_column,
         "labels": query.labels,
         "gold": [list(r) for r in query.rows],
+        "offsets": [list(o) for o in query.offsets],
     }
     messages = [
         {"role": "system", "content": SYSTEM[lang]},

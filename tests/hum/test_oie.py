@@ -98,5 +98,5 @@ def test_generated_answers_parse_back(prepared, seed):
             seen.update([meta["format"], meta["kind"], *meta["rules"]])
             assert (meta["task"], meta["subtask"], meta["labels"]) == ("oie", "tuples", [])
     assert {"basic", "compound", *FORMATS} <= set(seen)
-    not_oie = {"case:lower", "case:upper", "order:label", "order:text", "span:verbatim"}
+    not_oie = {"case:lower", "case:upper", "order:label", "order:text", "span:verbatim", "nested:outermost", "nested:all"}
     assert set(RULES) - not_oie <= set(seen)  # every rule that applies to oie

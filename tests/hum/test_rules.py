@@ -94,3 +94,24 @@ def test_rules_map_real_gold_rows(records, kind):
             cased = apply_rules([rule], q)[0]
             assert [r[col] for r in cased] == [case(r[col]) for r in q.rows]
             assert [r[:col] + r[col + 1 :] for r in cased] == [r[:col] + r[col + 1 :] for r in q.rows]
+
+
+def test_nested_rules_on_a_nested_ner_record():
+    text = "The University of Lyon Hospital opened."
+    ents = [
+        {"start": 4, "end": 31, "type": "organisation", "text": "University of Lyon Hospital"},
+        {"start": 4, "end": 22, "type": "organisation", "text": "University of Lyon"},
+        {"start": 18, "end": 22, "type": "location", "text": "Lyon"},
+    ]
+    record = {"id": "n1", "text": text, "entities": ents}
+    sampled = TASKS["ner"].query(record, ["organisation", "location"], random.Random(0), "extract")
+    assert [text[s:e] for s, e in sampled.offsets] == [row[1] for row in sampled.rows]
+    rows = [(e["type"], e["text"]) for e in ents]
+    query = Query(
+        "ner", "extract", ("type", "entity"), rows, ["organisation", "location"], "type", offsets=[(4, 31), (4, 22), (18, 22)]
+    )
+    assert apply_rules(["nested:outermost"], query)[0] == [("organisation", "University of Lyon Hospital")]
+    assert apply_rules(["nested:all"], query)[0] == query.rows
+    assert apply_rules(["nested:outermost", "order:alpha"], query)[0] == [("organisation", "University of Lyon Hospital")]
+    flat = TASKS["ner"].query({**record, "entities": ents[2:]}, ["location"], random.Random(0), "by_type")
+    assert not RULES["nested:outermost"].applies(flat)

@@ -6,6 +6,7 @@ from hum.rules.base import Rule
 from hum.rules.casing import LabelsLower, LabelsUpper
 from hum.rules.duplicates import DuplicatesAll, DuplicatesOnce
 from hum.rules.empty import EmptyNA, EmptyNone, EmptySentence
+from hum.rules.nested import NestedAll, NestedOutermost
 from hum.rules.order import OrderAlpha, OrderByLabel, OrderText
 from hum.rules.verbatim import AnswerOnly, Verbatim
 from hum.tasks.base import Query, Row
@@ -25,9 +26,11 @@ RULES: dict[str, Rule] = {
         LabelsUpper(),
         Verbatim(),
         AnswerOnly(),
+        NestedOutermost(),
+        NestedAll(),
     )
 }
-FAMILY_ORDER = ("duplicates", "order", "casing", "empty", "verbatim", "answer_only")
+FAMILY_ORDER = ("nested", "duplicates", "order", "casing", "empty", "verbatim", "answer_only")
 
 
 def apply_rules(rule_ids: list[str], query: Query) -> tuple[list[Row], str | None]:

@@ -33,6 +33,7 @@ class Query:
     labels: list[str] = field(default_factory=list)
     label_column: str | None = None
     slots: dict[str, str] = field(default_factory=dict)
+    offsets: list[tuple[int, int]] = field(default_factory=list)  # character span of each row, when rows are spans
 
 
 class Task:

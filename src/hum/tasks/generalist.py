@@ -89,7 +89,7 @@ def to_record(seed: Record, kind: str, request: str, answer: str, system: str) -
     meta = {
         "task": "generalist", "subtask": kind, "dataset": seed["dataset"], "seed_id": seed["id"],
         "lang": lang, "kind": "basic", "format": "text", "rules": [], "guidelines": [], "description_id": None,
-        "columns": ["answer"], "label_column": None, "labels": [], "gold": [[answer]],
+        "columns": ["answer"], "label_column": None, "labels": [], "gold": [[answer]], "offsets": [],
     }  # fmt: skip
     messages = [
         {"role": "system", "content": system},

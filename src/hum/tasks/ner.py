@@ -26,5 +26,7 @@ class NER(Task):
             rows: list[Row] = [(e["text"],) for e in ents if e["type"] == label]
             return Query(self.name, subtask, ("entity",), rows, [label], None, {"label": label})
         schema = sample_schema([e["type"] for e in ents], labelset, rng)
-        rows = [(e["type"], e["text"]) for e in ents if e["type"] in schema]
-        return Query(self.name, subtask, ("type", "entity"), rows, schema, "type")
+        kept = [e for e in ents if e["type"] in schema]
+        rows = [(e["type"], e["text"]) for e in kept]
+        offsets = [(e["start"], e["end"]) for e in kept]
+        return Query(self.name, subtask, ("type", "entity"), rows, schema, "type", offsets=offsets)
