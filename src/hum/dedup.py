@@ -57,6 +57,6 @@ class Dedup(Step):
         return True
 
     def _block(self, record: Record) -> str:
-        header = HEAD[record["meta"]["lang"]]["text"] + ":\n"
+        header = HEAD[record["meta"]["lang"]]["text"] + "\n"
         seed_text = record["messages"][1]["content"].rpartition(header)[2]
         return str(record["meta"]["task"]) + ":" + " ".join(normalised(seed_text).split()[: self.block_words])

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-HEADINGS = {"en": ("Definition", "Examples"), "zh": ("定义", "示例")}
+HEADINGS = {"en": ("Definition: ", " Examples: ", "; "), "zh": ("定义：", "示例：", "；")}
 
 
 def load_guidelines(folder: str | Path) -> dict[str, dict[str, Any]]:
@@ -17,15 +17,15 @@ def load_guidelines(folder: str | Path) -> dict[str, dict[str, Any]]:
 
 def render_guidelines(entries: dict[str, dict[str, Any]], labels: list[str], lang: str) -> tuple[str, list[str]]:
     """Guideline block for the labels that have an entry, and the ids of those entries."""
-    definition, examples = HEADINGS[lang]
+    definition, examples, sep = HEADINGS[lang]
     lines, used = [], []
     for label in labels:
         entry = entries.get(label)
         if entry is None:
             continue
         used.append(label)
-        line = f"- {label}: {definition}: {entry['definition']}"
+        line = f"- {label}: {definition}{entry['definition']}"
         if entry.get("examples"):
-            line += f" {examples}: " + "; ".join(entry["examples"])
+            line += examples + sep.join(entry["examples"])
         lines.append(line)
     return "\n".join(lines), used

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 
 from hum.tasks.base import Query
 
-HEAD = {
-    "en": {"guidelines": "Label guidelines", "rules": "Rules", "format": "Output format", "text": "Text", "question": "Question"},
-    "zh": {"guidelines": "标签说明", "rules": "规则", "format": "输出格式", "text": "文本", "question": "问题"},
+HEAD = {  # headings with the punctuation of their language; inline ones end with their separator
+    "en": {
+        "guidelines": "Label guidelines:",
+        "rules": "Rules:",
+        "format": "Output format: ",
+        "text": "Text:",
+        "question": "Question: ",
+    },
+    "zh": {"guidelines": "标签说明：", "rules": "规则：", "format": "输出格式：", "text": "文本：", "question": "问题："},
 }
 LIST_SEP = {"en": ", ", "zh": "、"}
 
@@ -34,12 +40,12 @@ def user_message(parts: Parts, query: Query, lang: str) -> str:
     head = HEAD[lang]
     blocks = [parts.description]
     if parts.guidelines:
-        blocks.append(f"{head['guidelines']}:\n{parts.guidelines}")
+        blocks.append(f"{head['guidelines']}\n{parts.guidelines}")
     if parts.rules:
-        blocks.append(f"{head['rules']}:\n" + "\n".join(f"{i}. {r}" for i, r in enumerate(parts.rules, 1)))
+        blocks.append(f"{head['rules']}\n" + "\n".join(f"{i}. {r}" for i, r in enumerate(parts.rules, 1)))
     if parts.format_spec:
-        blocks.append(f"{head['format']}: {parts.format_spec}")
-    blocks.append(f"{head['text']}:\n{parts.text}")
+        blocks.append(f"{head['format']}{parts.format_spec}")
+    blocks.append(f"{head['text']}\n{parts.text}")
     if "question" in query.slots:
-        blocks.append(f"{head['question']}: {query.slots['question']}")
+        blocks.append(f"{head['question']}{query.slots['question']}")
     return "\n\n".join(blocks)

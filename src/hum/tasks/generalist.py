@@ -85,7 +85,7 @@ def grounding_problem(answer: str, text: str, cfg: dict[str, Any]) -> str | None
 def to_record(seed: Record, kind: str, request: str, answer: str, system: str) -> Record:
     """A corpus record with the same meta fields as annotation tasks; the answer is its own gold."""
     lang = seed["lang"]
-    user = f"{request}\n\n{HEAD[lang]['text']}:\n{seed['text']}"
+    user = f"{request}\n\n{HEAD[lang]['text']}\n{seed['text']}"
     meta = {
         "task": "generalist", "subtask": kind, "dataset": seed["dataset"], "seed_id": seed["id"],
         "lang": lang, "kind": "basic", "format": "text", "rules": [], "guidelines": [], "description_id": None,
