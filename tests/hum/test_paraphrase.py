@@ -146,3 +146,15 @@ def test_build_pool_resumes_from_checkpoint(workdir):
     assert len(model.calls) == 2  # only the cls description was paraphrased
     pool = load_pool(workdir / "pool" / "descriptions.jsonl")
     assert [d["text"] for d in pool[("en", "ner", "extract")]] == [ENTRY["text"], "Extract every entity of types {labels}."]
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "The entities in the text belong to these types: {labels}, which are named.",
+        "I'll extract the named entities of the types {labels} from the text.",
+        "Implementing a rule that finds all named entities that belong to {labels}.",
+    ],
+)
+def test_english_paraphrase_must_be_phrased_as_an_instruction(candidate):
+    assert reject_reason(candidate, ENTRY, prompt_for(SOURCE, "en"), [SOURCE], CFG) == "not phrased as an instruction"
