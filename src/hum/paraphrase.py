@@ -29,7 +29,45 @@ REQUEST_TERMS = {  # words of the request itself: a reply using them talks about
     "zh": ("改写", "指令", "占位", "花括", "原样", "措辞"),
 }
 IMPERATIVE_STARTS = frozenset(  # an English instruction opens with a request verb or a question word
-    ["answer", "assign", "break", "choose", "classify", "copy", "determine", "detect", "extract", "find", "give", "highlight", "identify", "label", "list", "locate", "mark", "name", "pick", "please", "read", "recognise", "recognize", "return", "select", "show", "spot", "split", "tag", "tell", "what", "when", "where", "which", "who", "write", "how"]
+    {
+        "answer",
+        "assign",
+        "break",
+        "choose",
+        "classify",
+        "copy",
+        "determine",
+        "detect",
+        "extract",
+        "find",
+        "give",
+        "highlight",
+        "identify",
+        "label",
+        "list",
+        "locate",
+        "mark",
+        "name",
+        "pick",
+        "please",
+        "read",
+        "recognise",
+        "recognize",
+        "return",
+        "select",
+        "show",
+        "spot",
+        "split",
+        "tag",
+        "tell",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "write",
+        "how",
+    }
 )
 LEAD = re.compile(r"^[\w ]{1,30}[:：]\s*")
 WORD = re.compile(r"\w+")
