@@ -17,7 +17,7 @@ from hum.pool import CHECKPOINTS
 from hum.provenance import digest, publish
 from hum.step import top_reasons
 from hum.tasks import TASKS
-from hum.tasks.generalist import PROMPTS, grounding_problem, parse_pair, parse_question, request_problem, to_record
+from hum.tasks.generalist import grounding_problem, parse_pair, parse_question, prompt_messages, request_problem, to_record
 
 
 def pick_texts(records: Iterable[Record], cfg: dict[str, Any], seed: int) -> list[Record]:
@@ -39,9 +39,8 @@ def attempt(
     """One LLM call of the given kind: (request, answer, reject reason or None, raw reply)."""
     lang, text = seed_record["lang"], seed_record["text"]
     span = random.Random(call_seed).choice(gold_spans(seed_record, cfg)) if kind == "span_question" else ""
-    prompt = PROMPTS[kind][lang].replace("{text}", text).replace("{answer}", span)
     call = {"seed": call_seed, "temperature": cfg["temperature"], "max_tokens": cfg["max_tokens"]}
-    reply = model.chat([{"role": "user", "content": prompt}], **call)
+    reply = model.chat(prompt_messages(kind, lang, text, span), **call)
     if kind == "span_question":
         request = parse_question(reply)
         return request, span, request_problem(request, span, text, lang, cfg), reply

@@ -64,7 +64,9 @@ def test_span_question_answer_is_a_gold_span():
     assert kept[0]["messages"][2]["content"] == "Lyon"
     assert kept[0]["meta"]["subtask"] == "span_question"
     assert answer_problem(kept[0]) is None
-    assert 'whose answer is "Lyon"' in model.calls[0]["messages"][0]["content"]
+    messages = model.calls[0]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert messages[-1]["content"] == f"Text: {TEXT}\nAnswer: Lyon"
 
 
 def test_free_form_kept_only_when_grounded():

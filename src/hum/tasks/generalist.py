@@ -17,18 +17,49 @@ from rapidfuzz import fuzz
 from hum.instructions import HEAD
 from hum.io import Record
 
-PROMPTS = {
+SYSTEM_PROMPT = {  # the task, said once; two worked examples follow as chat turns (tiny models copy form)
     "free_form": {
-        "en": "Write one request about the text below, such as a question or an instruction to list or find something, "
-        "and its answer copied from the text. Reply in this form:\nRequest: <request>\nAnswer: <answer>\n\nText:\n{text}",
-        "zh": "针对下面的文本写一个请求（例如一个问题，或让人列出、找出某些内容），并写出摘自原文的答案。"
-        "请按以下格式回复：\n请求：<请求>\n答案：<答案>\n\n文本：\n{text}",
+        "en": "You write one request about a text (a question, or an instruction to list or find something) and its "
+        "answer copied from the text. Reply in the form:\nRequest: <request>\nAnswer: <answer>",
+        "zh": "你针对一段文本写一个请求（一个问题，或让人列出、找出某些内容），并写出摘自原文的答案。"
+        "回复格式：\n请求：<请求>\n答案：<答案>",
     },
     "span_question": {
-        "en": 'Text:\n{text}\n\nWrite one question about this text whose answer is "{answer}". Reply with the question only.',
-        "zh": "文本：\n{text}\n\n请针对这段文本写一个问题，其答案是“{answer}”。只回复问题本身。",
+        "en": "You write one question about a text whose answer is the given answer. Reply with the question only.",
+        "zh": "你针对一段文本写一个问题，其答案就是给定的答案。只回复问题本身。",
     },
 }
+ASK = {
+    "free_form": {"en": "Text: {text}", "zh": "文本：{text}"},
+    "span_question": {"en": "Text: {text}\nAnswer: {answer}", "zh": "文本：{text}\n答案：{answer}"},
+}
+DEMOS = {  # (text, answer, request) written for this project
+    "en": [
+        ("The museum in Lyon reopened on 3 May after a fire destroyed its east wing.", "3 May",
+         "When did the museum in Lyon reopen?"),
+        ("Maria Lopez, a nurse from Quito, moved to Madrid in 2010 and to Berlin in 2015.", "- Madrid\n- Berlin",
+         "List the cities Maria Lopez moved to."),
+    ],
+    "zh": [
+        ("里昂的博物馆在一场大火烧毁其东翼后，于5月3日重新开放。", "5月3日", "里昂的博物馆是哪一天重新开放的？"),
+        ("护士玛丽亚来自基多，2010年搬到马德里，2015年又搬到柏林。", "- 马德里\n- 柏林", "列出玛丽亚搬去过的城市。"),
+    ],
+}  # fmt: skip
+
+
+def prompt_messages(kind: str, lang: str, text: str, answer: str = "") -> list[dict[str, str]]:
+    """System instruction, two worked examples and the real text, as chat messages."""
+    label = {"en": ("Request: ", "\nAnswer: "), "zh": ("请求：", "\n答案：")}[lang]
+    messages = [{"role": "system", "content": SYSTEM_PROMPT[kind][lang]}]
+    for demo_text, demo_answer, demo_request in DEMOS[lang]:
+        reply = demo_request if kind == "span_question" else f"{label[0]}{demo_request}{label[1]}{demo_answer}"
+        messages += [
+            {"role": "user", "content": ASK[kind][lang].format(text=demo_text, answer=demo_answer)},
+            {"role": "assistant", "content": reply},
+        ]
+    return [*messages, {"role": "user", "content": ASK[kind][lang].format(text=text, answer=answer)}]
+
+
 META_WORDS = {"en": ("text", "sentence", "question", "answer", "riddle", "request"), "zh": ("文本", "问题", "答案", "请求")}
 PAIR = re.compile(
     r"^\W*(?:request|question|请求|问题)\w*\s*[:：]\s*(.*?)\s*^\W*(?:answer|response|答案)\s*[:：]\s*(.*)",
