@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hum.tasks.base import Query
@@ -16,6 +17,24 @@ HEAD = {  # headings with the punctuation of their language; inline ones end wit
     },
     "zh": {"guidelines": "标签说明：", "rules": "规则：", "format": "输出格式：", "text": "文本：", "question": "问题："},
 }
+IMPERATIVE_STARTS = frozenset(  # an English instruction opens with a request verb or a question word
+    (  # noqa: SIM905 - a word list reads best as one string
+        "answer assign break choose classify copy determine detect extract find give highlight identify label list "
+        "locate mark name pick please read recognise recognize return select show spot split tag tell write "
+        "what when where which who how"
+    ).split()
+)
+ZH_REQUEST = re.compile(r"[？?]$|^(请|列出|找出|识别|抽取|从|将|给出|判断|阅读|哪|什么|谁)")
+
+
+def is_request(text: str, lang: str) -> bool:
+    """Whether a sentence is phrased as a request: a question, or (English) an opening request verb."""
+    if lang == "zh":
+        return bool(ZH_REQUEST.search(text.strip()))
+    words = text.strip().split()
+    return bool(words) and (text.strip().endswith("?") or words[0].strip("\"'").casefold() in IMPERATIVE_STARTS)
+
+
 LIST_SEP = {"en": ", ", "zh": "、"}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from hum.instructions import is_request
 from hum.io import Record
 from hum.llm.base import ChatModel
 
@@ -28,47 +29,6 @@ REQUEST_TERMS = {  # words of the request itself: a reply using them talks about
     "en": ("rewrit", "rephras", "paraphras", "instruction", "placeholder", "curly", "brace"),
     "zh": ("改写", "指令", "占位", "花括", "原样", "措辞"),
 }
-IMPERATIVE_STARTS = frozenset(  # an English instruction opens with a request verb or a question word
-    {
-        "answer",
-        "assign",
-        "break",
-        "choose",
-        "classify",
-        "copy",
-        "determine",
-        "detect",
-        "extract",
-        "find",
-        "give",
-        "highlight",
-        "identify",
-        "label",
-        "list",
-        "locate",
-        "mark",
-        "name",
-        "pick",
-        "please",
-        "read",
-        "recognise",
-        "recognize",
-        "return",
-        "select",
-        "show",
-        "spot",
-        "split",
-        "tag",
-        "tell",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "write",
-        "how",
-    }
-)
 LEAD = re.compile(r"^[\w ]{1,30}[:：]\s*")
 WORD = re.compile(r"\w+")
 
@@ -97,7 +57,7 @@ def reject_reason(candidate: str, entry: Record, prompt: str, kept: list[str], c
         (not any(k in PLACEHOLDER.sub("", candidate).casefold() for k in keywords), "lost the task's key terms"),
         (any(t in candidate.casefold() and t not in source.casefold() for t in REQUEST_TERMS[lang]), "talks about the request"),
         (candidate[:2].rstrip(".)").isdigit(), "a list, not an instruction"),
-        (lang == "en" and words[0] not in IMPERATIVE_STARTS, "not phrased as an instruction"),
+        (not is_request(candidate, lang), "not phrased as an instruction"),
         (fuzz.token_set_ratio(candidate.casefold(), source.casefold()) < cfg["min_overlap"], "meaning drifted from its source"),
         (len(set(words)) < cfg["min_distinct_words"] * len(words), "repetitive"),
         (

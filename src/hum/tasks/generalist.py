@@ -14,7 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from hum.instructions import HEAD
+from hum.instructions import HEAD, is_request
 from hum.io import Record
 
 SYSTEM_PROMPT = {  # the task, said once; two worked examples follow as chat turns (tiny models copy form)
@@ -92,6 +92,7 @@ def request_problem(request: str, answer: str, text: str, lang: str, cfg: dict[s
     shared = set(WORD.findall(asked)) & set(WORD.findall(folded))
     checks = (
         (not cfg["min_request_chars"] <= len(request) <= cfg["max_request_chars"], "request length out of range"),
+        (not is_request(request, lang), "not phrased as a request"),
         (any(w in asked for w in META_WORDS[lang]), "request talks about the task, not the text"),
         (len(shared) < cfg["min_shared_words"], "request is not about the text"),
         (answer.casefold() in asked, "request gives the answer away"),
