@@ -25,7 +25,9 @@ def test_is_request(text, lang, expected):
 
 def test_user_message_order_and_language():
     query = Query("mrc", "extractive", ("answer",), [("3 May",)], slots={"question": "何时？"})
-    parts = Parts(description="请回答问题。", text="博物馆于5月3日开放。", rules=("只给出答案。",), format_spec="每行写一个答案。")
+    parts = Parts(
+        description="请回答问题。", text="博物馆于5月3日开放。", rules=("只给出答案。",), format_spec="每行写一个答案。"
+    )
     assert user_message(parts, query, "zh") == (
         "请回答问题。\n\n规则：\n1. 只给出答案。\n\n输出格式：每行写一个答案。\n\n文本：\n博物馆于5月3日开放。\n\n问题：何时？"
     )
