@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
 from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, read_jsonl, write_json
@@ -123,7 +124,9 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
     eval_texts: set[str] = set()
     with atomic_open(out / f"{cfg['name']}.train.jsonl") as train, atomic_open(out / f"{cfg['name']}.eval.jsonl") as held:
         for split in ("eval", "train") if cfg.get("eval") else ("train",):
-            for item in validated(cfg, split, labelset):
+            for item in tqdm(
+                validated(cfg, split, labelset), desc=f"prepare {cfg['name']} ({split})", unit="rec", mininterval=1.0
+            ):
                 if isinstance(item, Bad):
                     bads.append(item)
                     continue
