@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, GEN_PARAMS
 from hum.answers import answer_problem
 from hum.generate import Context, Generate, instruction, instructions_for
 from hum.guidelines import load_guidelines
@@ -21,14 +21,7 @@ DATASETS = {
     "banking77": ("cls", "cls/banking77_test.jsonl"),
 }
 PARAMS = {
-    "per_record": 2,
-    "compound_ratio": 0.7,
-    "p_guidelines": 0.5,
-    "p_rules": 0.7,
-    "p_format": 0.7,
-    "max_rules": 3,
-    "basic_format": "json",
-    "formats": ["json", "lines", "table", "kv"],
+    **GEN_PARAMS,
     "subtasks": {
         "ner": ["extract", "by_type"],
         "re": ["triples", "by_relation", "by_pair"],
