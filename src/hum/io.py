@@ -14,6 +14,8 @@ from typing import IO, Any
 from hum.errors import HumInputError
 
 Record = dict[str, Any]
+UMASK = os.umask(0o022)
+os.umask(UMASK)
 
 
 def dumps(obj: Any) -> str:
@@ -28,17 +30,32 @@ def read_jsonl(path: str | Path) -> Iterator[Record]:
 
 
 def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
-    """Yield (line number, record) pairs, skipping blank lines."""
-    for lineno, line in enumerate(iter_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise HumInputError(path, f"line {lineno}", "<json>", f"malformed JSON: {exc.msg}") from exc
-        if not isinstance(obj, dict):
-            raise HumInputError(path, f"line {lineno}", "<json>", "expected a JSON object")
-        yield lineno, obj
+    """Yield (line number, record) pairs, skipping blank lines; the first bad line raises."""
+    for lineno, item in jsonl_lines(path):
+        if isinstance(item, HumInputError):
+            raise item
+        yield lineno, item
+
+
+def jsonl_lines(path: str | Path) -> Iterator[tuple[int, Record | HumInputError]]:
+    """Each non-blank line as a record, or as the error that names it, so a caller may set it aside and go on."""
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield lineno, HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})")
+                continue
+            if line.strip():
+                yield lineno, _parse_line(path, lineno, line)
+
+
+def _parse_line(path: str | Path, lineno: int, line: str) -> Record | HumInputError:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return HumInputError(path, f"line {lineno}", "<json>", f"malformed JSON: {exc.msg}")
+    return obj if isinstance(obj, dict) else HumInputError(path, f"line {lineno}", "<json>", "expected a JSON object")
 
 
 def iter_lines(path: str | Path) -> Iterator[str]:
@@ -57,6 +74,7 @@ def atomic_open(path: str | Path) -> Iterator[IO[str]]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes private files; outputs get the usual permissions
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
@@ -90,11 +108,15 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp.chmod(0o777 & ~UMASK)
     try:
         yield tmp
-        if path.exists():
-            shutil.rmtree(path)
-        tmp.replace(path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    old = path.with_name(f".{path.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        path.replace(old)  # two renames: the previous output is never deleted before the new one is in place
+    tmp.replace(path)
+    shutil.rmtree(old, ignore_errors=True)

@@ -18,9 +18,9 @@ import datasets
 from datasets.exceptions import DatasetGenerationError
 
 from hum.errors import HumInputError
-from hum.io import Record, iter_lines, read_jsonl_numbered
+from hum.io import Record, iter_lines, jsonl_lines, read_jsonl_numbered
 
-Located = tuple[str, Record]
+Located = tuple[str, Record | HumInputError]  # a row, or the error of a row that could not be read
 FileLoader = Callable[..., Iterator[Located]]
 SplitLoader = Callable[[dict[str, Any], str], Iterator[Located]]
 
@@ -29,8 +29,8 @@ READ_ERRORS = (DatasetGenerationError, OSError, ValueError)
 
 
 def jsonl(path: Path, **_: Any) -> Iterator[Located]:
-    """JSON lines: one object per line."""
-    for lineno, row in read_jsonl_numbered(path):
+    """JSON lines: one object per line; a bad line comes as its error, so quarantine can go on past it."""
+    for lineno, row in jsonl_lines(path):
         yield f"line {lineno}", row
 
 

@@ -185,8 +185,11 @@ NORMALISERS: dict[str, Normaliser] = {
 }
 
 
-def normalise(row: Record, cfg: dict[str, Any], index: int) -> Record:
-    """Rename columns per config, normalise for the task, and stamp id, dataset, task and language."""
+def normalise(row: Record, cfg: dict[str, Any], index: str) -> Record:
+    """Rename columns per config, normalise for the task, and stamp id, dataset, task and language.
+
+    A row without an id gets `<dataset>-<index>`, where `index` names the split and the row's position.
+    """
     row = {cfg.get("columns", {}).get(k, k): v for k, v in row.items()}
     body = NORMALISERS[cfg["task"]](row, cfg)
     rid = str(row["id"]) if row.get("id") is not None else f"{cfg['name']}-{index}"

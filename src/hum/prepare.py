@@ -39,8 +39,11 @@ def rows(cfg: dict[str, Any], split: str) -> Iterator[tuple[str, Record | Bad]]:
     """Normalised records of one split, or a `Bad` for a row that cannot be normalised."""
     path = source(cfg, split)
     for index, (where, row) in enumerate(load(cfg, split)):
+        if isinstance(row, HumInputError):
+            yield where, Bad(row.path, where, row.field, row.problem)
+            continue
         try:
-            yield where, normalise(row, cfg, index)
+            yield where, normalise(row, cfg, f"{split}-{index}")
         except FieldError as exc:
             yield where, Bad(path, where, exc.field, exc.problem)
         except (KeyError, TypeError, ValueError) as exc:
@@ -107,10 +110,11 @@ def held_out(key: str, seed: int, fraction: float) -> bool:
     return int.from_bytes(h[:8], "big") / 2**64 < fraction
 
 
-def labels_in(cfg: dict[str, Any], split: str) -> set[str]:
-    """The label set a dataset's training split uses (when its config names none)."""
+def labels_in(cfg: dict[str, Any]) -> set[str]:
+    """The label set a dataset's splits use (when its config names none)."""
     task = TASKS.get(cfg["task"])
-    return {lab for _, r in rows(cfg, split) if task and not isinstance(r, Bad) for lab in task.labels_of(r)}
+    splits = ("train", "eval") if cfg.get("eval") else ("train",)
+    return {lab for split in splits for _, r in rows(cfg, split) if task and not isinstance(r, Bad) for lab in task.labels_of(r)}
 
 
 def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out: Path) -> dict[str, int]:
@@ -118,7 +122,7 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
 
     The eval split is read first: training records whose text it contains are dropped (decontamination).
     """
-    labelset = set(cfg["labels"]) if cfg.get("labels") else labels_in(cfg, "train") or None
+    labelset = set(cfg["labels"]) if cfg.get("labels") else labels_in(cfg) or None
     counts = {"train": 0, "eval": 0, "decontaminated": 0, "quarantined": 0}
     bads: list[Bad] = []
     eval_texts: set[str] = set()
@@ -131,7 +135,7 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
                     bads.append(item)
                     continue
                 key = text_key(item["text"])
-                if split == "eval" or held_out(key, seed, params["eval_fraction"]):
+                if split == "eval" or (not cfg.get("eval") and held_out(key, seed, params["eval_fraction"])):
                     eval_texts.add(key)
                     counts["eval"] += 1
                     held.write(dumps(item) + "\n")
@@ -142,7 +146,7 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
                     train.write(dumps(item) + "\n")
     if bads and params["on_error"] == "raise":
         raise too_bad(bads)
-    counts["quarantined"] = len(bads)
+    counts["quarantined"] = len({(b.path, b.where) for b in bads})
     with atomic_open(out / f"{cfg['name']}.quarantine.jsonl") as fh:
         fh.writelines(dumps({"file": b.path, "where": b.where, "field": b.field, "reason": b.problem}) + "\n" for b in bads)
     write_json(out / f"{cfg['name']}.labels.json", sorted(labelset or []))

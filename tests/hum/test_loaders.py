@@ -20,9 +20,17 @@ PROJECT = Path(__file__).resolve().parents[2]
 MRC = {"name": "toy_mrc", "task": "mrc", "lang": "en"}
 
 
+def read_all(cfg, split="train"):
+    """A loader's rows; the first bad row (raised, or yielded as its error for quarantine) raises here."""
+    for where, row in load(cfg, split):
+        if isinstance(row, HumInputError):
+            raise row
+        yield where, row
+
+
 def read(loader, path, **cfg):
     """Every located row of a one-file dataset's train split."""
-    return list(load({"loader": loader, "train": str(path), **cfg}, "train"))
+    return list(read_all({"loader": loader, "train": str(path), **cfg}, "train"))
 
 
 def jsonl_sample(name, n):
@@ -140,18 +148,18 @@ def test_disk_dataset_dict_and_single_dataset(tmp_path):
         {"train": datasets.Dataset.from_list(qas[:30]), "validation": datasets.Dataset.from_list(qas[30:40])}
     ).save_to_disk(tmp_path / "dict")
     cfg = {"loader": "disk", "path": str(tmp_path / "dict"), "train": "train", "eval": "validation"}
-    assert [r for _, r in load(cfg, "train")] == qas[:30]
-    assert [r for _, r in load(cfg, "eval")] == qas[30:40]
+    assert [r for _, r in read_all(cfg, "train")] == qas[:30]
+    assert [r for _, r in read_all(cfg, "eval")] == qas[30:40]
     datasets.Dataset.from_list(qas[:5]).save_to_disk(tmp_path / "one")
     one = {"loader": "disk", "path": str(tmp_path / "one"), "train": "train", "eval": "test"}
-    assert [w for w, _ in load(one, "train")] == [f"record {i}" for i in range(5)]
+    assert [w for w, _ in read_all(one, "train")] == [f"record {i}" for i in range(5)]
     with pytest.raises(HumInputError) as info:
-        list(load(one, "eval"))
+        list(read_all(one, "eval"))
     assert str(info.value) == (
         f"{tmp_path / 'one'}[test]: dataset: field '<split>': the folder holds one Dataset, which serves only as the train split"
     )
     with pytest.raises(HumInputError) as info:
-        list(load(cfg | {"eval": "dev"}, "eval"))
+        list(read_all(cfg | {"eval": "dev"}, "eval"))
     assert (
         str(info.value)
         == f"{tmp_path / 'dict'}[dev]: dataset: field '<split>': no split 'dev'; the folder has ['train', 'validation']"
@@ -161,7 +169,7 @@ def test_disk_dataset_dict_and_single_dataset(tmp_path):
 def test_disk_missing_folder(tmp_path):
     cfg = {"loader": "disk", "path": str(tmp_path / "nope"), "train": "train"}
     with pytest.raises(HumInputError) as info:
-        list(load(cfg, "train"))
+        list(read_all(cfg, "train"))
     assert (
         str(info.value)
         == f"{tmp_path / 'nope'}[train]: dataset: field '<dataset>': cannot load: Directory {tmp_path / 'nope'} not found"
@@ -176,12 +184,12 @@ def test_hub_call_on_a_local_folder_normalises_hub_squad(tmp_path):
     write_jsonl(folder / "train.jsonl", qas[:40])
     write_jsonl(folder / "validation.jsonl", qas[40:50])
     cfg = {"loader": "hub", "path": str(folder), "config_name": None, "revision": None, "train": "train", "eval": "validation"}
-    assert [r for _, r in load(cfg, "eval")] == qas[40:50]
-    records = [normalise(row, MRC, i) for i, (_, row) in enumerate(load(cfg, "train"))]
+    assert [r for _, r in read_all(cfg, "eval")] == qas[40:50]
+    records = [normalise(row, MRC, i) for i, (_, row) in enumerate(read_all(cfg, "train"))]
     assert len(records) == 40
     assert all(a["text"] and rec["text"][a["start"] : a["end"]] == a["text"] for rec in records for a in rec["answers"])
     with pytest.raises(HumInputError) as info:
-        list(load(cfg | {"eval": "test"}, "eval"))
+        list(read_all(cfg | {"eval": "test"}, "eval"))
     assert str(info.value) == (
         f"{folder}[test]: dataset: field '<dataset>': "
         "cannot load: Unknown split \"test\". Should be one of ['train', 'validation']."
@@ -263,13 +271,13 @@ def test_dataset_configs_load_their_seeds(monkeypatch, name, count):
     cfg = yaml.safe_load((PROJECT / "conf/datasets" / f"{name}.yaml").read_text(encoding="utf-8"))
     monkeypatch.chdir(PROJECT)
     assert cfg["name"] == name
-    assert len(list(load(cfg, "train"))) == count
+    assert len(list(read_all(cfg, "train"))) == count
 
 
 def test_jsonl_malformed_line(tmp_path):
     path = tmp_path / "seeds.jsonl"
     path.write_text('{"id": "a"}\n\n{"id": "b"}\n{"id": \n', encoding="utf-8")
-    it = load({"loader": "jsonl", "train": str(path)}, "train")
+    it = read_all({"loader": "jsonl", "train": str(path)}, "train")
     assert [w for w, _ in (next(it), next(it))] == ["line 1", "line 3"]
     with pytest.raises(HumInputError) as info:
         next(it)
@@ -370,5 +378,5 @@ def test_disk_loader_turns_class_label_ids_into_names(tmp_path):
     )
     data = {"tokens": [["Ann", "Lee", "runs"]], "ner_tags": [[1, 2, 0]], "label": [1]}
     datasets.Dataset.from_dict(data, features=features).save_to_disk(str(tmp_path / "ds"))
-    rows = list(load({"loader": "disk", "path": str(tmp_path / "ds"), "train": "train"}, "train"))
+    rows = list(read_all({"loader": "disk", "path": str(tmp_path / "ds"), "train": "train"}, "train"))
     assert rows == [("record 0", {"tokens": ["Ann", "Lee", "runs"], "ner_tags": ["B-person", "I-person", "O"], "label": "pos"})]

@@ -39,8 +39,8 @@ BAD = {
 PARAMS = {"max_records": 100, "eval_fraction": 0.0, "on_error": "raise"}
 
 
-def seed_file(tmp_path, recs):
-    path = tmp_path / "seeds.jsonl"
+def seed_file(tmp_path, recs, name="seeds.jsonl"):
+    path = tmp_path / name
     path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     return path
 
@@ -110,8 +110,10 @@ def test_labelset_from_train_split_and_eval_split(tmp_path):
     ev.write_text(json.dumps(GOOD | {"id": "e1"}) + "\n" + json.dumps(BAD["label"][0] | {"id": "e2"}) + "\n", encoding="utf-8")
     cfg = config(train, eval=str(ev)) | {"labels": None}
     counts = prepare_dataset(cfg, PARAMS | {"on_error": "quarantine"}, 13, tmp_path / "out")
-    assert counts == {"train": 0, "eval": 1, "decontaminated": 1, "quarantined": 1}  # the train text is also in eval
-    assert json.loads((tmp_path / "out" / "toy.labels.json").read_text(encoding="utf-8")) == ["PER"]
+    # the label set comes from both splits, so a label seen only in eval is no error; the train text is also in eval
+    assert counts == {"train": 0, "eval": 2, "decontaminated": 1, "quarantined": 0}
+    labels = json.loads((tmp_path / "out" / "toy.labels.json").read_text(encoding="utf-8"))
+    assert labels == sorted({"PER", BAD["label"][0]["entities"][0]["type"]})
 
 
 def test_train_texts_found_in_eval_are_dropped(tmp_path):
@@ -183,3 +185,22 @@ def test_split_datasets_are_named_path_and_split(tmp_path):
     out = list(rows(cfg, "train"))
     assert out[0] == ("record 0", {"dataset": "toy", "task": "ner", "lang": "en", **GOOD})
     assert out[1] == ("record 1", Bad(f"{folder}[dev]", "record 1", "text", "missing"))
+
+
+def test_quarantine_goes_on_past_a_malformed_line(tmp_path):
+    path = tmp_path / "seeds.jsonl"
+    path.write_bytes(
+        json.dumps(GOOD).encode() + b'\n{"id": \n' + b'{"id": "\xff"}\n' + json.dumps(GOOD | {"id": "z"}).encode() + b"\n"
+    )
+    counts = prepare_dataset(config(path), PARAMS | {"on_error": "quarantine", "max_records": 10}, 13, tmp_path / "out")
+    assert counts == {"train": 2, "eval": 0, "decontaminated": 0, "quarantined": 2}
+    reasons = [json.loads(x) for x in (tmp_path / "out" / "toy.quarantine.jsonl").read_text().splitlines()]
+    assert [(r["where"], r["field"]) for r in reasons] == [("line 2", "<json>"), ("line 3", "<encoding>")]
+
+
+def test_a_separate_eval_file_means_no_training_text_is_held_out(tmp_path):
+    rows = [GOOD | {"id": f"r{i}", "text": f"{TEXT} {i}"} for i in range(40)]
+    ev = seed_file(tmp_path, [GOOD | {"id": "e0", "text": "Ann was here."}], name="eval.jsonl")
+    cfg = config(seed_file(tmp_path, rows), eval=str(ev))
+    counts = prepare_dataset(cfg, PARAMS | {"eval_fraction": 0.5, "max_records": 100}, 13, tmp_path / "out")
+    assert (counts["train"], counts["eval"]) == (40, 1)
