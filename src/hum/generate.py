@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hum.formats import FORMATS
+from hum.formats import FORMATS, Format, ParseError
 from hum.guidelines import load_guidelines, render_guidelines
 from hum.instructions import Parts, fill, user_message
 from hum.io import Record
@@ -15,7 +15,7 @@ from hum.pool import load_pool
 from hum.prepare import load_labelsets
 from hum.rules import RULES, apply_rules
 from hum.step import Step
-from hum.tasks import TASKS, Query
+from hum.tasks import TASKS, Query, Row
 
 SYSTEM = {
     "en": "You are a precise assistant for natural language understanding. Follow the instruction exactly.",
@@ -54,29 +54,39 @@ def pick_rules(query: Query, rng: random.Random, most: int) -> list[str]:
     return sorted(rng.choice(families[f]) for f in chosen)
 
 
+class UnusableSeedError(ValueError):
+    """A seed record that cannot give an instruction under the configuration; the reason goes to rejects."""
+
+
 def instruction(record: Record, ctx: Context, k: int) -> Record:
     """The k-th instruction for a seed record, with everything needed to check it in `meta`."""
-    rng = record_rng(ctx.seed, record["id"], k)
+    rng = record_rng(ctx.seed, f"{record['dataset']}/{record['id']}", k)
     p = ctx.params
     task, lang = TASKS[record["task"]], instruction_lang(record, ctx)
-    subtask = rng.choice([s for s in p["subtasks"][task.name] if s in task.subtasks])
-    query = task.query(record, ctx.labelsets[record["dataset"]], rng, subtask)
-    description = rng.choice(ctx.descriptions[(lang, task.name, query.subtask)])
+    labelset = ctx.labelsets[record["dataset"]]
+    if task.labelled and not labelset:
+        raise UnusableSeedError(f"dataset {record['dataset']!r} has an empty label set")
+    query = task.query(record, labelset, rng, rng.choice([s for s in p["subtasks"][task.name] if s in task.subtasks]))
+    if query.subtask not in p["subtasks"][task.name]:
+        raise UnusableSeedError(f"sub-task {query.subtask!r} is not enabled for {task.name!r}")
+    descriptions = ctx.descriptions.get((lang, task.name, query.subtask))
+    if not descriptions:
+        raise UnusableSeedError(f"no descriptions for {(lang, task.name, query.subtask)}")
+    description = rng.choice(descriptions)
     compound = rng.random() < p["compound_ratio"]
-    parts = {"guidelines": compound and rng.random() < p["p_guidelines"], "rules": compound and rng.random() < p["p_rules"]}
-    parts["format"] = compound and (rng.random() < p["p_format"] or not any(parts.values()))
-    guideline = ctx.guidelines.get(record["dataset"], {})
-    entries = guideline.get("labels", {}) if guideline.get("lang") == lang else {}
-    guide, guide_ids = render_guidelines(entries, query.labels, lang) if parts["guidelines"] else ("", [])
-    rule_ids = pick_rules(query, rng, rng.randint(1, p["max_rules"])) if parts["rules"] else []
-    fmt = FORMATS[rng.choice(list(p["formats"])) if parts["format"] else p["basic_format"]]
+    guide, guide_ids = "", list[str]()
+    if compound and rng.random() < p["p_guidelines"]:
+        guide, guide_ids = render_guidelines(guideline_entries(ctx, record["dataset"], lang), query.labels, lang)
+    rule_ids = pick_rules(query, rng, rng.randint(1, p["max_rules"])) if compound and rng.random() < p["p_rules"] else []
+    stated_format = compound and (rng.random() < p["p_format"] or not (guide or rule_ids))
     rows, empty = apply_rules(rule_ids, query)
+    fmt = renderable(FORMATS[rng.choice(list(p["formats"])) if stated_format else p["basic_format"]], rows, query.columns, empty)
     text = Parts(
         description=fill(description["text"], query, lang),
         text=record["text"],
         guidelines=guide,
         rules=tuple(RULES[r].describe(lang) for r in rule_ids),
-        format_spec=fmt.describe(query.columns, lang) if parts["format"] else "",
+        format_spec=fmt.describe(query.columns, lang) if stated_format else "",
     )
     meta = {
         "task": task.name,
@@ -100,7 +110,24 @@ def instruction(record: Record, ctx: Context, k: int) -> Record:
         {"role": "user", "content": user_message(text, query, lang)},
         {"role": "assistant", "content": fmt.render(rows, query.columns, empty)},
     ]
-    return {"id": f"{record['id']}#{k}", "messages": messages, "meta": meta}
+    return {"id": f"{record['dataset']}/{record['id']}#{k}", "messages": messages, "meta": meta}
+
+
+def guideline_entries(ctx: Context, dataset: str, lang: str) -> dict[str, Any]:
+    """A dataset's accepted guideline entries, if they are written in the instruction's language."""
+    guideline = ctx.guidelines.get(dataset, {})
+    return dict(guideline.get("labels", {})) if guideline.get("lang") == lang else {}
+
+
+def renderable(fmt: Format, rows: list[Row], columns: tuple[str, ...], empty: str | None) -> Format:
+    """`fmt`, or JSON when a value cannot survive `fmt` (a separator or newline in it, or the empty form itself)."""
+    for candidate in (fmt, FORMATS["json"]):
+        try:
+            if candidate.parse(candidate.render(rows, columns, empty), columns, empty) == rows:
+                return candidate
+        except ParseError:
+            continue
+    raise UnusableSeedError("the answer cannot be written in any format")
 
 
 def instructions_for(record: Record, ctx: Context) -> list[Record]:
@@ -120,11 +147,10 @@ class Generate(Step):
     def process(self, batch: list[Record]) -> list[Record]:
         out = []
         for record in batch:
-            key = (instruction_lang(record, self.ctx), record["task"])
-            if not any(k[:2] == key for k in self.ctx.descriptions):
-                self.reject(record, f"no descriptions for language {key[0]!r} and task {key[1]!r}")
-                continue
-            out += instructions_for(record, self.ctx)
+            try:
+                out += instructions_for(record, self.ctx)
+            except UnusableSeedError as exc:
+                self.reject(record, str(exc))
         return out
 
 

@@ -26,7 +26,7 @@ PARAMS = {
         "ner": ["extract", "by_type"],
         "re": ["triples", "by_relation", "by_pair"],
         "mrc": ["extractive"],
-        "cls": ["classify"],
+        "cls": ["classify", "multi"],
     },
 }
 
@@ -71,7 +71,7 @@ def test_prepared_records_cover_every_task(seeds):
 def test_instruction_is_deterministic(seeds, ctx):
     for rec in seeds[::7]:
         assert instruction(rec, ctx, 0) == instruction(rec, ctx, 0)
-        assert instruction(rec, ctx, 1)["id"] == f"{rec['id']}#1"
+        assert instruction(rec, ctx, 1)["id"] == f"{rec['dataset']}/{rec['id']}#1"
 
 
 def test_seed_changes_output(seeds, ctx):
@@ -108,7 +108,7 @@ def test_generate_step_rejects_unknown_language(seeds, ctx):
     kept, rejected = step([seeds[0], {**seeds[1], "lang": "de"}])
     assert len(kept) == PARAMS["per_record"]
     assert rejected == [
-        {"reason": f"no descriptions for language 'de' and task {seeds[1]['task']!r}", "record": {**seeds[1], "lang": "de"}}
+        {"reason": f"no descriptions for ('de', {seeds[1]['task']!r}, 'classify')", "record": {**seeds[1], "lang": "de"}}
     ]
 
 
@@ -148,3 +148,28 @@ def test_multi_label_classification(ctx, labels, rows):
     assert {o["meta"]["subtask"] for o in outs} == {"multi"}
     assert all(o["meta"]["gold"] == rows and answer_problem(o) is None for o in outs)
     assert all(set(labels) <= set(o["meta"]["labels"]) for o in outs)
+
+
+def test_unusable_seeds_are_rejected_with_a_reason(seeds, ctx):
+    ner = next(r for r in seeds if r["task"] == "ner")
+    empty = Context(ctx.descriptions, {**ctx.labelsets, ner["dataset"]: []}, ctx.guidelines, ctx.params, 13)
+    _, rejected = Generate(empty)([ner])
+    assert rejected[0]["reason"] == f"dataset {ner['dataset']!r} has an empty label set"
+    single = Context(
+        ctx.descriptions,
+        ctx.labelsets,
+        ctx.guidelines,
+        {**ctx.params, "subtasks": {**PARAMS["subtasks"], "cls": ["classify"]}},
+        13,
+    )
+    multi = {"id": "m", "dataset": "banking77", "task": "cls", "lang": "en", "text": "t", "labels": ["a"], "multi_label": True}
+    assert Generate(single)([multi])[1][0]["reason"] == "sub-task 'multi' is not enabled for 'cls'"
+
+
+def test_a_value_a_format_cannot_hold_falls_back_to_json(ctx):
+    from hum.formats import FORMATS  # noqa: PLC0415
+    from hum.generate import renderable  # noqa: PLC0415
+
+    assert renderable(FORMATS["lines"], [("a | b", "x")], ("type", "entity"), None).name == "json"
+    assert renderable(FORMATS["lines"], [("None",)], ("entity",), None).name == "json"
+    assert renderable(FORMATS["lines"], [("Ann",)], ("entity",), None).name == "lines"

@@ -131,3 +131,12 @@ def test_descriptions_of_ee_and_oie():
         slots = {"event_type": "Adverse_event", "trigger": "occur"} if d["subtask"] == "arguments" else {}
         filled = fill(d["text"], Query(d["task"], d["subtask"], ("x",), [], ["A", "B"], None, slots), d["lang"])
         assert "{" not in filled
+
+
+def test_by_pair_offers_every_relation_the_pair_has():
+    span = {"head": {"text": "Paris", "start": 0, "end": 5}, "tail": {"text": "France", "start": 19, "end": 25}}
+    record = {"text": "Paris is a city of France.", "relations": [{**span, "type": "capital_of"}, {**span, "type": "located_in"}]}
+    for seed in range(20):
+        query = TASKS["re"].query(record, ["capital_of", "located_in", "born_in", "part_of"], random.Random(seed), "by_pair")
+        assert {"capital_of", "located_in"} <= set(query.labels)
+        assert query.rows == [("capital_of",), ("located_in",)]

@@ -41,7 +41,7 @@ class Task:
 
     name: ClassVar[str]
     subtasks: ClassVar[tuple[str, ...]]
-    fields: ClassVar[tuple[str, ...]]
+    labelled: ClassVar[bool] = True  # whether instructions show a label schema drawn from the dataset's labels
 
     def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
         """Build the query for `subtask` over `record`; label schema is sampled from `labelset`."""

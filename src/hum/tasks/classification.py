@@ -14,7 +14,6 @@ class Classification(Task):
 
     name = "cls"
     subtasks: ClassVar[tuple[str, ...]] = ("classify", "multi")
-    fields: ClassVar[tuple[str, ...]] = ("text", "labels")
 
     def labels_of(self, record: Record) -> list[str]:
         return list(record["labels"])

@@ -23,7 +23,6 @@ class EE(Task):
 
     name = "ee"
     subtasks: ClassVar[tuple[str, ...]] = ("triggers", "arguments")
-    fields: ClassVar[tuple[str, ...]] = ("text", "events")
 
     def spans(self, record: Record) -> list[Span]:
         spans = []

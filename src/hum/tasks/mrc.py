@@ -13,8 +13,8 @@ class MRC(Task):
     """The first gold answer span answers the question; none when `answers` is empty."""
 
     name = "mrc"
+    labelled = False
     subtasks: ClassVar[tuple[str, ...]] = ("extractive",)
-    fields: ClassVar[tuple[str, ...]] = ("text", "question", "answers")
 
     def spans(self, record: Record) -> list[Span]:
         return [char_span(a, "answers") for a in record["answers"]]

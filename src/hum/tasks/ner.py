@@ -14,7 +14,6 @@ class NER(Task):
 
     name = "ner"
     subtasks: ClassVar[tuple[str, ...]] = ("extract", "by_type")
-    fields: ClassVar[tuple[str, ...]] = ("text", "entities")
 
     def spans(self, record: Record) -> list[Span]:
         return [char_span(e, "entities", e["type"]) for e in record["entities"]]

@@ -22,8 +22,8 @@ class OIE(Task):
     """
 
     name = "oie"
+    labelled = False
     subtasks: ClassVar[tuple[str, ...]] = ("tuples",)
-    fields: ClassVar[tuple[str, ...]] = ("text", "tuples")
 
     def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
         rows = [row for row in map(tuple_row, record["tuples"]) if all(row)]

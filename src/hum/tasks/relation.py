@@ -14,7 +14,6 @@ class RE(Task):
 
     name = "re"
     subtasks: ClassVar[tuple[str, ...]] = ("triples", "by_relation", "by_pair")
-    fields: ClassVar[tuple[str, ...]] = ("text", "entities", "relations")
 
     def spans(self, record: Record) -> list[Span]:
         spans = [char_span(e, "entities") for e in record["entities"]]
@@ -30,8 +29,8 @@ class RE(Task):
         if subtask == "by_pair" and rels:
             rel = rng.choice(rels)
             pair = (rel["head"]["text"], rel["tail"]["text"])
-            schema = sample_schema([rel["type"]], labelset, rng, keep_all_gold=True)
             rows: list[Row] = [(r["type"],) for r in rels if (r["head"]["text"], r["tail"]["text"]) == pair]
+            schema = sample_schema([r[0] for r in rows], labelset, rng, keep_all_gold=True)
             slots = {"head": pair[0], "tail": pair[1]}
             return Query(self.name, subtask, ("relation",), rows, schema, "relation", slots)
         if subtask == "by_relation":
