@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -47,3 +48,8 @@ def run_resumable(state: Checkpoint, keys: list[str], work: Callable[[str], list
         if key not in state.done:
             state.add(key, work(key))
     return [r for k in keys for r in state.done[k]]
+
+
+def unit_seed(seed: int, key: str) -> int:
+    """A seed of its own for each unit of LLM work: results depend on neither order nor resumption."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:4], "big")

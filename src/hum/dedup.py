@@ -11,11 +11,11 @@ from hum.instructions import HEAD
 from hum.io import Record
 from hum.step import Step
 
-_NON_WORD = re.compile(r"[\W\d_]+", re.UNICODE)
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalised(text: str) -> str:
-    """Case-, digit- and punctuation-blind form used for both exact and fuzzy keys."""
+    """Case- and punctuation-blind form used for both exact and fuzzy keys (digits count: 1990 is not 1991)."""
     return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 

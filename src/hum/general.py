@@ -17,4 +17,4 @@ def to_chat(record: Record) -> Record:
         "lang": record["lang"], "kind": "general", "format": "text", "rules": [], "guidelines": [],
         "description_id": None, "columns": [], "label_column": None, "labels": [], "gold": [], "offsets": [],
     }  # fmt: skip
-    return {"id": f"{record['id']}#0", "messages": messages, "meta": meta}
+    return {"id": f"{record['dataset']}/{record['id']}#0", "messages": messages, "meta": meta}

@@ -9,18 +9,13 @@ from typing import Any
 
 from hum.formats import FORMATS, Format, ParseError
 from hum.guidelines import load_guidelines, render_guidelines
-from hum.instructions import Parts, fill, user_message
+from hum.instructions import SYSTEM, Parts, fill, user_message
 from hum.io import Record
 from hum.pool import load_pool
 from hum.prepare import load_labelsets
 from hum.rules import RULES, apply_rules
 from hum.step import Step
 from hum.tasks import TASKS, Query, Row
-
-SYSTEM = {
-    "en": "You are a precise assistant for natural language understanding. Follow the instruction exactly.",
-    "zh": "你是一个严谨的自然语言理解助手。请严格按照指令作答。",
-}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from hum.tasks.base import Query
 
+SYSTEM = {
+    "en": "You are a precise assistant for natural language understanding. Follow the instruction exactly.",
+    "zh": "你是一个严谨的自然语言理解助手。请严格按照指令作答。",
+}
 HEAD = {  # headings with the punctuation of their language; inline ones end with their separator
     "en": {
         "guidelines": "Label guidelines:",

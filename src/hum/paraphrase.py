@@ -8,6 +8,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from hum.checkpoint import unit_seed
 from hum.instructions import is_request
 from hum.io import Record
 from hum.llm.base import ChatModel
@@ -86,7 +87,7 @@ def paraphrase_entry(model: ChatModel, entry: Record, cfg: dict[str, Any], seed:
     prompt = prompt_for(entry["text"], entry["lang"])
     kept: list[str] = [entry["text"]]
     for attempt in range(cfg["attempts"]):
-        call_seed = seed * 100_003 + attempt
+        call_seed = unit_seed(seed, f"attempt {attempt}")
         reply = model.chat(
             [{"role": "user", "content": prompt}], seed=call_seed, temperature=cfg["temperature"], max_tokens=cfg["max_tokens"]
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from hum.checkpoint import Checkpoint, run_resumable
+from hum.checkpoint import Checkpoint, run_resumable, unit_seed
 from hum.io import Record, read_jsonl
 from hum.llm.base import ChatModel
 from hum.paraphrase import paraphrase_entry
@@ -43,12 +43,11 @@ def build_pool(templates: Path, model: ChatModel, params: dict[str, Any], out: P
     """Write `descriptions.jsonl` (kept) and `rejects.jsonl` (with reasons); resumes from a checkpoint."""
     cfg, seed = params["paraphrase"], params["seed"]
     human = human_descriptions(templates)
-    state = Checkpoint(CHECKPOINTS / f"paraphrase-{digest([params, model.fingerprint])[:16]}.jsonl")
-    by_id = {e["id"]: (n, e) for n, e in enumerate(human)}
+    state = Checkpoint(CHECKPOINTS / f"paraphrase-{digest([params, model.fingerprint, human])[:16]}.jsonl")
+    by_id = {e["id"]: e for e in human}
 
     def work(key: str) -> list[Record]:
-        n, entry = by_id[key]
-        return list(paraphrase_entry(model, entry, cfg, seed + n))
+        return list(paraphrase_entry(model, by_id[key], cfg, unit_seed(seed, f"{key}:{by_id[key]['text']}")))
 
     results = run_resumable(state, list(by_id), work, "paraphrase")
     kept = human + [r for r in results if "reject" not in r]

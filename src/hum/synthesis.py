@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hum.checkpoint import Checkpoint, run_resumable
-from hum.generate import SYSTEM
+from hum.checkpoint import Checkpoint, run_resumable, unit_seed
+from hum.instructions import SYSTEM
 from hum.io import Record
 from hum.llm.base import ChatModel
 from hum.pool import CHECKPOINTS
@@ -28,7 +27,7 @@ def pick_texts(records: Iterable[Record], cfg: dict[str, Any], seed: int) -> lis
             by_dataset.setdefault(rec["dataset"], {}).setdefault(rec["text"], rec)
     picked = []
     for name in sorted(by_dataset):
-        ranked = sorted(by_dataset[name].values(), key=lambda r: hashlib.sha256(f"{seed}:{r['id']}".encode()).digest())
+        ranked = sorted(by_dataset[name].values(), key=lambda r: unit_seed(seed, f"{name}/{r['id']}"))
         picked += ranked[: cfg["per_dataset"]]
     return picked
 
@@ -63,19 +62,30 @@ def synthesise(model: ChatModel, seed_record: Record, cfg: dict[str, Any], seed:
     out: list[Record] = []
     for n in range(cfg["attempts"] if kinds else 0):
         kind = kinds[n % len(kinds)]
-        request, answer, reason, reply = attempt(model, seed_record, kind, cfg, seed * 1009 + n)
+        request, answer, reason, reply = attempt(model, seed_record, kind, cfg, unit_seed(seed, f"attempt {n}"))
         if reason is None:
             return [*out, to_record(seed_record, kind, request, answer, SYSTEM[seed_record["lang"]])]
-        out.append({"reject": reason, "kind": kind, "seed_id": seed_record["id"], "attempt": n, "reply": reply})
+        out.append(
+            {
+                "reject": reason,
+                "kind": kind,
+                "dataset": seed_record["dataset"],
+                "seed_id": seed_record["id"],
+                "attempt": n,
+                "reply": reply,
+            }
+        )
     return out
 
 
 def build_generalist(seeds: Iterable[Record], model: ChatModel, params: dict[str, Any], out: Path) -> None:
     """Write `instructions.jsonl` (grounded records) and `rejects.jsonl` (with reasons), resuming if interrupted."""
     cfg, seed = params["generalist"], params["seed"]
-    texts = {r["id"]: r for r in pick_texts(seeds, cfg, seed)}
+    texts = {f"{r['dataset']}/{r['id']}": r for r in pick_texts(seeds, cfg, seed)}
     state = Checkpoint(CHECKPOINTS / f"generalist-{digest([params, model.fingerprint, sorted(texts)])[:16]}.jsonl")
-    results = run_resumable(state, list(texts), lambda key: synthesise(model, texts[key], cfg, seed), "generalist")
+    results = run_resumable(
+        state, list(texts), lambda key: synthesise(model, texts[key], cfg, unit_seed(seed, key)), "generalist"
+    )
     kept = [r for r in results if "reject" not in r]
     rejects = [r for r in results if "reject" in r]
     reasons = Counter(r["reject"] for r in rejects)

@@ -18,7 +18,7 @@ def rec(rid, seed=SEED, answer='["Taylor Swift"]', task="ner", desc="List every 
 
 
 def test_normalised():
-    assert normalised("Hello, WORLD!! 2024 foo_bar") == "hello world foo bar"
+    assert normalised("Hello, WORLD!! 2024 foo_bar") == "hello world 2024 foo bar"
 
 
 def test_exact_and_near_duplicates():

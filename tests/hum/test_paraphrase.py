@@ -5,9 +5,9 @@ import json
 import pytest
 
 from conftest import FakeChat
-from hum.checkpoint import Checkpoint
+from hum.checkpoint import Checkpoint, unit_seed
 from hum.paraphrase import clean, paraphrase_entry, prompt_for, reject_reason
-from hum.pool import CHECKPOINTS, build_pool, load_pool
+from hum.pool import CHECKPOINTS, build_pool, human_descriptions, load_pool
 from hum.provenance import digest
 
 CFG = {
@@ -64,7 +64,10 @@ def test_paraphrase_entry_with_scripted_model():
     assert [o["id"] for o in out] == [f"en.ner.extract.0~p{i}" for i in range(6)]
     assert out[0] == {**ENTRY, "id": "en.ner.extract.0~p0", "parent": "en.ner.extract.0", "source": "llm", "text": GOOD}
     assert out[2]["reply"] == REPLIES[2]
-    assert [c["seed"] for c in model.calls] == [7 * 100_003 + i for i in range(6)]
+    seeds = [c["seed"] for c in model.calls]
+    assert seeds == [unit_seed(7, f"attempt {i}") for i in range(6)]
+    assert len(set(seeds)) == 6
+    assert all(0 <= s < 2**32 for s in seeds)  # llama.cpp takes 32-bit seeds
     assert {(c["temperature"], c["max_tokens"]) for c in model.calls} == {(0.9, 80)}
     assert model.calls[0]["messages"] == [{"role": "user", "content": prompt_for(SOURCE, "en")}]
 
@@ -139,7 +142,8 @@ def test_build_pool_resumes_from_checkpoint(workdir):
             "text": "Extract every entity of types {labels}.",
         }
     ]
-    Checkpoint(workdir / CHECKPOINTS / f"paraphrase-{digest([PARAMS, model.fingerprint])[:16]}.jsonl").add(
+    human = human_descriptions(workdir / "descriptions.yaml")
+    Checkpoint(workdir / CHECKPOINTS / f"paraphrase-{digest([PARAMS, model.fingerprint, human])[:16]}.jsonl").add(
         "en.ner.extract.0", done
     )
     build_pool(workdir / "descriptions.yaml", model, PARAMS, workdir / "pool")

@@ -95,8 +95,14 @@ def test_build_generalist_writes_kept_rejects_and_resumes(tmp_path, monkeypatch)
     model = FakeChat(["Which city's museum reopened on 3 May?"])
     build_generalist([SEED], model, params, tmp_path / "out")
     kept = [json.loads(x) for x in (tmp_path / "out/instructions.jsonl").read_text().splitlines()]
-    assert [r["id"] for r in kept] == ["s1#g"]
+    assert [r["id"] for r in kept] == ["demo/s1#g"]
     manifest = json.loads((tmp_path / "out/manifest.json").read_text())
     assert manifest["model"] == "fake:1"
     assert manifest["counts"] == {"texts": 1, "kept": 1, "rejected": 0, "reject_reasons": {}}
     assert not list((tmp_path / ".hum/checkpoints").glob("*"))
+
+
+def test_chinese_requests_share_character_pairs_with_their_text():
+    text = "里昂的博物馆在一场大火烧毁其东翼后，于5月3日重新开放。"
+    assert request_problem("里昂的博物馆是哪一天重新开放的？", "5月3日", text, "zh", CFG) is None
+    assert request_problem("今天天气怎么样？", "5月3日", text, "zh", CFG) == "request is not about the text"

@@ -66,7 +66,14 @@ PAIR = re.compile(
     re.IGNORECASE | re.MULTILINE | re.DOTALL,
 )
 BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
-WORD = re.compile(r"\w{4,}|[\u4e00-\u9fff]{2}")
+LATIN_WORD = re.compile(r"[^\W\d_\u4e00-\u9fff]{4,}")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def content_words(text: str) -> set[str]:
+    """Latin words of four letters or more, and overlapping character pairs of Chinese runs."""
+    pairs = {run[i : i + 2] for run in CJK_RUN.findall(text) for i in range(len(run) - 1)}
+    return set(LATIN_WORD.findall(text)) | pairs
 
 
 def parse_pair(reply: str) -> tuple[str, str] | None:
@@ -89,7 +96,7 @@ def answer_items(answer: str) -> list[str]:
 def request_problem(request: str, answer: str, text: str, lang: str, cfg: dict[str, Any]) -> str | None:
     """Why a request is not a real request about the text, or None."""
     folded, asked = text.casefold(), request.casefold()
-    shared = set(WORD.findall(asked)) & set(WORD.findall(folded))
+    shared = content_words(asked) & content_words(folded)
     checks = (
         (not cfg["min_request_chars"] <= len(request) <= cfg["max_request_chars"], "request length out of range"),
         (not is_request(request, lang), "not phrased as a request"),
@@ -128,4 +135,4 @@ def to_record(seed: Record, kind: str, request: str, answer: str, system: str) -
         {"role": "user", "content": user},
         {"role": "assistant", "content": answer},
     ]
-    return {"id": f"{seed['id']}#g", "messages": messages, "meta": meta}
+    return {"id": f"{seed['dataset']}/{seed['id']}#g", "messages": messages, "meta": meta}
