@@ -105,4 +105,4 @@ def test_build_generalist_writes_kept_rejects_and_resumes(tmp_path, monkeypatch)
 def test_chinese_requests_share_character_pairs_with_their_text():
     text = "里昂的博物馆在一场大火烧毁其东翼后，于5月3日重新开放。"
     assert request_problem("里昂的博物馆是哪一天重新开放的？", "5月3日", text, "zh", CFG) is None
-    assert request_problem("今天天气怎么样？", "5月3日", text, "zh", CFG) == "request is not about the text"
+    assert request_problem("请问今天北京的天气怎么样呢？", "5月3日", text, "zh", CFG) == "request is not about the text"
