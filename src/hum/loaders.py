@@ -35,13 +35,13 @@ def jsonl(path: Path, **_: Any) -> Iterator[Located]:
 
 
 def conll(path: Path, **_: Any) -> Iterator[Located]:
-    """CoNLL columns (token, tag), blank line between sentences."""
+    """CoNLL columns (token, tag), blank line between sentences; `-DOCSTART-` lines separate documents."""
     tokens: list[str] = []
     tags: list[str] = []
     start = 1
     for lineno, line in enumerate(iter_lines(path), start=1):
         cols = line.rstrip("\n").split("\t") if "\t" in line else line.split()
-        if not line.strip():
+        if not line.strip() or cols[0] == "-DOCSTART-":
             if tokens:
                 yield f"line {start}", {"tokens": tokens, "tags": tags}
             tokens, tags, start = [], [], lineno + 1

@@ -24,20 +24,38 @@ def _need(row: Record, name: str) -> Any:
     return row[name]
 
 
-def join_tokens(tokens: list[str]) -> tuple[str, list[int]]:
-    """Space-joined text and the character offset of each token."""
+def token_sep(cfg: dict[str, Any]) -> str:
+    """What joins tokens into text: `token_sep` if set, else nothing for Chinese and a space otherwise."""
+    return str(cfg.get("token_sep", "" if cfg.get("lang") == "zh" else " "))
+
+
+def join_tokens(tokens: list[str], sep: str = " ") -> tuple[str, list[int]]:
+    """Joined text and the character offset of each token."""
     offsets, pos = [], 0
     for tok in tokens:
         offsets.append(pos)
-        pos += len(tok) + 1
-    return " ".join(tokens), offsets
+        pos += len(tok) + len(sep)
+    return sep.join(tokens), offsets
 
 
-def token_span(tokens: list[str], offsets: list[int], start: int, end: int) -> dict[str, Any]:
+def token_span(tokens: list[str], offsets: list[int], start: int, end: int, sep: str = " ") -> dict[str, Any]:
     """Character span covering tokens [start, end)."""
     if not 0 <= start < end <= len(tokens):
         raise FieldError("entities", f"token span [{start}, {end}) outside the {len(tokens)} tokens")
-    return {"start": offsets[start], "end": offsets[end - 1] + len(tokens[end - 1]), "text": " ".join(tokens[start:end])}
+    return {"start": offsets[start], "end": offsets[end - 1] + len(tokens[end - 1]), "text": sep.join(tokens[start:end])}
+
+
+def char_spans(items: Any, field: str, keys: tuple[str, ...]) -> list[Record]:
+    """Span items that carry `keys`, with integer offsets; a bad item names its index."""
+    if not isinstance(items, list):
+        raise FieldError(field, "expected a list")
+    for i, item in enumerate(items):
+        missing = [k for k in keys if not isinstance(item, dict) or item.get(k) is None]
+        if missing:
+            raise FieldError(f"{field}[{i}]", f"missing {', '.join(missing)}")
+        if not all(isinstance(item[k], int) for k in ("start", "end")):
+            raise FieldError(f"{field}[{i}]", "start and end must be integers")
+    return items
 
 
 def bio_entities(tokens: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
@@ -62,30 +80,37 @@ def bio_entities(tokens: list[str], tags: list[str]) -> list[tuple[int, int, str
     return spans
 
 
-def ner(row: Record, _cfg: dict[str, Any]) -> Record:
+def ner(row: Record, cfg: dict[str, Any]) -> Record:
     """From tokens+tags, tokens+token-span entities, or text+char-span entities."""
+    sep = token_sep(cfg)
     if "tokens" in row:
         tokens = _need(row, "tokens")
-        text, offsets = join_tokens(tokens)
+        text, offsets = join_tokens(tokens, sep)
         if row.get("entities") is None:
             raw = bio_entities(tokens, _need(row, "tags"))
         else:
             raw = [(int(e["start"]), int(e["end"]), str(e["type"])) for e in row["entities"]]
-        entities = [{**token_span(tokens, offsets, s, e), "type": t} for s, e, t in raw]
+        entities = [{**token_span(tokens, offsets, s, e, sep), "type": t} for s, e, t in raw]
         return {"text": text, "entities": entities}
-    return {"text": _need(row, "text"), "entities": list(_need(row, "entities"))}
+    return {
+        "text": _need(row, "text"),
+        "entities": char_spans(_need(row, "entities"), "entities", ("start", "end", "text", "type")),
+    }
 
 
 def relation(row: Record, cfg: dict[str, Any]) -> Record:
     """Entities as char spans; a relation's ends found by entity id or text; `no_relation` types dropped."""
     text = _need(row, "text")
     if "tokens" in row:
-        _, offsets = join_tokens(row["tokens"])
+        sep = token_sep(cfg)
+        _, offsets = join_tokens(row["tokens"], sep)
         ents = [
-            {**token_span(row["tokens"], offsets, int(e["start"]), int(e["end"])), "id": e.get("id")} for e in row["entities"]
+            {**token_span(row["tokens"], offsets, int(e["start"]), int(e["end"]), sep), "id": e.get("id")}
+            for e in row["entities"]
         ]
     else:
-        ents = [{"start": e["start"], "end": e["end"], "text": e["text"], "id": e.get("id")} for e in _need(row, "entities")]
+        items = char_spans(_need(row, "entities"), "entities", ("start", "end", "text"))
+        ents = [{"start": e["start"], "end": e["end"], "text": e["text"], "id": e.get("id")} for e in items]
     by_id = {e["id"]: e for e in ents if e["id"] is not None}
     by_text = {e["text"]: e for e in ents}
     relations = []

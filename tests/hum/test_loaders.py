@@ -380,3 +380,10 @@ def test_disk_loader_turns_class_label_ids_into_names(tmp_path):
     datasets.Dataset.from_dict(data, features=features).save_to_disk(str(tmp_path / "ds"))
     rows = list(read_all({"loader": "disk", "path": str(tmp_path / "ds"), "train": "train"}, "train"))
     assert rows == [("record 0", {"tokens": ["Ann", "Lee", "runs"], "ner_tags": ["B-person", "I-person", "O"], "label": "pos"})]
+
+
+def test_conll_docstart_lines_separate_documents(tmp_path):
+    path = tmp_path / "conll03.txt"
+    path.write_text("-DOCSTART- -X- O O\n\nEU\tB-ORG\nrejects\tO\n-DOCSTART- -X- O O\nPeter\tB-PER\n", encoding="utf-8")
+    rows = list(read_all({"loader": "conll", "train": str(path)}))
+    assert [r["tokens"] for _, r in rows] == [["EU", "rejects"], ["Peter"]]

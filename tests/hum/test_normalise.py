@@ -137,3 +137,25 @@ def test_normalise_renames_columns_and_keeps_id():
         "multi_label": False,
     }
     assert normalise({"id": 12, "text": "hi", "label": "x"}, cfg, 0)["id"] == "12"
+
+
+def test_chinese_tokens_join_without_spaces():
+    row = {"tokens": ["北", "京", "很", "大"], "tags": ["B-LOC", "I-LOC", "O", "O"]}
+    out = normalise(row, {"name": "zh_ner", "task": "ner", "lang": "zh"}, "train-0")
+    assert out["text"] == "北京很大"
+    assert out["entities"] == [{"start": 0, "end": 2, "text": "北京", "type": "LOC"}]
+    assert out["id"] == "zh_ner-train-0"
+
+
+@pytest.mark.parametrize(
+    ("entities", "field", "problem"),
+    [
+        ([{"start": 0, "end": 3, "text": "Ann"}], "entities[0]", "missing type"),
+        ([{"start": "0", "end": 3, "text": "Ann", "type": "PER"}], "entities[0]", "start and end must be integers"),
+        ("Ann", "entities", "expected a list"),
+    ],
+)
+def test_char_span_entities_are_checked(entities, field, problem):
+    with pytest.raises(FieldError) as info:
+        normalise({"text": "Ann ran.", "entities": entities}, {"name": "d", "task": "ner", "lang": "en"}, "train-0")
+    assert (info.value.field, info.value.problem) == (field, problem)
