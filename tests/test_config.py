@@ -28,3 +28,28 @@ def test_every_configured_dataset_names_its_own_package(root: Path) -> None:
         first = path.read_text().splitlines()[0]
         assert first == f"# @package datasets.{path.stem}", path
         assert yaml.safe_load(path.read_text())["name"] == path.stem
+
+
+def imported_files(root: Path, path: Path, seen: set[Path]) -> set[Path]:
+    """Files of the `hum` package that a script imports, directly or through other `hum` modules."""
+    import ast  # noqa: PLC0415
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        for name in (n for n in names if n.startswith("hum")):
+            base = root / "src" / Path(*name.split("."))
+            for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+                if candidate.is_file() and candidate not in seen:
+                    seen.add(candidate)
+                    imported_files(root, candidate, seen)
+    return seen
+
+
+@pytest.mark.parametrize("stage", ["prepare", "paraphrase", "generate", "generalist", "dedup", "validate", "mix"])
+def test_stage_depends_on_all_the_code_it_runs(root: Path, stage: str) -> None:
+    deps = [root / d for d in yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["deps"]]
+    code = imported_files(root, root / "stages" / f"{stage}.py", set())
+    missing = sorted(str(f.relative_to(root)) for f in code if not any(f == d or d in f.parents for d in deps))
+    assert not missing, f"add to the deps of {stage}: {missing}"

@@ -12,6 +12,8 @@ from tqdm import tqdm
 
 from hum.io import Record, dumps
 
+CHECKPOINTS = Path(".hum/checkpoints")  # progress of LLM stages, outside DVC outputs (DVC clears those)
+
 
 class Checkpoint:
     """Results per unit of work, keyed; one JSON line per finished unit, fsynced before it counts."""

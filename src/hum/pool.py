@@ -8,14 +8,12 @@ from typing import Any
 
 import yaml
 
-from hum.checkpoint import Checkpoint, run_resumable, unit_seed
+from hum.checkpoint import CHECKPOINTS, Checkpoint, run_resumable, unit_seed
 from hum.io import Record, read_jsonl
 from hum.llm.base import ChatModel
 from hum.paraphrase import paraphrase_entry
 from hum.provenance import digest, publish
 from hum.step import top_reasons
-
-CHECKPOINTS = Path(".hum/checkpoints")
 
 
 def human_descriptions(path: Path) -> list[Record]:

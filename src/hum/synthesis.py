@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hum.checkpoint import Checkpoint, run_resumable, unit_seed
+from hum.checkpoint import CHECKPOINTS, Checkpoint, run_resumable, unit_seed
 from hum.instructions import SYSTEM
 from hum.io import Record
 from hum.llm.base import ChatModel
-from hum.pool import CHECKPOINTS
 from hum.provenance import digest, publish
 from hum.step import top_reasons
 from hum.tasks import TASKS

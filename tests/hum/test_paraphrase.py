@@ -5,9 +5,9 @@ import json
 import pytest
 
 from conftest import FakeChat
-from hum.checkpoint import Checkpoint, unit_seed
+from hum.checkpoint import CHECKPOINTS, Checkpoint, unit_seed
 from hum.paraphrase import clean, paraphrase_entry, prompt_for, reject_reason
-from hum.pool import CHECKPOINTS, build_pool, human_descriptions, load_pool
+from hum.pool import build_pool, human_descriptions, load_pool
 from hum.provenance import digest
 
 CFG = {
