@@ -64,11 +64,14 @@ def squad(path: Path, **_: Any) -> Iterator[Located]:
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
         raise HumInputError(path, "file", "data", f"not SQuAD JSON ({exc})") from exc
     for a, article in enumerate(data):
-        for p, para in enumerate(article["paragraphs"]):
-            for q, qa in enumerate(para["qas"]):
+        for p, para in enumerate(article.get("paragraphs", [])):
+            for q, qa in enumerate(para.get("qas", [])):
+                where = f"data[{a}].paragraphs[{p}].qas[{q}]"
+                if "context" not in para:
+                    yield where, HumInputError(path, f"data[{a}].paragraphs[{p}]", "context", "missing")
+                    continue
                 fields = {k: v for k, v in qa.items() if k != "plausible_answers"}
-                row = {"id": qa["id"], "title": article.get("title", ""), "context": para["context"], **fields}
-                yield f"data[{a}].paragraphs[{p}].qas[{q}]", row
+                yield where, {"title": article.get("title", ""), "context": para["context"], **fields}
 
 
 def carb(path: Path, **_: Any) -> Iterator[Located]:

@@ -71,6 +71,8 @@ def failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, fields: pd.Series 
 
 def _error_text(case: Any, frame: pd.DataFrame, pos: int) -> str:
     check = str(case["check"])
+    if check.startswith("dtype("):
+        return "wrong type: expected text" if "str" in check else f"wrong type: {check}"
     if "span" in frame.columns and "does not match" in check:
         row = frame.iloc[pos]
         return f"{check}: span {row['span']!r}, text has {row['actual']!r}"

@@ -204,3 +204,11 @@ def test_a_separate_eval_file_means_no_training_text_is_held_out(tmp_path):
     cfg = config(seed_file(tmp_path, rows), eval=str(ev))
     counts = prepare_dataset(cfg, PARAMS | {"eval_fraction": 0.5, "max_records": 100}, 13, tmp_path / "out")
     assert (counts["train"], counts["eval"]) == (40, 1)
+
+
+def test_text_that_is_not_a_string_is_named(tmp_path):
+    path = seed_file(tmp_path, [{"id": "a", "text": 5, "label": "x"}])
+    cfg = {"name": "t", "task": "cls", "lang": "en", "loader": "jsonl", "train": str(path)}
+    with pytest.raises(HumInputError) as info:
+        prepare_dataset(cfg, PARAMS, 13, tmp_path / "out")
+    assert str(info.value) == f"{path}: line 1: field 'text': wrong type: expected text"
