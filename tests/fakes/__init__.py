@@ -1,0 +1,1 @@
+"""Test doubles importable by stage scripts run in a subprocess (via PYTHONPATH)."""
