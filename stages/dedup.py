@@ -6,9 +6,9 @@ from itertools import chain
 from pathlib import Path
 
 from hum.dedup import Dedup
-from hum.io import atomic_dir, read_jsonl, write_json
-from hum.provenance import load_params, model_of, write_manifest
-from hum.step import run_step
+from hum.io import read_jsonl
+from hum.provenance import load_params, model_of
+from hum.step import run_stage
 
 INPUTS, OUT = (Path("data/generated/instructions.jsonl"), Path("data/generalist/instructions.jsonl")), Path("data/deduped")
 
@@ -16,11 +16,10 @@ INPUTS, OUT = (Path("data/generated/instructions.jsonl"), Path("data/generalist/
 def main() -> None:
     """Keep the first record of every duplicate group; removed ones are listed with the reason."""
     params = load_params()
-    step = Dedup(**params["dedup"])
-    with atomic_dir(OUT) as out:
-        run_step(step, chain.from_iterable(read_jsonl(p) for p in INPUTS), out / "instructions.jsonl", out / "removed.jsonl")
-        write_manifest(out, "dedup", {"dedup": params["dedup"]}, dict(step.stats), model_of(INPUTS[0].parent))
-    write_json("metrics/dedup.json", dict(step.stats))
+    records = chain.from_iterable(read_jsonl(p) for p in INPUTS)
+    run_stage(
+        Dedup(**params["dedup"]), records, OUT, "removed.jsonl", {"dedup": params["dedup"]}, model=model_of(INPUTS[0].parent)
+    )
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from hum.io import Record, atomic_open, dumps
+from hum.io import Record, atomic_dir, atomic_open, dumps, write_json
+from hum.provenance import write_manifest
 
 T = TypeVar("T")
 
@@ -69,3 +70,13 @@ def run_step(step: Step, records: Iterable[Record], out: Path, quarantine: Path,
             bad.writelines(dumps(r) + "\n" for r in rejected)
             bar.update(len(batch))
     print(step.summary())
+
+
+def run_stage(
+    step: Step, records: Iterable[Record], out: Path, rejects: str, params: dict[str, Any], *, model: str | None
+) -> None:
+    """A step's whole stage: `instructions.jsonl`, its rejects and manifest in `out` (atomically), and metrics."""
+    with atomic_dir(out) as tmp:
+        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects)
+        write_manifest(tmp, step.name, params, dict(step.stats), model)
+    write_json(f"metrics/{step.name}.json", dict(step.stats))
