@@ -16,7 +16,7 @@ from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, read_jsonl, write_json
 from hum.loaders import load, source
 from hum.normalise import FieldError, normalise
-from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures
+from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures, repeated_ids
 from hum.step import batched
 from hum.tasks import TASKS
 
@@ -54,7 +54,7 @@ def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] |
     """All problems of a batch at once: ids (also against earlier batches), empty text, offsets, labels."""
     where = [w for w, _ in batch]
     records = [r for _, r in batch]
-    bad = [Bad(path, where[i], "id", "duplicate id") for i, r in enumerate(records) if r["id"] in seen]
+    bad = [Bad(path, where[i], "id", "duplicate id") for i in repeated_ids([r["id"] for r in records], seen)]
     seeds = pd.DataFrame({"id": [r["id"] for r in records], "text": [r["text"] for r in records]})
     bad += [Bad(path, where[i], f, p) for i, f, p in failures(SEED_SCHEMA, seeds)]
     task = TASKS.get(records[0]["task"])
@@ -80,7 +80,6 @@ def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] |
             for lab in task.labels_of(r)
             if lab not in labelset
         ]
-    seen.update(r["id"] for r in records)
     return bad
 
 

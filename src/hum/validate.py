@@ -6,7 +6,7 @@ import pandas as pd
 
 from hum.answers import answer_problem
 from hum.io import Record
-from hum.schemas import ANSWER_MISMATCH, failures, output_schema
+from hum.schemas import ANSWER_MISMATCH, failures, output_schema, repeated_ids
 from hum.step import Step
 
 
@@ -30,10 +30,9 @@ class Validate(Step):
                 "answer_problem": [answer_problem(r) or "" for r in batch],
             }
         )
-        reasons: dict[int, set[str]] = {i: {"duplicate id"} for i, r in enumerate(batch) if r["id"] in self.seen}
+        reasons: dict[int, set[str]] = {i: {"duplicate id"} for i in repeated_ids([r["id"] for r in batch], self.seen)}
         for pos, _, problem in failures(self.schema, frame):
             reasons.setdefault(pos, set()).add(frame["answer_problem"][pos] if problem == ANSWER_MISMATCH else problem)
-        self.seen.update(frame["id"])
         for pos in sorted(reasons):
             self.reject(batch[pos], "; ".join(sorted(reasons[pos])))
         return [r for i, r in enumerate(batch) if i not in reasons]
