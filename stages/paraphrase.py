@@ -1,4 +1,4 @@
-"""DVC stage `paraphrase`: grow the description pool with checked LLM paraphrases (resumable)."""
+"""DVC stage `paraphrase`: checked LLM paraphrases of the human descriptions, as proposals for `hum review` (resumable)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ TEMPLATES = Path("data/templates/descriptions.yaml")
 
 
 def main() -> None:
-    """Paraphrase every human description with the configured model."""
+    """Paraphrase every human description with the configured model; `data/pool/proposals.jsonl` awaits review."""
     params = load_params()
     model = instantiate(params["model"])
     used = {"seed": params["seed"], "paraphrase": params["paraphrase"], "model": params["model"]}

@@ -45,7 +45,7 @@ def test_killed_paraphrase_stage_resumes_to_the_same_bytes(root: Path, tmp_path:
     assert 5 <= done_before < 42
 
     subprocess.run(script, cwd=killed, env=env, check=True, capture_output=True)
-    for name in ("descriptions.jsonl", "rejects.jsonl"):
+    for name in ("proposals.jsonl", "rejects.jsonl"):
         assert (killed / "data/pool" / name).read_bytes() == (clean / "data/pool" / name).read_bytes()
     calls = len((killed / "calls.log").read_text().splitlines())
     clean_calls = len((clean / "calls.log").read_text().splitlines())

@@ -7,11 +7,12 @@ import pytest
 from conftest import FakeChat
 from hum.checkpoint import CHECKPOINTS, Checkpoint, unit_seed
 from hum.paraphrase import clean, paraphrase_entry, prompt_for, reject_reason
-from hum.pool import build_pool, human_descriptions, load_pool
+from hum.pool import build_pool, human_descriptions, load_pool, proposal_id
 from hum.provenance import digest
 
 CFG = {
     "attempts": 6,
+    "per_subtask": 1,
     "temperature": 0.9,
     "max_tokens": 80,
     "min_length_ratio": 0.5,
@@ -99,20 +100,43 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_build_pool(workdir):
-    model = FakeChat(
-        [
-            GOOD,
-            "Pick the label that fits the text best, out of {labels}.",
-            "",
-            "Pick the label that fits the text best, out of {labels}.",
-        ]
-    )
+PICK = "Pick the label that fits the text best, out of {labels}."
+
+
+def test_build_pool_writes_proposals_for_review(workdir, capsys):
+    model = FakeChat([GOOD, PICK, "", PICK])
     build_pool(workdir / "descriptions.yaml", model, PARAMS, workdir / "pool")
-    pool = load_pool(workdir / "pool" / "descriptions.jsonl")
-    assert {k: [d["id"] for d in v] for k, v in pool.items()} == {
-        ("en", "cls", "classify"): ["en.cls.classify.0", "en.cls.classify.0~p1"],
-        ("en", "ner", "extract"): ["en.ner.extract.0", "en.ner.extract.0~p0"],
+    assert sorted(p.name for p in (workdir / "pool").iterdir()) == ["manifest.json", "proposals.jsonl", "rejects.jsonl"]
+    proposals = [json.loads(ln) for ln in (workdir / "pool" / "proposals.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert proposals == sorted(proposals, key=lambda p: p["id"])
+    cls = "Choose the label of the text from: {labels}."
+    assert {p["id"]: p for p in proposals} == {
+        proposal_id("en.cls.classify.0", PICK): {
+            "id": proposal_id("en.cls.classify.0", PICK),
+            "kind": "description",
+            "lang": "en",
+            "task": "cls",
+            "subtask": "classify",
+            "parent": "en.cls.classify.0",
+            "parent_text": cls,
+            "text": PICK,
+            "keywords": ["label"],
+            "source": "llm",
+            "status": "proposed",
+        },
+        proposal_id("en.ner.extract.0", GOOD): {
+            "id": proposal_id("en.ner.extract.0", GOOD),
+            "kind": "description",
+            "lang": "en",
+            "task": "ner",
+            "subtask": "extract",
+            "parent": "en.ner.extract.0",
+            "parent_text": SOURCE,
+            "text": GOOD,
+            "keywords": ["entit"],
+            "source": "llm",
+            "status": "proposed",
+        },
     }
     rejects = [json.loads(ln) for ln in (workdir / "pool" / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(r["id"], r["reject"]) for r in rejects] == [
@@ -122,34 +146,51 @@ def test_build_pool(workdir):
     metrics = json.loads((workdir / "metrics" / "paraphrase.json").read_text(encoding="utf-8"))
     assert metrics == {
         "human": 2,
-        "llm_kept": 2,
-        "llm_rejected": 2,
+        "proposed": 2,
+        "rejected": 2,
         "reject_reasons": {"empty": 1, "lost the task's key terms": 1},
     }
     manifest = json.loads((workdir / "pool" / "manifest.json").read_text(encoding="utf-8"))
-    assert (manifest["model"], manifest["params_sha256"]) == ("fake:1", digest(PARAMS))
+    assert (manifest["model"], manifest["params_sha256"], manifest["counts"]) == ("fake:1", digest(PARAMS), metrics)
     assert not any((workdir / CHECKPOINTS).iterdir())
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "[paraphrase] 2 human descriptions, 2 paraphrases proposed for review, 2 rejected "
+        "(lost the task's key terms: 1; empty: 1)"
+    )
+    templates, proposals, reviews = workdir / "descriptions.yaml", workdir / "pool" / "proposals.jsonl", workdir / "reviews.yaml"
+    assert pool_ids(load_pool(templates, proposals, reviews, unreviewed=False)) == {
+        ("en", "cls", "classify"): ["en.cls.classify.0"],
+        ("en", "ner", "extract"): ["en.ner.extract.0"],
+    }
+    assert pool_ids(load_pool(templates, proposals, reviews, unreviewed=True)) == {
+        ("en", "cls", "classify"): sorted(["en.cls.classify.0", proposal_id("en.cls.classify.0", PICK)]),
+        ("en", "ner", "extract"): sorted(["en.ner.extract.0", proposal_id("en.ner.extract.0", GOOD)]),
+    }
+
+
+def pool_ids(pool: dict) -> dict:
+    return {k: [d["id"] for d in v] for k, v in pool.items()}
+
+
+def test_build_pool_is_byte_identical_for_the_same_config(workdir):
+    for name in ("a", "b"):
+        build_pool(workdir / "descriptions.yaml", FakeChat([GOOD, PICK, "", PICK]), PARAMS, workdir / name)
+    for name in ("proposals.jsonl", "rejects.jsonl", "manifest.json"):
+        assert (workdir / "a" / name).read_bytes() == (workdir / "b" / name).read_bytes()
 
 
 def test_build_pool_resumes_from_checkpoint(workdir):
     model = FakeChat([GOOD])
-    done = [
-        {
-            **ENTRY,
-            "id": "en.ner.extract.0~p0",
-            "parent": ENTRY["id"],
-            "source": "llm",
-            "text": "Extract every entity of types {labels}.",
-        }
-    ]
+    resumed = "Extract every entity of types {labels}."
+    done = [{**ENTRY, "id": "en.ner.extract.0~p0", "parent": ENTRY["id"], "source": "llm", "text": resumed}]
     human = human_descriptions(workdir / "descriptions.yaml")
     Checkpoint(workdir / CHECKPOINTS / f"paraphrase-{digest([PARAMS, model.fingerprint, human])[:16]}.jsonl").add(
         "en.ner.extract.0", done
     )
     build_pool(workdir / "descriptions.yaml", model, PARAMS, workdir / "pool")
     assert len(model.calls) == 2  # only the cls description was paraphrased
-    pool = load_pool(workdir / "pool" / "descriptions.jsonl")
-    assert [d["text"] for d in pool[("en", "ner", "extract")]] == [ENTRY["text"], "Extract every entity of types {labels}."]
+    pool = load_pool(workdir / "descriptions.yaml", workdir / "pool/proposals.jsonl", workdir / "reviews.yaml", unreviewed=True)
+    assert [d["text"] for d in pool[("en", "ner", "extract")]] == [ENTRY["text"], resumed]
 
 
 @pytest.mark.parametrize(
