@@ -1,10 +1,27 @@
 from __future__ import annotations
 
-import pytest
+import itertools
+import random
+import re
+import string
+import sys
+from collections import Counter
 
-from hum.formats import FORMATS, ParseError
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA, ROOT
+from hum.formats import FORMATS, Format, ParseError
+from hum.formats.escapes import BREAKS
+from hum.io import read_jsonl
+from hum.normalise import normalise
+from hum.phrasing import load_phrasings
+from hum.tasks import TASKS
 
 NAMES = sorted(set(FORMATS) - {"text"})  # `text` holds one free-form value: tested on its own below
+NEW = ["bullets", "code", "csv", "json_grouped", "numbered", "sentences", "tuples", "xml", "yaml"]
 ROWS = {
     1: [("Paris",), ("New York",)],
     2: [("person", "Taylor Swift"), ("location", "Redondo Beach Blvd")],
@@ -16,22 +33,160 @@ UNICODE = {
     2: [("地点", "上海"), ("emoji", "🚀 launch")],
     3: [("李白", "出生地", "碎叶城"), ("Zoë", "likes", "café ☕")],
 }
+PHRASINGS = load_phrasings(ROOT / "data/templates")
+EMPTY_FORMS = sorted({p.text for key, pool in PHRASINGS.pools.items() if key[0] == "empty" for p in pool})
 
 
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("width", [1, 2, 3])
+def widths(name: str) -> list[int]:
+    return [w for w in (1, 2, 3) if w >= FORMATS[name].min_columns]
+
+
+CASES = [(name, w) for name in NAMES for w in widths(name)]
+
+
+# What a format cannot hold, so generation falls back to JSON (`hum.generate.renderable`). Real gold values are
+# stripped, non-empty and (but for free text) on one line, so only `lines`, `table` and `kv` ever fall back in practice.
+def kinds(rows: list[tuple[str, ...]], fmt: Format, columns: tuple[str, ...], empty: str | None = None) -> set[str]:
+    """The kinds of value in `rows` a format may declare it cannot hold."""
+    values = [v for r in rows for v in r]
+    found = {
+        "newline": any(c in BREAKS for v in values for c in v),
+        "padding": any(v != v.strip() for v in values),
+        "blank": any(not v for v in values),
+        "pipe": len(columns) > 1 and any("|" in v for v in values),
+        "empty_form": bool(rows) and fmt.render(rows, columns, empty).strip() == (empty or fmt.default_empty),
+    }
+    return {k for k, present in found.items() if present}
+
+
+CANNOT: dict[str, set[str]] = {
+    "lines": {"newline", "padding", "blank", "pipe", "empty_form"},  # " | " splits, lines and fields are stripped
+    "table": {"newline", "padding"},  # rows are lines, cells are stripped
+    "kv": {"newline", "padding", "blank"},  # blocks are split on blank lines and stripped
+    "text": {"padding", "empty_form"},  # the whole answer is stripped
+}
+
+
+def round_trips(fmt: Format, rows: list[tuple[str, ...]], columns: tuple[str, ...], empty: str | None = None) -> bool:
+    rows = fmt.arrange(rows)
+    try:
+        return fmt.parse(fmt.render(rows, columns, empty), columns, empty) == rows
+    except ParseError:
+        return False
+
+
+def holds(name: str, rows: list[tuple[str, ...]], columns: tuple[str, ...], empty: str | None = None) -> bool:
+    """The contract: a round trip, unless the rows hold a kind of value the format declared it cannot hold."""
+    fmt = FORMATS[name]
+    return round_trips(fmt, rows, columns, empty) or bool(kinds(fmt.arrange(rows), fmt, columns, empty) & CANNOT.get(name, set()))
+
+
+# Values: random text glued to the characters formats use as syntax.
+SYNTAX = [*"\"'\\|,;:#[](){}<>&=-*.`", "&amp;", "&#10;", "<tags>", "</item>", "\\n", "\\u0020", " | ", "; ", ": ", "- "]
+SYNTAX += ["1. ", "Item(", '="', "None", "null", "[]", "{}", "北京", "上海大学", "🎉", "👩‍💻", "\t", " ", "\u3000", "\xa0"]
+NEWLINES = ["\n", "\r\n", "\r", "\n\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c"]
+piece = st.one_of(
+    st.text(alphabet=string.ascii_letters + string.digits + " ", max_size=6), st.sampled_from(SYNTAX), st.text(max_size=3)
+)
+raw = st.lists(piece, max_size=5).map("".join)
+ordinary = raw.map(lambda v: "".join(c for c in v if c not in BREAKS).strip() or "x")  # as real gold values are
+unruly = st.lists(st.one_of(piece, st.sampled_from(NEWLINES)), max_size=6).map("".join)
+
+
+def table(values: st.SearchStrategy[str], width: int) -> st.SearchStrategy[list[tuple[str, ...]]]:
+    # few distinct first fields, so json_grouped has groups of several rows to arrange
+    first = st.one_of(st.sampled_from(["person", "org", "北京"]), values)
+    return st.lists(st.tuples(first, *[values] * (width - 1)), min_size=1, max_size=5)
+
+
+@pytest.mark.parametrize(("name", "width"), CASES)
+@settings(max_examples=50, deadline=None)
+@given(data=st.data())
+def test_ordinary_values_round_trip(name, width, data):
+    rows, columns = data.draw(table(ordinary, width)), COLUMNS[width]
+    empty = data.draw(st.sampled_from([None, *EMPTY_FORMS]))
+    assert holds(name, rows, columns, empty), FORMATS[name].render(FORMATS[name].arrange(rows), columns, empty)
+
+
+@pytest.mark.parametrize(("name", "width"), CASES)
+@settings(max_examples=50, deadline=None)
+@given(data=st.data())
+def test_newlines_padding_and_blanks(name, width, data):
+    rows, columns = data.draw(table(unruly, width)), COLUMNS[width]
+    assert holds(name, rows, columns), FORMATS[name].render(FORMATS[name].arrange(rows), columns)
+
+
+@pytest.mark.parametrize("name", NEW)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_new_formats_hold_every_value_and_never_read_as_empty(name, data):
+    width = data.draw(st.sampled_from(widths(name)))
+    rows, columns = data.draw(table(unruly, width)), COLUMNS[width]
+    empty = data.draw(st.sampled_from([None, *EMPTY_FORMS]))
+    fmt = FORMATS[name]
+    assert round_trips(fmt, rows, columns, empty)
+    assert fmt.render(fmt.arrange(rows), columns).strip() not in {*EMPTY_FORMS, "None", "[]", "{}"}
+
+
+@pytest.mark.parametrize(("name", "width"), CASES)
 @pytest.mark.parametrize("data", [ROWS, UNICODE], ids=["ascii", "unicode"])
 def test_round_trip(name, width, data):
     fmt, rows, cols = FORMATS[name], data[width], COLUMNS[width]
-    assert fmt.parse(fmt.render(rows, cols), cols) == rows
+    assert fmt.parse(fmt.render(fmt.arrange(rows), cols), cols) == fmt.arrange(rows)
+
+
+# Real gold: every query the tasks build over the shared samples, in every format.
+OIE_CFG = {"name": "carb", "task": "oie", "lang": "en", "loader": "jsonl"}
+EE_CFG = yaml.safe_load((ROOT / "conf/datasets/phee.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def gold(records) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    """(columns, gold rows) of every sub-task's query over the first records of each sample."""
+    samples = {
+        **records,
+        "crossner": [
+            normalise(r, {"name": "crossner_ai", "task": "ner", "lang": "en"}, i)
+            for i, r in enumerate(itertools.islice(read_jsonl(DATA / "ner/crossner_ai_test.jsonl"), 200))
+        ],
+        "oie": [normalise(r, OIE_CFG, i) for i, r in enumerate(itertools.islice(read_jsonl(DATA / "oie/carb_dev.jsonl"), 200))],
+        "ee": [normalise(r, EE_CFG, i) for i, r in enumerate(itertools.islice(read_jsonl(DATA / "ee/phee_dev.jsonl"), 200))],
+    }
+    out = []
+    for recs in samples.values():
+        task = TASKS[recs[0]["task"]]
+        labels = sorted({lab for r in recs for lab in task.labels_of(r)})
+        for i, rec in enumerate(recs):
+            for subtask in task.subtasks:
+                q = task.query(rec, labels, random.Random(i), subtask)
+                if q.rows:
+                    out.append((q.columns, q.rows))
+    return out
+
+
+def test_real_gold_round_trips(gold):
+    assert len(gold) > 1000
+    tried, fallbacks, unexplained = Counter[str](), Counter[str](), Counter[str]()
+    for (columns, rows), name in itertools.product(gold, FORMATS):
+        fmt = FORMATS[name]
+        if len(columns) < fmt.min_columns or (name == "text" and (len(rows), len(columns)) != (1, 1)):
+            continue
+        tried[name] += 1
+        if not round_trips(fmt, rows, columns):
+            fallbacks[name] += 1
+            unexplained[name] += not kinds(fmt.arrange(rows), fmt, columns) & CANNOT.get(name, set())
+    report = ", ".join(f"{n}: {fallbacks[n]}/{tried[n]}" for n in sorted(tried))
+    assert not +unexplained, f"fallbacks per format: {report}; unexplained: {dict(unexplained)}"
+    assert all(fallbacks[n] == 0 for n in NEW), f"fallbacks per format: {report}"
+    assert all(fallbacks[n] <= tried[n] // 100 for n in tried), f"fallbacks per format: {report}"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_empty_default_form(name):
-    fmt = FORMATS[name]
-    text = fmt.render([], ("entity",))
-    assert text == ("[]" if name == "json" else "None")
-    assert fmt.parse(text, ("entity",)) == []
+    fmt, columns = FORMATS[name], COLUMNS[max(2, FORMATS[name].min_columns)]
+    text = fmt.render([], columns)
+    assert text == {"json": "[]", "yaml": "[]", "json_grouped": "{}"}.get(name, "None")
+    assert fmt.parse(text, columns) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -51,18 +206,68 @@ def test_exact_renderings():
     assert FORMATS["kv"].render(rows, cols) == "type: person\nentity: Ann\n\ntype: org\nentity: ACME"
 
 
-@pytest.mark.parametrize("width", [1, 2, 3])
-def test_table_escapes_pipes(width):
-    rows = [tuple(f"a|b{i}" for i in range(width)), tuple("|x|" for _ in range(width))]
-    fmt, cols = FORMATS["table"], COLUMNS[width]
-    text = fmt.render(rows, cols)
-    assert "a\\|b0" in text
-    assert fmt.parse(text, cols) == rows
+NER = [("person", "Taylor Swift"), ("org", "ACME, Inc."), ("person", "Ann")]
+TRIPLES = [("Ann", "works for", "ACME (US)"), ("ACME (US)", "based in", "Ohio")]
+EXACT = {
+    "yaml": [
+        (NER, "- type: person\n  entity: Taylor Swift\n- type: org\n  entity: ACME, Inc.\n- type: person\n  entity: Ann"),
+        ([("Paris",), ("123",), ("yes: no",)], "- Paris\n- '123'\n- 'yes: no'"),
+    ],
+    "xml": [
+        (NER[:1], "<item><type>person</type><entity>Taylor Swift</entity></item>"),
+        ([("AT&T <b>",), ("a\nb",)], "<entity>AT&amp;T &lt;b&gt;</entity>\n<entity>a&#10;b</entity>"),
+    ],
+    "csv": [
+        (NER, 'type,entity\nperson,Taylor Swift\norg,"ACME, Inc."\nperson,Ann'),
+        ([('say "hi"',), (" pad",)], 'entity\n"say ""hi"""\n" pad"'),
+    ],
+    "json_grouped": [
+        (NER, '{"person": ["Taylor Swift", "Ann"], "org": ["ACME, Inc."]}'),
+        (
+            TRIPLES,
+            '{"Ann": [{"relation": "works for", "tail": "ACME (US)"}], "ACME (US)": [{"relation": "based in", "tail": "Ohio"}]}',
+        ),
+    ],
+    "tuples": [
+        (TRIPLES, "(Ann; works for; ACME \\(US\\))\n(ACME \\(US\\); based in; Ohio)"),
+        ([("a;b",), ("c\\d",)], "(a\\;b)\n(c\\\\d)"),
+    ],
+    "code": [
+        (NER[:2], 'Item(type="person", entity="Taylor Swift")\nItem(type="org", entity="ACME, Inc.")'),
+        ([('say "hi"\n',)], 'Item(entity="say \\"hi\\"\\n")'),
+    ],
+    "bullets": [
+        (NER[:2], "- type: person; entity: Taylor Swift\n- type: org; entity: ACME, Inc."),
+        ([("a; b",), ("two\nlines",)], "- a; b\n- two\\nlines"),
+        ([("x; y", "end ")], "- type: x\\; y; entity: end\\u0020"),
+    ],
+    "numbered": [
+        (NER[:2], "1. type: person; entity: Taylor Swift\n2. type: org; entity: ACME, Inc."),
+        ([("Paris",), ("Rome",)], "1. Paris\n2. Rome"),
+    ],
+    "sentences": [
+        (NER[:2], 'The type is "person" and the entity is "Taylor Swift".\nThe type is "org" and the entity is "ACME, Inc.".'),
+        (TRIPLES[:1], 'The head is "Ann", the relation is "works for" and the tail is "ACME (US)".'),
+        ([('"quoted" \\ text',)], 'The entity is "\\"quoted\\" \\\\ text".'),
+    ],
+}
 
 
-def test_lines_value_with_pipe():
-    rows, cols = [("a|b", "c")], ("x", "y")
-    assert FORMATS["lines"].parse(FORMATS["lines"].render(rows, cols), cols) == rows
+@pytest.mark.parametrize(("name", "rows", "text"), [(n, r, t) for n, cases in EXACT.items() for r, t in cases])
+def test_exact_renderings_of_new_formats(name, rows, text):
+    fmt, columns = FORMATS[name], COLUMNS[len(rows[0])]
+    assert fmt.render(fmt.arrange(rows), columns) == text
+    assert fmt.parse(text, columns) == fmt.arrange(rows)
+
+
+def test_json_grouped_arranges_by_first_appearance():
+    fmt = FORMATS["json_grouped"]
+    assert fmt.arrange(NER) == [NER[0], NER[2], NER[1]]
+    assert fmt.arrange([]) == []
+    assert (fmt.min_columns, fmt.conflicts) == (2, frozenset({"order"}))
+    assert all(FORMATS[n].arrange(NER) == NER and not FORMATS[n].conflicts for n in FORMATS if n != "json_grouped")
+    with pytest.raises(ParseError, match="json_grouped: needs at least 2 columns"):
+        fmt.render([("x",)], ("entity",))
 
 
 @pytest.mark.parametrize(
@@ -83,6 +288,44 @@ def test_lines_value_with_pipe():
         ("kv", "entity: x\ntype: y", ("type", "entity"), 'kv: each item needs the lines "type", "entity" in order'),
         ("kv", "type: y", ("type", "entity"), 'kv: each item needs the lines "type", "entity" in order'),
         ("lines", "person Ann", ("type", "entity"), "lines: expected 2 fields per item"),
+        ("yaml", "- a\n- [b", ("entity",), "yaml: not valid YAML (ParserError)"),
+        ("yaml", "entity: x", ("entity",), "yaml: expected a list"),
+        ("yaml", "- entity: x\n  type: y", ("type", "entity"), 'yaml: every item needs exactly the keys "type", "entity"'),
+        ("yaml", "- [x]", ("entity",), "yaml: every value must be a string"),
+        (
+            "xml",
+            "<item><entity>x</entity></item>",
+            ("type", "entity"),
+            "xml: every item must be written <item><type>...</type><entity>...</entity></item>",
+        ),
+        ("csv", "type,entity\n1", ("type", "entity"), "csv: expected 2 fields per item"),
+        ("csv", "entity,type\n1,2", ("type", "entity"), 'csv: the header row must be "type", "entity"'),
+        ("json_grouped", '["x"]', ("type", "entity"), "json_grouped: expected an object mapping each type to a non-empty list"),
+        ("json_grouped", '{"a": ["x"], "a": ["y"]}', ("type", "entity"), "json_grouped: a key occurs twice"),
+        ("json_grouped", '{"a": [{"x": "1"}]}', ("h", "r", "t"), 'json_grouped: every item needs exactly the keys "r", "t"'),
+        ("tuples", "(a; b", ("type", "entity"), "tuples: each line must be one tuple (type; entity)"),
+        ("tuples", "(a; b; c)", ("type", "entity"), "tuples: each line must be one tuple (type; entity)"),
+        (
+            "code",
+            'Item(entity="x", type="y")',
+            ("type", "entity"),
+            'code: each line must be one call Item(type="...", entity="...")',
+        ),
+        (
+            "code",
+            "Item(type='x', entity='y')",
+            ("type", "entity"),
+            'code: each line must be one call Item(type="...", entity="...")',
+        ),
+        ("bullets", "- entity: x; type: y", ("type", "entity"), "bullets: each line must be one item - type: ...; entity: ..."),
+        ("numbered", "1. a\n3. b", ("entity",), "numbered: item 2 is numbered 3"),
+        ("numbered", "- a", ("entity",), "numbered: each line must be one item 1. ..."),
+        (
+            "sentences",
+            'The type is "x".',
+            ("type", "entity"),
+            'sentences: each line must read The type is "..." and the entity is "...".',
+        ),
     ],
 )
 def test_parse_errors(name, text, columns, message):
@@ -91,12 +334,69 @@ def test_parse_errors(name, text, columns, message):
     assert str(info.value) == message
 
 
+def test_lenient_reading_of_model_like_output():
+    assert FORMATS["xml"].parse("<item>\n  <type>a</type>\n  <entity>b</entity>\n</item>", ("type", "entity")) == [("a", "b")]
+    assert FORMATS["code"].parse('Item( type = "a" , entity = "b", )\n\n', ("type", "entity")) == [("a", "b")]
+    assert FORMATS["bullets"].parse("* a\n\n- b", ("entity",)) == [("a",), ("b",)]
+    assert FORMATS["yaml"].parse("- 2024\n- 1.5", ("entity",)) == [("2024",), ("1.5",)]
+
+
+@pytest.mark.parametrize(("name", "width"), CASES)
+def test_values_with_pipes(name, width):
+    rows, fmt, cols = [tuple(f"a|b{i}" for i in range(width)), tuple("|x|" for _ in range(width))], FORMATS[name], COLUMNS[width]
+    if name == "lines" and width > 1:
+        return  # declared: a pipe is the separator
+    assert fmt.parse(fmt.render(fmt.arrange(rows), cols), cols) == fmt.arrange(rows)
+
+
+def test_lines_value_with_pipe():
+    rows, cols = [("a|b", "c")], ("x", "y")
+    assert FORMATS["lines"].parse(FORMATS["lines"].render(rows, cols), cols) == rows
+
+
+def test_registry_and_phrasing_files():
+    assert len(FORMATS) >= 14
+    files = {p.stem for p in (ROOT / "data/templates/formats").glob("*.yaml")}
+    assert files == set(FORMATS)
+    for name, fmt in FORMATS.items():
+        assert fmt.name == name
+        assert type(fmt).__doc__
+        assert sys.modules[type(fmt).__module__].__doc__
+        for lang, width in itertools.product(("en", "zh"), widths(name)):
+            assert PHRASINGS.format_spec(random.Random(0), name, lang, width).text
+
+
+def test_every_phrasing_fills():
+    """Every phrasing of every format, in both languages, fills from `slots` with no placeholder or brace left over."""
+    seen = Counter[tuple[str, str]]()
+    for key, pool in PHRASINGS.pools.items():
+        if key[0] != "format":
+            continue
+        _, name, lang, shape = key
+        fmt = FORMATS[name]
+        shape_widths = {"one": [1], "many": [2, 3]}.get(shape, [1, 2, 3])
+        for phrase, width in itertools.product(pool, [w for w in shape_widths if w >= fmt.min_columns]):
+            columns = COLUMNS[width]
+            text = fmt.describe(phrase.text, columns)
+            assert text.strip()
+            assert "{" not in phrase.text.format(**dict.fromkeys(fmt.slots(columns), "X")), phrase.id
+            assert "}" not in phrase.text.format(**dict.fromkeys(fmt.slots(columns), "X")), phrase.id
+            if lang == "zh":
+                bare = re.sub(r"\{\w+\}|&\w+;", "", phrase.text)
+                assert not re.search(r"[,:;?!] |\.$", bare), phrase.id  # full-width punctuation in Chinese
+            seen[name, lang] += 1
+    assert {name for name, _ in seen} == set(FORMATS)
+    assert all(seen[name, lang] >= 3 for name in FORMATS for lang in ("en", "zh")), seen
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_describe_names_columns(name):
-    for lang in ("en", "zh"):
-        text = FORMATS[name].describe(("type", "entity"), lang)
-        assert "type" in text
-        assert "entity" in text
+def test_describe_names_the_columns(name):
+    """Every phrasing for several columns names them (in a list, a pattern or an example)."""
+    for lang, width in itertools.product(("en", "zh"), [w for w in (2, 3) if w >= FORMATS[name].min_columns]):
+        pool = PHRASINGS.pools.get(("format", name, lang, "many")) or PHRASINGS.pools["format", name, lang, "any"]
+        for phrase in pool:
+            text = FORMATS[name].describe(phrase.text, COLUMNS[width])
+            assert all(c in text for c in COLUMNS[width]), text
 
 
 def test_text_holds_one_free_form_value():
@@ -106,3 +406,10 @@ def test_text_holds_one_free_form_value():
     assert fmt.parse(answer, ("answer",)) == [(answer,)]
     with pytest.raises(ParseError, match="text: answers have one column"):
         fmt.parse(answer, ("a", "b"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.one_of(raw, unruly))
+def test_text_round_trips_one_value(value):
+    fmt = FORMATS["text"]
+    assert holds("text", [(value,)], ("answer",)), fmt.render([(value,)], ("answer",))

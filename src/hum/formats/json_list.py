@@ -15,14 +15,6 @@ class JsonList(Format):
     name = "json"
     default_empty = "[]"
 
-    def describe(self, columns: tuple[str, ...], lang: str) -> str:
-        if len(columns) == 1:
-            return {"en": "Answer with a JSON list of strings.", "zh": "请用字符串组成的 JSON 列表作答。"}[lang]
-        return {
-            "en": f"Answer with a JSON list of objects with the keys {quoted(columns)}.",
-            "zh": f"请用 JSON 对象列表作答，每个对象包含键 {quoted(columns)}。",
-        }[lang]
-
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
         items: list[Any] = [r[0] for r in rows] if len(columns) == 1 else [dict(zip(columns, r, strict=True)) for r in rows]
         return json.dumps(items, ensure_ascii=False)

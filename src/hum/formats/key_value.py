@@ -11,11 +11,8 @@ class KeyValue(Format):
 
     name = "kv"
 
-    def describe(self, columns: tuple[str, ...], lang: str) -> str:
-        return {
-            "en": f"For each item write the lines {quoted(tuple(c + ': ...' for c in columns))}; separate items by a blank line.",
-            "zh": f"每一项写成 {quoted(tuple(c + ': ...' for c in columns))} 这几行，项与项之间空一行。",
-        }[lang]
+    def slots(self, columns: tuple[str, ...]) -> dict[str, str]:
+        return {**super().slots(columns), "keys": quoted(tuple(c + ": ..." for c in columns))}
 
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
         return "\n\n".join("\n".join(f"{c}: {v}" for c, v in zip(columns, r, strict=True)) for r in rows)

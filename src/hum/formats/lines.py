@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hum.formats.base import Format, quoted
+from hum.formats.base import Format
 from hum.tasks.base import Row
 
 SEP = " | "
@@ -13,13 +13,8 @@ class Lines(Format):
 
     name = "lines"
 
-    def describe(self, columns: tuple[str, ...], lang: str) -> str:
-        if len(columns) == 1:
-            return {"en": "Write one answer per line.", "zh": "每行写一个答案。"}[lang]
-        return {
-            "en": f"Write one item per line as {SEP.join(columns)} (fields {quoted(columns)} separated by '{SEP.strip()}').",
-            "zh": f"每行写一项，格式为 {SEP.join(columns)}（字段 {quoted(columns)} 之间用 '{SEP.strip()}' 分隔）。",
-        }[lang]
+    def slots(self, columns: tuple[str, ...]) -> dict[str, str]:
+        return {**super().slots(columns), "pattern": SEP.join(columns), "sep": SEP.strip()}
 
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
         return "\n".join(SEP.join(r) for r in rows)

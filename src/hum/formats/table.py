@@ -22,12 +22,6 @@ class MarkdownTable(Format):
 
     name = "table"
 
-    def describe(self, columns: tuple[str, ...], lang: str) -> str:
-        return {
-            "en": f"Answer with a markdown table with the columns {quoted(columns)}.",
-            "zh": f"请用 markdown 表格作答，列为 {quoted(columns)}。",
-        }[lang]
-
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
         lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
         lines += ["| " + " | ".join(_cell(v) for v in r) + " |" for r in rows]

@@ -11,9 +11,6 @@ class Text(Format):
 
     name = "text"
 
-    def describe(self, columns: tuple[str, ...], lang: str) -> str:
-        return {"en": "Answer in plain text.", "zh": "请用纯文本作答。"}[lang]
-
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
         return rows[0][0]
 

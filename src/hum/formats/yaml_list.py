@@ -1,0 +1,55 @@
+"""YAML: a block list of strings for one column, or of mappings keyed by column for several."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from hum.formats.base import Format, ParseError, quoted
+from hum.tasks.base import Row
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML whose strings are always strings: plain when that reads back the same, double-quoted when unprintable."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # PyYAML decides quoting for plain and single-quoted styles, but misreads some unicode breaks and spaces there.
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=None if value.isprintable() else '"')
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _value(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, int | float) and not isinstance(item, bool):  # an unquoted number still names the text
+        return str(item)
+    raise ParseError("yaml: every value must be a string")
+
+
+class YamlList(Format):
+    """Readable structured answers; `[]` when nothing is found."""
+
+    name = "yaml"
+    default_empty = "[]"
+
+    def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
+        items: list[Any] = [r[0] for r in rows] if len(columns) == 1 else [dict(zip(columns, r, strict=True)) for r in rows]
+        text = yaml.dump(items, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1 << 30)
+        return text.rstrip("\n")
+
+    def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
+        try:
+            items = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ParseError(f"yaml: not valid YAML ({type(exc).__name__})") from exc
+        if not isinstance(items, list):
+            raise ParseError("yaml: expected a list")
+        if len(columns) == 1:
+            return [(_value(i),) for i in items]
+        if not all(isinstance(i, dict) and list(i) == list(columns) for i in items):
+            raise ParseError(f"yaml: every item needs exactly the keys {quoted(columns)}")
+        return [tuple(_value(i[c]) for c in columns) for i in items]
