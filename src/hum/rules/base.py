@@ -8,26 +8,37 @@ from hum.tasks.base import Query, Row
 
 
 class Rule:
-    """Base class: rules of one `family` exclude each other; `apply` makes gold rows obey the rule."""
+    """Base class: rules of one `family` exclude each other; `apply` makes gold rows obey the rule.
+
+    What a rule says is data: its phrasings live in `data/templates/rules/<family>.yaml` and may name the
+    values `slots` gives. Rules apply in the order of their family's `rank` (lowest first), so a new
+    family only picks a rank; `excludes` names families this rule is never stated together with.
+    """
 
     id: ClassVar[str]
     family: ClassVar[str]
+    rank: ClassVar[int]  # where the family applies: every rule of a family shares it, families never do
     tasks: ClassVar[frozenset[str] | None] = None
-    text: ClassVar[dict[str, str]]
-    empty: ClassVar[str | None] = None
+    states_empty: ClassVar[bool] = False  # the rule states an empty-result form (its phrasings pool the forms)
+    excludes: ClassVar[frozenset[str]] = frozenset()  # families whose rules would make this one ill-defined
 
     def applies(self, query: Query) -> bool:
         """Whether stating this rule makes sense for `query`."""
         return self.tasks is None or query.task in self.tasks
 
-    def describe(self, lang: str) -> str:
-        """The sentence the instruction states."""
-        return self.text[lang]
-
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
         """Gold rows rewritten to obey the rule (identity for rules that only make a convention explicit)."""
         return rows
 
+    def slots(self, query: Query, lang: str) -> dict[str, str]:
+        """Values the rule's phrasings name (e.g. `{k}`), derived from `query` alone so they match `apply`."""
+        return {}
+
+    def columns(self, columns: tuple[str, ...]) -> tuple[str, ...]:
+        """The answer's columns once the rule has applied (identity unless the rule adds fields)."""
+        return columns
+
 
 SPAN_TASKS = frozenset({"ner", "re", "ee", "mrc"})  # open-IE tuples are not always verbatim spans
 LIST_TASKS = frozenset({"ner", "re", "ee", "oie", "cls"})
+TEXT_ORDER_TASKS = LIST_TASKS - {"cls", "oie"}  # gold rows in text order (open-IE keeps annotation order)

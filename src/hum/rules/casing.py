@@ -8,6 +8,7 @@ from hum.tasks.base import Query, Row
 
 class _Casing(Rule):
     family = "casing"
+    rank = 60  # after ordering: order:label compares labels as the schema states them
 
     def applies(self, query: Query) -> bool:
         return query.label_column is not None
@@ -24,7 +25,6 @@ class LabelsLower(_Casing):
     """Lower-case label names."""
 
     id = "case:lower"
-    text = {"en": "Write label names in lower case.", "zh": "标签名称请使用小写字母。"}
 
     def _case(self, label: str) -> str:
         return label.lower()
@@ -34,7 +34,6 @@ class LabelsUpper(_Casing):
     """Upper-case label names."""
 
     id = "case:upper"
-    text = {"en": "Write label names in UPPER CASE.", "zh": "标签名称请使用大写字母。"}
 
     def _case(self, label: str) -> str:
         return label.upper()

@@ -9,15 +9,16 @@ _TASKS = frozenset({"ner", "re", "ee", "oie"})
 
 
 class DuplicatesOnce(Rule):
-    """Drop repeats, keeping the first occurrence."""
+    """Drop repeats, keeping the first occurrence.
+
+    Never stated with character offsets: every mention has its own offsets, so nothing would repeat.
+    """
 
     id = "dup:once"
     family = "duplicates"
+    rank = 30
     tasks = _TASKS
-    text = {
-        "en": "Mention each distinct result only once, even if it occurs several times.",
-        "zh": "相同的结果只列出一次，即使它在文本中多次出现。",
-    }
+    excludes = frozenset({"offsets"})
 
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
         return list(dict.fromkeys(rows))
@@ -28,8 +29,5 @@ class DuplicatesAll(Rule):
 
     id = "dup:all"
     family = "duplicates"
+    rank = 30
     tasks = _TASKS
-    text = {
-        "en": "If the same result occurs several times, list it every time it occurs.",
-        "zh": "如果同一结果多次出现，每次出现都要列出。",
-    }

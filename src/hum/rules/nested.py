@@ -8,19 +8,17 @@ from hum.tasks.base import Query, Row
 
 class _Nested(Rule):
     family = "nested"
+    rank = 10  # zips rows with `query.offsets`: only `offsets` (which keeps every row) may come before
 
     def applies(self, query: Query) -> bool:
         return query.task == "ner" and len(query.offsets) == len(query.rows) > 0
 
 
 class NestedOutermost(_Nested):
-    """Drop a span that lies inside another reported span (needs the rows' offsets, so it applies first)."""
+    """Drop a span that lies inside another reported span (zips rows with `query.offsets`, so it applies early)."""
 
     id = "nested:outermost"
-    text = {
-        "en": "When one entity lies inside another, give only the outer one.",
-        "zh": "如果一个实体嵌套在另一个实体之内，只给出外层的实体。",
-    }
+    excludes = frozenset({"subset"})  # is an inner span kept when its outer one has a label left out? ambiguous
 
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
         spans = query.offsets
@@ -33,7 +31,3 @@ class NestedAll(_Nested):
     """Gold rows already list inner and outer entities alike."""
 
     id = "nested:all"
-    text = {
-        "en": "If one entity lies inside another, list both of them.",
-        "zh": "如果一个实体嵌套在另一个实体之内，两个都要列出。",
-    }

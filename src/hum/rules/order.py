@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hum.rules.base import LIST_TASKS, Rule
+from hum.rules.base import LIST_TASKS, TEXT_ORDER_TASKS, Rule
 from hum.tasks.base import Query, Row
 
 
@@ -11,23 +11,25 @@ class OrderText(Rule):
 
     id = "order:text"
     family = "order"
-    tasks = LIST_TASKS - {"cls", "oie"}  # open-IE gold keeps annotation order, not text order
-    text = {
-        "en": "List the results in the order in which they appear in the text.",
-        "zh": "请按照结果在文本中出现的先后顺序列出。",
-    }
+    rank = 50
+    tasks = TEXT_ORDER_TASKS
 
 
 class OrderAlpha(Rule):
-    """Case-insensitive alphabetical order of the whole item."""
+    """Case-insensitive alphabetical order of the results.
+
+    The key is the query's own columns: fields a rule adds (offsets) are not part of the result's name,
+    so equal results keep their text order instead of sorting "12" before "3".
+    """
 
     id = "order:alpha"
     family = "order"
+    rank = 50
     tasks = LIST_TASKS
-    text = {"en": "Sort the results alphabetically.", "zh": "请将结果按字母顺序排列。"}
 
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
-        return sorted(rows, key=lambda r: tuple(v.casefold() for v in r))
+        width = len(query.columns)
+        return sorted(rows, key=lambda r: tuple(v.casefold() for v in r[:width]))
 
 
 class OrderByLabel(Rule):
@@ -35,11 +37,8 @@ class OrderByLabel(Rule):
 
     id = "order:label"
     family = "order"
+    rank = 50
     tasks = LIST_TASKS - {"cls"}
-    text = {
-        "en": "Group the results by label, following the order in which the labels are listed.",
-        "zh": "请按标签分组列出结果，标签顺序与给出的标签列表一致。",
-    }
 
     def applies(self, query: Query) -> bool:
         return super().applies(query) and query.label_column is not None
@@ -47,4 +46,4 @@ class OrderByLabel(Rule):
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
         col = query.columns.index(str(query.label_column))
         rank = {lab.casefold(): i for i, lab in enumerate(query.labels)}
-        return sorted(rows, key=lambda r: rank[r[col].casefold()])
+        return sorted(rows, key=lambda r: rank.get(r[col].casefold(), len(rank)))

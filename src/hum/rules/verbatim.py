@@ -10,8 +10,8 @@ class Verbatim(Rule):
 
     id = "span:verbatim"
     family = "verbatim"
+    rank = 90
     tasks = SPAN_TASKS
-    text = {"en": "Copy every span exactly as it is written in the text.", "zh": "所有片段都必须与原文完全一致地照抄。"}
 
 
 class AnswerOnly(Rule):
@@ -19,4 +19,4 @@ class AnswerOnly(Rule):
 
     id = "answer:only"
     family = "answer_only"
-    text = {"en": "Give only the answer, without any explanation.", "zh": "只给出答案，不要任何解释。"}
+    rank = 100
