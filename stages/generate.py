@@ -9,14 +9,16 @@ from hum.prepare import train_records
 from hum.provenance import load_params, model_of
 from hum.step import run_stage
 
-PREPARED, POOL, GUIDELINES, OUT = Path("data/prepared"), Path("data/pool"), Path("data/guidelines"), Path("data/generated")
+PREPARED, TEMPLATES, POOL, GUIDELINES = Path("data/prepared"), Path("data/templates"), Path("data/pool"), Path("data/guidelines")
+OUT = Path("data/generated")
 
 
 def main() -> None:
     """Generate for every prepared task dataset (general data goes to `mix` as it is)."""
     params = load_params()
     used = {"seed": params["seed"], "generate": params["generate"]}
-    step = Generate(load_context(PREPARED, POOL / "descriptions.jsonl", GUIDELINES, params["generate"], params["seed"]))
+    ctx = load_context(PREPARED, TEMPLATES, POOL / "proposals.jsonl", GUIDELINES, params=params["generate"], seed=params["seed"])
+    step = Generate(ctx)
     run_stage(step, train_records(PREPARED, exclude_task="general"), OUT, "rejects.jsonl", used, model=model_of(POOL))
 
 

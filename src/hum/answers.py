@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hum.formats import FORMATS, ParseError
 from hum.io import Record
-from hum.rules import apply_rules
+from hum.rules import apply_rules, rule_columns
 from hum.tasks import Query
 
 
@@ -13,16 +13,24 @@ def query_of(meta: Record) -> Query:
     rows = [tuple(r) for r in meta["gold"]]
     offsets = [(int(s), int(e)) for s, e in meta.get("offsets", [])]
     return Query(
-        meta["task"], meta["subtask"], tuple(meta["columns"]), rows, meta["labels"], meta["label_column"], offsets=offsets
+        meta["task"],
+        meta["subtask"],
+        tuple(meta["columns"]),
+        rows,
+        meta["labels"],
+        meta["label_column"],
+        dict(meta.get("slots", {})),
+        offsets,
     )
 
 
 def answer_problem(record: Record) -> str | None:
-    """None when the assistant message parses back to the gold rows the stated rules call for."""
+    """None when the assistant message parses back to the gold rows the stated rules call for (`empty`: the stated form)."""
     meta = record["meta"]
-    expected, empty = apply_rules(meta["rules"], query_of(meta))
+    query, fmt = query_of(meta), FORMATS[meta["format"]]
+    expected = fmt.arrange(apply_rules(meta["rules"], query))
     try:
-        parsed = FORMATS[meta["format"]].parse(record["messages"][-1]["content"], tuple(meta["columns"]), empty)
+        parsed = fmt.parse(record["messages"][-1]["content"], rule_columns(meta["rules"], query.columns), meta.get("empty"))
     except ParseError as exc:
         return f"answer does not parse: {exc}"
     if parsed != expected:

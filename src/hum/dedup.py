@@ -7,8 +7,8 @@ import re
 
 from rapidfuzz import fuzz
 
-from hum.instructions import HEAD
 from hum.io import Record
+from hum.records import input_text, message
 from hum.step import Step
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -21,7 +21,7 @@ def normalised(text: str) -> str:
 
 def pair_text(record: Record) -> str:
     """Instruction and answer together: two records are duplicates only if both match."""
-    return normalised(record["messages"][1]["content"]) + "\n" + normalised(record["messages"][2]["content"])
+    return normalised(message(record, "user")) + "\n" + normalised(message(record, "assistant"))
 
 
 class Dedup(Step):
@@ -57,6 +57,4 @@ class Dedup(Step):
         return True
 
     def _block(self, record: Record) -> str:
-        header = HEAD[record["meta"]["lang"]]["text"] + "\n"
-        seed_text = record["messages"][1]["content"].rpartition(header)[2]
-        return str(record["meta"]["task"]) + ":" + " ".join(normalised(seed_text).split()[: self.block_words])
+        return str(record["meta"]["task"]) + ":" + " ".join(normalised(input_text(record)).split()[: self.block_words])

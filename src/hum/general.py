@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hum.io import Record
+from hum.records import meta_record
 
 
 def to_chat(record: Record) -> Record:
@@ -12,9 +13,8 @@ def to_chat(record: Record) -> Record:
         {"role": "user", "content": record["text"]},
         {"role": "assistant", "content": record["output"]},
     ]
-    meta = {
-        "task": "general", "subtask": "general", "dataset": record["dataset"], "seed_id": record["id"],
-        "lang": record["lang"], "kind": "general", "format": "text", "rules": [], "guidelines": [],
-        "description_id": None, "columns": [], "label_column": None, "labels": [], "gold": [], "offsets": [],
-    }  # fmt: skip
+    meta = meta_record(
+        task="general", subtask="general", dataset=record["dataset"], seed_id=record["id"], lang=record["lang"], kind="general",
+        text_span=[0, len(record["text"])],
+    )
     return {"id": f"{record['dataset']}/{record['id']}#0", "messages": messages, "meta": meta}

@@ -8,25 +8,35 @@ from pathlib import Path
 from typing import Any
 
 from hum.formats import FORMATS, Format, ParseError
-from hum.guidelines import load_guidelines, render_guidelines
-from hum.instructions import SYSTEM, Parts, fill, user_message
+from hum.guidelines import Guideline, guideline_for, load_guidelines, render_guidelines
+from hum.instructions import Parts, fill, user_message
 from hum.io import Record
+from hum.phrasing import Phrasings, load_phrasings
 from hum.pool import load_pool
-from hum.prepare import load_labelsets
-from hum.rules import RULES, apply_rules
+from hum.prepare import load_labelsets, train_records
+from hum.records import meta_record
+from hum.rules import RULES, apply_rules, pick_rules, rule_columns
+from hum.seedstats import SeedStats, seed_stats
 from hum.step import Step
 from hum.tasks import TASKS, Query, Row
+from hum.tasks.base import Draw
 
 
 @dataclass(frozen=True)
 class Context:
-    """What generation needs besides the record: pools, label sets, guidelines and parameters."""
+    """What generation needs besides the record: pools, label sets, guidelines, seed statistics and parameters."""
 
     descriptions: dict[tuple[str, str, str], list[Record]]
     labelsets: dict[str, list[str]]
-    guidelines: dict[str, dict[str, Any]]
+    guidelines: list[Guideline]
+    phrasings: Phrasings
+    stats: dict[str, SeedStats]
     params: dict[str, Any]
     seed: int
+
+    def guideline(self, dataset: str, lang: str) -> Guideline | None:
+        """The guideline file that covers a dataset's label set in `lang`, if any."""
+        return guideline_for(self.labelsets[dataset], lang, self.guidelines, self.params["guidelines"]["min_coverage"])
 
 
 def record_rng(seed: int, record_id: str, k: int) -> random.Random:
@@ -39,99 +49,143 @@ def instruction_lang(record: Record, ctx: Context) -> str:
     return str(ctx.params.get("instruction_lang") or record["lang"])
 
 
-def pick_rules(query: Query, rng: random.Random, most: int) -> list[str]:
-    """Up to `most` applicable rules, at most one per family."""
-    families: dict[str, list[str]] = {}
-    for rule in RULES.values():
-        if rule.applies(query):
-            families.setdefault(rule.family, []).append(rule.id)
-    chosen = rng.sample(sorted(families), k=min(most, len(families)))
-    return sorted(rng.choice(families[f]) for f in chosen)
-
-
 class UnusableSeedError(ValueError):
     """A seed record that cannot give an instruction under the configuration; the reason goes to rejects."""
 
 
-def instruction(record: Record, ctx: Context, k: int) -> Record:
-    """The k-th instruction for a seed record, with everything needed to check it in `meta`."""
-    rng = record_rng(ctx.seed, f"{record['dataset']}/{record['id']}", k)
-    p = ctx.params
-    task, lang = TASKS[record["task"]], instruction_lang(record, ctx)
-    labelset = ctx.labelsets[record["dataset"]]
-    if task.labelled and not labelset:
+def aim(record: Record, ctx: Context, rng: random.Random) -> bool | None:
+    """Whether this instruction aims at an empty answer; None skips a gold-less seed over the empty-answer target."""
+    target = float(ctx.params["empty"]["target"])
+    bare = ctx.stats[record["dataset"]].bare_share
+    if TASKS[record["task"]].bare(record):
+        keep = 1.0 if bare <= target else target * (1 - bare) / (bare * (1 - target))
+        return True if rng.random() < keep else None
+    return rng.random() < max(0.0, (target - bare) / (1 - bare))
+
+
+def negative_passage(record: Record, ctx: Context, rng: random.Random) -> Record | None:
+    """The question over another passage of its dataset that holds none of its answers (SQuAD 2.0-style)."""
+    answers = [a["text"].casefold() for a in record["answers"]]
+    passages = ctx.stats[record["dataset"]].passages
+    for _ in range(5 if passages else 0):
+        other = rng.choice(passages)
+        if other != record["text"] and not any(a in other.casefold() for a in answers):
+            return {**record, "text": other, "answers": []}
+    return None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What a compound instruction states besides its description: guidelines, rules and format."""
+
+    guide: str = ""
+    guide_labels: tuple[str, ...] = ()
+    guideline: str | None = None
+    rule_ids: tuple[str, ...] = ()
+    fmt: str = "json"
+    stated_format: bool = False
+
+
+def seed_query(record: Record, ctx: Context, rng: random.Random) -> tuple[Record, Query] | None:
+    """The (possibly negative-passage) record and the query asked of it; None when the empty target skips it."""
+    task, p = TASKS[record["task"]], ctx.params
+    if task.labelled and not ctx.labelsets[record["dataset"]]:
         raise UnusableSeedError(f"dataset {record['dataset']!r} has an empty label set")
-    query = task.query(record, labelset, rng, rng.choice([s for s in p["subtasks"][task.name] if s in task.subtasks]))
+    empty_aim = aim(record, ctx, rng)
+    if empty_aim is None:
+        return None
+    if task.name == "mrc" and empty_aim and not task.bare(record) and p["empty"]["mrc_negatives"]:
+        record = negative_passage(record, ctx, rng) or record
+    stats = ctx.stats[record["dataset"]]
+    draw = Draw(ctx.labelsets[record["dataset"]], empty_aim, p["p_hard_negative"], stats.neighbours)
+    query = task.query(record, draw, rng, rng.choice([s for s in p["subtasks"][task.name] if s in task.subtasks]))
     if query.subtask not in p["subtasks"][task.name]:
         raise UnusableSeedError(f"sub-task {query.subtask!r} is not enabled for {task.name!r}")
-    descriptions = ctx.descriptions.get((lang, task.name, query.subtask))
+    return record, query
+
+
+def statement(query: Query, ctx: Context, rng: random.Random, dataset: str, lang: str) -> Statement:
+    """Guidelines, rules and format of a compound instruction: at least one of them, never conflicting."""
+    p = ctx.params
+    guide, labels, guideline = "", list[str](), ctx.guideline(dataset, lang)
+    if guideline and rng.random() < p["guidelines"]["p_instruction"]:
+        guide, labels = render_guidelines(guideline, query.labels, lang, rng, phrasings=ctx.phrasings, cfg=p["guidelines"])
+    fits = [f for f in p["formats"] if FORMATS[f].min_columns <= len(query.columns)]
+    stated = rng.random() < p["p_format"]
+    fmt = FORMATS[rng.choice(fits) if stated else p["basic_format"]]
+    rule_ids = pick_rules(query, rng, rng.randint(1, p["max_rules"])) if rng.random() < p["p_rules"] else []
+    if not (guide or rule_ids or stated):
+        stated, fmt = True, FORMATS[rng.choice(fits)]
+    rules = tuple(r for r in rule_ids if RULES[r].family not in fmt.conflicts)
+    return Statement(guide, tuple(labels), guideline.name if labels and guideline else None, rules, fmt.name, stated)
+
+
+def instruction(record: Record, ctx: Context, k: int) -> Record | None:
+    """The k-th instruction for a seed record, with everything needed to check it in `meta`; None when skipped."""
+    rng = record_rng(ctx.seed, f"{record['dataset']}/{record['id']}", k)
+    phrasings, lang, negative = ctx.phrasings, instruction_lang(record, ctx), False
+    asked = seed_query(record, ctx, rng)
+    if asked is None:
+        return None
+    seed_record, query = asked
+    descriptions = ctx.descriptions.get((lang, query.task, query.subtask))
     if not descriptions:
-        raise UnusableSeedError(f"no descriptions for {(lang, task.name, query.subtask)}")
+        raise UnusableSeedError(f"no descriptions for {(lang, query.task, query.subtask)}")
     description = rng.choice(descriptions)
-    compound = rng.random() < p["compound_ratio"]
-    guide, guide_ids = "", list[str]()
-    if compound and rng.random() < p["p_guidelines"]:
-        guide, guide_ids = render_guidelines(guideline_entries(ctx, record["dataset"], lang), query.labels, lang)
-    rule_ids = pick_rules(query, rng, rng.randint(1, p["max_rules"])) if compound and rng.random() < p["p_rules"] else []
-    stated_format = compound and (rng.random() < p["p_format"] or not (guide or rule_ids))
-    rows, empty = apply_rules(rule_ids, query)
-    fmt = renderable(FORMATS[rng.choice(list(p["formats"])) if stated_format else p["basic_format"]], rows, query.columns, empty)
-    text = Parts(
+    layout = phrasings.layouts[rng.choice(ctx.params["layouts"])]
+    compound = rng.random() < ctx.params["compound_ratio"]
+    said = statement(query, ctx, rng, record["dataset"], lang) if compound else Statement(fmt=ctx.params["basic_format"])
+    empty_rule = next((r for r in said.rule_ids if RULES[r].states_empty), None)
+    empty = phrasings.pick(rng, "empty", empty_rule, lang).text if empty_rule else None
+    columns = rule_columns(said.rule_ids, query.columns)
+    fmt, rows = renderable(FORMATS[said.fmt], apply_rules(list(said.rule_ids), query), columns, empty)
+    rule_phrases = [phrasings.pick(rng, "rule", r, lang) for r in said.rule_ids]
+    spec = phrasings.format_spec(rng, fmt.name, lang, len(columns)) if said.stated_format else None
+    system = phrasings.pick(rng, "system", lang) if layout.system else None
+    stated_rules = zip(said.rule_ids, rule_phrases, strict=True)
+    parts = Parts(
         description=fill(description["text"], query, lang),
-        text=record["text"],
-        guidelines=guide,
-        rules=tuple(RULES[r].describe(lang) for r in rule_ids),
-        format_spec=fmt.describe(query.columns, lang) if stated_format else "",
+        text=seed_record["text"],
+        guidelines=said.guide,
+        rules=tuple(ph.text.format(**RULES[ph_rule].slots(query, lang), empty=empty) for ph_rule, ph in stated_rules),
+        format_spec=fmt.describe(spec.text, columns) if spec else "",
     )
-    meta = {
-        "task": task.name,
-        "subtask": query.subtask,
-        "dataset": record["dataset"],
-        "seed_id": record["id"],
-        "lang": lang,
-        "kind": "compound" if compound else "basic",
-        "format": fmt.name,
-        "rules": rule_ids,
-        "guidelines": guide_ids,
-        "description_id": description["id"],
-        "columns": list(query.columns),
-        "label_column": query.label_column,
-        "labels": query.labels,
-        "gold": [list(r) for r in query.rows],
-        "offsets": [list(o) for o in query.offsets],
-    }
-    messages = [
-        {"role": "system", "content": SYSTEM[lang]},
-        {"role": "user", "content": user_message(text, query, lang)},
-        {"role": "assistant", "content": fmt.render(rows, query.columns, empty)},
-    ]
+    user, text_span = user_message(parts, query, lang, layout)
+    negative = seed_record is not record
+    meta = meta_record(
+        task=query.task, subtask=query.subtask, dataset=record["dataset"], seed_id=record["id"], lang=lang,
+        kind="compound" if compound else "basic", format=fmt.name, rules=list(said.rule_ids), empty=empty,
+        guidelines=list(said.guide_labels), guideline_file=said.guideline, description_id=description["id"],
+        description_source=f"{description['source']}/{description.get('status', 'accepted')}", layout=layout.id,
+        phrasings={"system": system and system.id, "format": spec and spec.id, "rules": [ph.id for ph in rule_phrases]},
+        negative=negative, columns=list(query.columns), label_column=query.label_column, labels=query.labels,
+        slots=query.slots, gold=[list(r) for r in query.rows], offsets=[list(o) for o in query.offsets],
+        text_span=list(text_span),
+    )  # fmt: skip
+    messages = [{"role": "system", "content": system.text}] if system else []
+    messages += [{"role": "user", "content": user}, {"role": "assistant", "content": fmt.render(rows, columns, empty)}]
     return {"id": f"{record['dataset']}/{record['id']}#{k}", "messages": messages, "meta": meta}
 
 
-def guideline_entries(ctx: Context, dataset: str, lang: str) -> dict[str, Any]:
-    """A dataset's accepted guideline entries, if they are written in the instruction's language."""
-    guideline = ctx.guidelines.get(dataset, {})
-    return dict(guideline.get("labels", {})) if guideline.get("lang") == lang else {}
-
-
-def renderable(fmt: Format, rows: list[Row], columns: tuple[str, ...], empty: str | None) -> Format:
-    """`fmt`, or JSON when a value cannot survive `fmt` (a separator or newline in it, or the empty form itself)."""
+def renderable(fmt: Format, rows: list[Row], columns: tuple[str, ...], empty: str | None) -> tuple[Format, list[Row]]:
+    """`fmt` and the rows in its order, or JSON when a value cannot survive `fmt` (a separator in it, the empty form)."""
     for candidate in (fmt, FORMATS["json"]):
+        arranged = candidate.arrange(rows)
         try:
-            if candidate.parse(candidate.render(rows, columns, empty), columns, empty) == rows:
-                return candidate
+            if candidate.parse(candidate.render(arranged, columns, empty), columns, empty) == arranged:
+                return candidate, arranged
         except ParseError:
             continue
     raise UnusableSeedError("the answer cannot be written in any format")
 
 
 def instructions_for(record: Record, ctx: Context) -> list[Record]:
-    """All instructions for one seed record."""
-    return [instruction(record, ctx, k) for k in range(ctx.params["per_record"])]
+    """The instructions for one seed record that the empty-answer target keeps."""
+    return [r for k in range(ctx.params["per_record"]) if (r := instruction(record, ctx, k)) is not None]
 
 
 class Generate(Step):
-    """Seed records in, instruction records out (`per_record` each)."""
+    """Seed records in, instruction records out (`per_record` each, fewer when the empty-answer target skips some)."""
 
     name = "generate"
 
@@ -143,12 +197,20 @@ class Generate(Step):
         out = []
         for record in batch:
             try:
-                out += instructions_for(record, self.ctx)
+                made = instructions_for(record, self.ctx)
             except UnusableSeedError as exc:
                 self.reject(record, str(exc))
+                continue
+            self.stats["skipped: over the empty-answer target"] += self.ctx.params["per_record"] - len(made)
+            out += made
         return out
 
 
-def load_context(prepared: Path, pool: Path, guidelines: Path, params: dict[str, Any], seed: int) -> Context:
-    """Everything generation reads besides the seed records."""
-    return Context(load_pool(pool), load_labelsets(prepared), load_guidelines(guidelines), params, seed)
+def load_context(
+    prepared: Path, templates: Path, proposals: Path | None, guidelines: Path, *, params: dict[str, Any], seed: int
+) -> Context:
+    """Everything generation reads besides the seed records: pools, reviews, guidelines and dataset statistics."""
+    labelsets, guides = load_labelsets(prepared), load_guidelines(guidelines)
+    descriptions = load_pool(templates / "descriptions.yaml", proposals, templates / "reviews.yaml", params["unreviewed"])
+    stats = seed_stats(train_records(prepared, exclude_task="general"), labelsets, guides, params["guidelines"]["min_coverage"])
+    return Context(descriptions, labelsets, guides, load_phrasings(templates), stats, params, seed)

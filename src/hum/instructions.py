@@ -5,38 +5,40 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from hum.phrasing import Layout
 from hum.tasks.base import Query
 
-SYSTEM = {
+SYSTEM = {  # the instruction-generalist's fixed layout; annotation tasks draw theirs from data/templates/layouts.yaml
     "en": "You are a precise assistant for natural language understanding. Follow the instruction exactly.",
     "zh": "你是一个严谨的自然语言理解助手。请严格按照指令作答。",
 }
-HEAD = {  # headings with the punctuation of their language; inline ones end with their separator
-    "en": {
-        "guidelines": "Label guidelines:",
-        "rules": "Rules:",
-        "format": "Output format: ",
-        "text": "Text:",
-        "question": "Question: ",
-    },
-    "zh": {"guidelines": "标签说明：", "rules": "规则：", "format": "输出格式：", "text": "文本：", "question": "问题："},
-}
-IMPERATIVE_STARTS = frozenset(  # an English instruction opens with a request verb or a question word
+TEXT_HEAD = {"en": "Text:", "zh": "文本："}  # the instruction-generalist's heading of its text
+REQUEST_VERBS = frozenset(  # an English request opens a clause with one of these verbs ...
     (  # noqa: SIM905 - a word list reads best as one string
-        "answer assign break choose classify copy determine detect extract find give highlight identify label list "
-        "locate mark name pick please read recognise recognize return select show spot split tag tell write "
-        "what when where which who how"
+        "annotate answer assign break choose classify collect copy decide determine detect enumerate extract fill find gather "
+        "give go highlight identify label list locate mark name pick pinpoint please point provide pull quote read recognise "
+        "recognize report return select show spot split state tag tell turn write"
     ).split()
 )
-ZH_REQUEST = re.compile(r"[？?]$|^(请|列出|找出|识别|抽取|从|将|给出|判断|阅读|哪|什么|谁)")
+QUESTION_WORDS = frozenset(["what", "when", "where", "which", "who", "whom", "whose", "how"])  # ... or opens with one of these
+CLAUSE = re.compile(r"(?:^|[,;:.!]\s+)([\w'\"“]+)")
+ZH_REQUEST = re.compile(  # a question mark anywhere, or a clause opening with a request word
+    r"[？?]|(?:^|[，。；：！,;:])\s*(?:请|列出|列举|找出|选出|识别|抽取|标出|标注|指出|给出|判断|阅读|从|将|哪|什么|谁)"
+)
 
 
 def is_request(text: str, lang: str) -> bool:
-    """Whether a sentence is phrased as a request: a question, or (English) an opening request verb."""
+    """Whether a description is phrased as a request: a question, or a clause opening with a request word.
+
+    Clause-wise, so a lead-in ("The text describes an event. Extract its arguments", "Given the text, list ...")
+    still counts, while a statement ("I'll extract every fact.") does not.
+    """
+    text = text.strip()
     if lang == "zh":
-        return bool(ZH_REQUEST.search(text.strip()))
-    words = text.strip().split()
-    return bool(words) and (text.strip().endswith("?") or words[0].strip("\"'").casefold() in IMPERATIVE_STARTS)
+        return bool(ZH_REQUEST.search(text))
+    openings = [m.group(1).strip("\"'“").casefold() for m in CLAUSE.finditer(text)]
+    asks = bool(openings) and openings[0] in QUESTION_WORDS
+    return text.endswith("?") or asks or any(w in REQUEST_VERBS for w in openings)
 
 
 LIST_SEP = {"en": ", ", "zh": "、"}
@@ -58,17 +60,23 @@ def fill(template: str, query: Query, lang: str) -> str:
     return template.format(labels=LIST_SEP[lang].join(query.labels), **query.slots)
 
 
-def user_message(parts: Parts, query: Query, lang: str) -> str:
-    """The instruction text; the question (MRC) comes after the passage, as readers expect."""
-    head = HEAD[lang]
-    blocks = [parts.description]
-    if parts.guidelines:
-        blocks.append(f"{head['guidelines']}\n{parts.guidelines}")
-    if parts.rules:
-        blocks.append(f"{head['rules']}\n" + "\n".join(f"{i}. {r}" for i, r in enumerate(parts.rules, 1)))
-    if parts.format_spec:
-        blocks.append(f"{head['format']}{parts.format_spec}")
-    blocks.append(f"{head['text']}\n{parts.text}")
-    if "question" in query.slots:
-        blocks.append(f"{head['question']}{query.slots['question']}")
-    return "\n\n".join(blocks)
+def user_message(parts: Parts, query: Query, lang: str, layout: Layout) -> tuple[str, tuple[int, int]]:
+    """The instruction text laid out as `layout` says, and where the input text lies in it (for dedup)."""
+    heads = layout.heads[lang]
+    body = {
+        "description": parts.description,
+        "guidelines": parts.guidelines,
+        "rules": "\n".join(layout.item.format(i=i) + r for i, r in enumerate(parts.rules, 1)),
+        "format": parts.format_spec,
+        "text": parts.text,
+        "question": query.slots.get("question", ""),
+    }
+    message, span = "", (0, 0)
+    for part in (p for p in layout.order if body[p]):
+        if message:
+            message += "\n\n"
+        message += heads[part]
+        if part == "text":
+            span = (len(message), len(message) + len(parts.text))
+        message += body[part]
+    return message, span

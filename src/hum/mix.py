@@ -14,7 +14,7 @@ from tqdm import tqdm
 from hum.general import to_chat
 from hum.io import Record, atomic_dir, atomic_open, dumps, write_json
 from hum.provenance import model_of, write_manifest
-from hum.report import corpus_counts
+from hum.report import corpus_metrics
 
 Pointer = tuple[int, int]  # (source index, byte offset of the line)
 
@@ -63,16 +63,17 @@ def read_pointers(paths: list[Path], pointers: list[Pointer]) -> Iterator[Record
 
 
 def write_corpus(validated: Path, prepared: Path, params: dict[str, Any], out: Path) -> None:
-    """Sample, shuffle and write the corpus with its manifest and `metrics/corpus.json`."""
+    """Sample, shuffle and write the corpus with its manifest, `metrics/corpus.json` and `metrics/diversity.json`."""
     mix = params["mix"]
     general_files = sorted(prepared.glob("*.train.jsonl"))
     general = [p for i, path in enumerate(general_files, 1) for p in index_by_key(path, "task", i).get("general", [])]
     order = plan(index_by_key(validated, "task", 0), general, mix["ratios"], mix["general_share"], params["seed"])
     with atomic_dir(out) as tmp, atomic_open(tmp / "train.jsonl") as fh:
         records = (r if "messages" in r else to_chat(r) for r in read_pointers([validated, *general_files], order))
-        counts = corpus_counts(_written(fh, tqdm(records, desc="mix", total=len(order), unit="rec", mininterval=1.0)))
+        counts, diversity = corpus_metrics(_written(fh, tqdm(records, desc="mix", total=len(order), unit="rec", mininterval=1.0)))
         write_manifest(tmp, "mix", params, counts, model_of(validated.parent))
     write_json("metrics/corpus.json", counts)
+    write_json("metrics/diversity.json", diversity)
     print(f"[mix] {counts['records']} records written: " + ", ".join(f"{k} {v}" for k, v in counts["per_task"].items()))
 
 

@@ -31,6 +31,7 @@ SPAN_SCHEMA = pa.DataFrameSchema(
     ],
 )
 
+ROLE_SEQUENCES = ("system,user,assistant", "user,assistant")  # layouts without a system message give the second
 ANSWER_MISMATCH = "answer does not match its gold annotation"
 
 
@@ -39,7 +40,9 @@ def output_schema(max_user_chars: int, max_answer_chars: int) -> pa.DataFrameSch
     return pa.DataFrameSchema(
         {
             "id": pa.Column(str),
-            "roles": pa.Column(str, pa.Check.eq("system,user,assistant", error="messages are not system, user, assistant")),
+            "roles": pa.Column(
+                str, pa.Check.isin(ROLE_SEQUENCES, error="messages are not (system,) user, assistant")
+            ),
             "user_chars": pa.Column(
                 int, pa.Check.in_range(1, max_user_chars, error=f"instruction empty or over {max_user_chars} characters")
             ),

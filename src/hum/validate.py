@@ -6,6 +6,7 @@ import pandas as pd
 
 from hum.answers import answer_problem
 from hum.io import Record
+from hum.records import message
 from hum.schemas import ANSWER_MISMATCH, failures, output_schema, repeated_ids
 from hum.step import Step
 
@@ -25,7 +26,7 @@ class Validate(Step):
             {
                 "id": [r["id"] for r in batch],
                 "roles": [",".join(m["role"] for m in r["messages"]) for r in batch],
-                "user_chars": [len(r["messages"][1]["content"]) if len(r["messages"]) > 1 else 0 for r in batch],
+                "user_chars": [len(message(r, "user")) for r in batch],
                 "answer_chars": [len(r["messages"][-1]["content"].strip()) for r in batch],
                 "answer_problem": [answer_problem(r) or "" for r in batch],
             }

@@ -8,25 +8,29 @@ from pathlib import Path
 import datasets
 import pytest
 
-from hum.generate import Context
-from hum.guidelines import load_guidelines
+from hum.generate import Context, load_context
 from hum.io import read_jsonl
 from hum.normalise import normalise
-from hum.pool import human_descriptions
-from hum.prepare import load_labelsets
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"  # the shared samples lie beside the project (as in CI)
-FORMATS = ["json", "lines", "table", "kv"]
+FORMATS = ["json", "lines", "table", "kv", "yaml", "xml", "csv", "json_grouped", "tuples", "code", "bullets", "numbered"]
+FORMATS += ["sentences"]
+LAYOUTS = ["headed", "text_first", "markdown", "prose", "bracketed"]
 GEN_PARAMS = {
     "per_record": 2,
     "compound_ratio": 0.7,
-    "p_guidelines": 0.5,
     "p_rules": 0.7,
     "p_format": 0.7,
     "max_rules": 3,
     "basic_format": "json",
+    "instruction_lang": None,
+    "unreviewed": False,
     "formats": FORMATS,
+    "layouts": LAYOUTS,
+    "guidelines": {"p_instruction": 0.6, "label_dropout": 0.1, "p_examples": 0.5, "min_coverage": 0.1},
+    "empty": {"target": 0.2, "mrc_negatives": True},
+    "p_hard_negative": 0.5,
     "subtasks": {"ee": ["triggers", "arguments"], "oie": ["tuples"]},
 }
 
@@ -72,12 +76,10 @@ class FakeChat:
         return self.replies[(len(self.calls) - 1) % len(self.replies)]
 
 
-def generation_context(prepared: Path, seed: int) -> Context:
-    """What `generate` reads: the human descriptions, the prepared label sets and the accepted guidelines."""
-    pool: dict = {}
-    for d in human_descriptions(ROOT / "data/templates/descriptions.yaml"):
-        pool.setdefault((d["lang"], d["task"], d["subtask"]), []).append(d)
-    return Context(pool, load_labelsets(prepared), load_guidelines(ROOT / "data/guidelines"), GEN_PARAMS, seed)
+def generation_context(prepared: Path, seed: int, **params: object) -> Context:
+    """What `generate` reads: the reviewed pools of data/templates, the prepared label sets and the guidelines."""
+    templates, guidelines = ROOT / "data/templates", ROOT / "data/guidelines"
+    return load_context(prepared, templates, None, guidelines, params={**GEN_PARAMS, **params}, seed=seed)
 
 
 @pytest.fixture(autouse=True, scope="session")

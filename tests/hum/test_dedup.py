@@ -6,14 +6,15 @@ SEED = "Taylor Swift played three shows at the Rose Bowl in Pasadena last summer
 
 
 def rec(rid, seed=SEED, answer='["Taylor Swift"]', task="ner", desc="List every entity of type person."):
+    user = f"{desc}\n\nText:\n{seed}"
     return {
         "id": rid,
         "messages": [
             {"role": "system", "content": "s"},
-            {"role": "user", "content": f"{desc}\n\nText:\n{seed}"},
+            {"role": "user", "content": user},
             {"role": "assistant", "content": answer},
         ],
-        "meta": {"task": task, "lang": "en"},
+        "meta": {"task": task, "lang": "en", "text_span": [len(user) - len(seed), len(user)]},
     }
 
 

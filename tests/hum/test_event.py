@@ -15,6 +15,7 @@ from hum.normalise import FieldError, event, fragment_spans, normalise
 from hum.prepare import Bad, check_batch, prepare_dataset, train_records
 from hum.rules import RULES
 from hum.tasks import TASKS
+from hum.tasks.base import Draw
 from hum.tasks.event import ROLE
 
 EE = TASKS["ee"]
@@ -137,7 +138,8 @@ def test_arguments_rows_real_record(phee, labelset):
 def test_arguments_schema_has_absent_roles(phee, labelset):
     queries = [EE.query(r, labelset, random.Random(i), "arguments") for i, r in enumerate(phee)]
     assert all(set(q.labels) - {row[0] for row in q.rows} for q in queries)  # a distractor role in every schema
-    assert any(not q.rows for q in queries)  # so that empty answers are learned
+    aimed = [EE.query(r, Draw(labelset, empty=True), random.Random(i), "arguments") for i, r in enumerate(phee)]
+    assert all(not q.rows for q in aimed)  # aiming at an empty answer asks only for absent roles
 
 
 def test_arguments_of_events_sharing_a_trigger_are_merged(phee, labelset):
@@ -166,7 +168,7 @@ def test_at_least_three_rule_families_apply(phee, labelset):
     for subtask in EE.subtasks:
         q = EE.query(phee[0], labelset, random.Random(0), subtask)
         families = {r.family for r in RULES.values() if r.applies(q)}
-        assert families == {"duplicates", "order", "casing", "empty", "verbatim", "answer_only"}
+        assert families >= {"duplicates", "order", "casing", "empty", "verbatim", "answer_only"}
 
 
 def test_check_batch_names_event_fields(phee, labelset):
@@ -211,7 +213,9 @@ def test_generated_answers_parse_back(prepared, seed):
             if meta["subtask"] == "arguments":
                 assert set(meta["labels"]) <= {lab.removeprefix(ROLE) for lab in ctx.labelsets["phee"]}
     assert {"triggers", "arguments", "basic", "compound", "en", "zh", *FORMATS} <= set(seen)
-    assert set(RULES) - {"nested:outermost", "nested:all"} <= set(seen)  # every other rule applies to ee and was stated
+    queries = [EE.query(r, ctx.labelsets["phee"], random.Random(0), s) for r in records[:20] for s in EE.subtasks]
+    applicable = {rule.id for q in queries for rule in RULES.values() if rule.applies(q)}
+    assert applicable <= set(seen)  # every rule that applies to ee was stated
     assert guided > 0
 
 

@@ -9,7 +9,7 @@ from hum.instructions import fill
 from hum.paraphrase import PLACEHOLDER
 from hum.pool import human_descriptions
 from hum.tasks import TASKS, Query
-from hum.tasks.base import sample_schema
+from hum.tasks.base import Draw
 
 
 def labelset(kind, recs):
@@ -33,7 +33,8 @@ def test_gold_rows_in_text_order(records, kind):
             assert q.rows == [(r["head"]["text"], r["type"], r["tail"]["text"]) for r in rels if r["type"] in q.labels]
         elif kind == "mrc":
             assert q.rows == [(rec["answers"][0]["text"],)]
-            assert q.slots == {"question": rec["question"]}
+            assert q.slots["question"] == rec["question"]
+            assert q.rows[0][0] in q.slots["sentence"]
         else:
             assert q.rows == [(rec["labels"][0],)]
             assert set(rec["labels"]) <= set(q.labels)
@@ -58,13 +59,33 @@ def test_schema_has_distractors(records):
     assert max(sizes) <= 6
 
 
-def test_sample_schema_keeps_gold_and_is_seeded():
-    labelset_ = [f"L{i}" for i in range(20)]
-    a = sample_schema(["L3", "L7"], labelset_, random.Random(1), keep_all_gold=True)
-    assert a == sample_schema(["L3", "L7"], labelset_, random.Random(1), keep_all_gold=True)
+def test_schema_keeps_gold_and_is_seeded():
+    draw = Draw([f"L{i}" for i in range(20)])
+    a = draw.schema(["L3", "L7"], random.Random(1), keep_all_gold=True)
+    assert a == draw.schema(["L3", "L7"], random.Random(1), keep_all_gold=True)
     assert {"L3", "L7"} <= set(a)
     assert len(a) > 2
-    assert sample_schema(["only"], ["only"], random.Random(0), keep_all_gold=True) == ["only"]
+    assert Draw(["only"]).schema(["only"], random.Random(0), keep_all_gold=True) == ["only"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_schema_aims_at_empty_or_not(seed):
+    rng, gold = random.Random(seed), ["L3", "L7"]
+    labelset = [f"L{i}" for i in range(10)]
+    assert set(Draw(labelset).schema(gold, rng)) & set(gold)  # at least one gold label is asked for
+    assert not set(Draw(labelset, empty=True).schema(gold, rng)) & set(gold)
+    assert Draw(labelset, empty=True).one(gold, rng) not in gold
+    assert Draw(labelset).one(gold, rng) in gold
+    assert Draw(gold, empty=True).one(gold, rng) in gold  # no absent label to ask for
+
+
+def test_hard_negatives_are_drawn_from_neighbours():
+    near = {"person": ["people-group"], "city": ["country"]}
+    labelset = ["person", "city", "people-group", "country", *(f"x{i}" for i in range(30))]
+    draws = [Draw(labelset, empty=True, p_hard=1.0, neighbours=near).schema(["person"], random.Random(s)) for s in range(20)]
+    assert all("people-group" in d for d in draws)
+    loose = [Draw(labelset, empty=True, neighbours=near).schema(["person"], random.Random(s)) for s in range(20)]
+    assert sum("people-group" in d for d in loose) < 10
 
 
 def test_ner_by_type(records):
@@ -124,6 +145,7 @@ def test_descriptions_of_ee_and_oie():
         ("en", "oie", "tuples"),
         ("zh", "ee", "triggers"),
         ("zh", "ee", "arguments"),
+        ("zh", "oie", "tuples"),
     }
     for d in descriptions:
         assert set(PLACEHOLDER.findall(d["text"])) == PLACEHOLDERS[d["task"], d["subtask"]], d

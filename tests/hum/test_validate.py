@@ -69,7 +69,7 @@ def test_structure_problems(step):
     kept, rejected = step([wrong_roles, too_long, empty, copy.deepcopy(record("a"))])
     assert kept == []
     assert {r["record"]["id"]: r["reason"] for r in rejected[:3]} == {
-        "a": "messages are not system, user, assistant",
+        "a": "messages are not (system,) user, assistant",
         "b": "instruction empty or over 200 characters",
         "c": "answer does not parse back to its gold annotation; answer empty or over 100 characters",
     }

@@ -43,29 +43,78 @@ class Task:
     subtasks: ClassVar[tuple[str, ...]]
     labelled: ClassVar[bool] = True  # whether instructions show a label schema drawn from the dataset's labels
 
-    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
-        """Build the query for `subtask` over `record`; label schema is sampled from `labelset`."""
+    def query(self, record: Record, labels: Draw | list[str], rng: random.Random, subtask: str) -> Query:
+        """Build the query for `subtask` over `record`; its labels are drawn from `labels` (see `Draw`)."""
         raise NotImplementedError
 
     def spans(self, record: Record) -> list[Span]:
         """Every labelled character span, so offsets and labels can be validated generically."""
         return []
 
+    def bare(self, record: Record) -> bool:
+        """Whether the record has no gold at all, so every query on it has an empty answer."""
+        return False
+
     def labels_of(self, record: Record) -> list[str]:
         """Labels used by a record, to check them against the dataset's label set."""
         return [s.label for s in self.spans(record) if s.label is not None]
 
 
-def sample_schema(gold: list[str], labelset: list[str], rng: random.Random, *, keep_all_gold: bool = False) -> list[str]:
-    """A label schema: some gold labels plus distractors absent from the text, so empty answers occur."""
-    gold_set = sorted(set(gold))
-    others = [lab for lab in labelset if lab not in gold_set]
-    kept = gold_set if keep_all_gold else [g for g in gold_set if rng.random() < 0.8]  # noqa: PLR2004
-    size = max(len(kept) + 1, min(len(labelset), rng.randint(2, 6)))
-    extra = rng.sample(others, k=min(len(others), size - len(kept)))
-    schema = kept + extra
-    rng.shuffle(schema)
-    return schema
+@dataclass(frozen=True)
+class Draw:
+    """How a query draws its labels: from the dataset's label set, aiming at an empty answer or not.
+
+    `empty` asks for a schema (or a single label) absent from the text when the label set allows it;
+    otherwise at least one gold label is stated. A share `p_hard` of distractors are hard negatives:
+    labels close to a gold label by name or guideline text (`neighbours`), as IEPile draws them.
+    """
+
+    labelset: list[str]
+    empty: bool = False
+    p_hard: float = 0.0
+    neighbours: dict[str, list[str]] = field(default_factory=dict)
+
+    def over(self, labelset: list[str]) -> Draw:
+        """The same aims over another label set (event roles, say)."""
+        return Draw(labelset, self.empty, self.p_hard, self.neighbours)
+
+    def one(self, gold: list[str], rng: random.Random) -> str:
+        """A single asked label: a gold one, or a distractor when aiming at an empty answer (or none is gold)."""
+        present = sorted(set(gold) & set(self.labelset))
+        absent = [lab for lab in self.labelset if lab not in set(gold)]
+        if present and (not self.empty or not absent):
+            return rng.choice(present)
+        return self._distractors(present, absent, 1, rng)[0]
+
+    def schema(self, gold: list[str], rng: random.Random, *, keep_all_gold: bool = False) -> list[str]:
+        """Some gold labels plus distractors absent from the text, shuffled; only distractors when aiming empty."""
+        gold_set = sorted(set(gold))
+        others = [lab for lab in self.labelset if lab not in gold_set]
+        if self.empty and others and not keep_all_gold:
+            kept: list[str] = []
+        elif keep_all_gold:
+            kept = gold_set
+        else:
+            kept = [g for g in gold_set if rng.random() < 0.8] or rng.sample(gold_set, k=min(1, len(gold_set)))  # noqa: PLR2004
+        size = max(len(kept) + 1, min(len(self.labelset), rng.randint(2, 6)))
+        schema = kept + self._distractors(gold_set, others, size - len(kept), rng)
+        rng.shuffle(schema)
+        return schema
+
+    def _distractors(self, gold: list[str], others: list[str], k: int, rng: random.Random) -> list[str]:
+        """`k` labels from `others`: each a hard negative (a gold label's neighbour) with chance `p_hard`."""
+        hard = [n for g in gold for n in self.neighbours.get(g, []) if n in set(others)]
+        picked: list[str] = []
+        for _ in range(min(k, len(others))):
+            pool = [h for h in hard if h not in picked] if rng.random() < self.p_hard else []
+            pool = pool or [o for o in others if o not in picked]
+            picked.append(rng.choice(pool))
+        return picked
+
+
+def as_draw(labels: Draw | list[str]) -> Draw:
+    """A plain label set draws as before: no empty aim, no hard negatives."""
+    return labels if isinstance(labels, Draw) else Draw(list(labels))
 
 
 def char_span(item: dict[str, Any], fieldname: str, label: str | None = None) -> Span:

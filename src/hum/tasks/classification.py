@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Row, Task, sample_schema
+from hum.tasks.base import Draw, Query, Row, Task, as_draw
 
 
 class Classification(Task):
@@ -18,9 +18,9 @@ class Classification(Task):
     def labels_of(self, record: Record) -> list[str]:
         return list(record["labels"])
 
-    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
+    def query(self, record: Record, labels: Draw | list[str], rng: random.Random, subtask: str) -> Query:
         """`multi` for multi-label datasets (any number of labels may apply), else `classify` (exactly one)."""
         subtask = "multi" if record.get("multi_label") else "classify"
-        schema = sample_schema(record["labels"], labelset, rng, keep_all_gold=True)
+        schema = as_draw(labels).schema(record["labels"], rng, keep_all_gold=True)
         rows: list[Row] = [(lab,) for lab in record["labels"]]
         return Query(self.name, subtask, ("label",), rows, schema, "label")

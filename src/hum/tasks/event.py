@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Row, Span, Task, char_span, sample_schema
+from hum.tasks.base import Draw, Query, Row, Span, Task, as_draw, char_span
 
 ROLE = "role:"  # roles share the dataset's one label set with event types; this prefix tells them apart there
 
@@ -31,18 +31,21 @@ class EE(Task):
             spans += [char_span(a, f"events[{i}].arguments[{j}]", ROLE + a["role"]) for j, a in enumerate(ev["arguments"])]
         return spans
 
-    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
-        events = record["events"]
+    def bare(self, record: Record) -> bool:
+        return not record["events"]
+
+    def query(self, record: Record, labels: Draw | list[str], rng: random.Random, subtask: str) -> Query:
+        draw, events = as_draw(labels), record["events"]
         if subtask == "arguments" and events:
             chosen = rng.choice(events)
             key = (chosen["type"], chosen["trigger"]["text"])  # all the instruction states, so every such event answers
             args = mentions((a["role"], a) for e in events if (e["type"], e["trigger"]["text"]) == key for a in e["arguments"])
-            roles = [lab.removeprefix(ROLE) for lab in labelset if lab.startswith(ROLE)]
-            schema = sample_schema([r[0] for r in args], roles, rng)
+            roles = [lab.removeprefix(ROLE) for lab in draw.labelset if lab.startswith(ROLE)]
+            schema = draw.over(roles).schema([r[0] for r in args], rng)
             rows = [r for r in args if r[0] in schema]
             slots = {"event_type": key[0], "trigger": key[1]}
             return Query(self.name, subtask, ("role", "argument"), rows, schema, "role", slots)
         triggers = mentions((e["type"], e["trigger"]) for e in events)
-        schema = sample_schema([r[0] for r in triggers], [lab for lab in labelset if not lab.startswith(ROLE)], rng)
+        schema = draw.over([lab for lab in draw.labelset if not lab.startswith(ROLE)]).schema([r[0] for r in triggers], rng)
         rows = [r for r in triggers if r[0] in schema]
         return Query(self.name, "triggers", ("type", "trigger"), rows, schema, "type")

@@ -14,8 +14,9 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from hum.instructions import HEAD, is_request
+from hum.instructions import TEXT_HEAD, is_request
 from hum.io import Record
+from hum.records import meta_record
 
 SYSTEM_PROMPT = {  # the task, said once; two worked examples follow as chat turns (tiny models copy form)
     "free_form": {
@@ -124,12 +125,11 @@ def grounding_problem(answer: str, text: str, cfg: dict[str, Any]) -> str | None
 def to_record(seed: Record, kind: str, request: str, answer: str, system: str) -> Record:
     """A corpus record with the same meta fields as annotation tasks; the answer is its own gold."""
     lang = seed["lang"]
-    user = f"{request}\n\n{HEAD[lang]['text']}\n{seed['text']}"
-    meta = {
-        "task": "generalist", "subtask": kind, "dataset": seed["dataset"], "seed_id": seed["id"],
-        "lang": lang, "kind": "basic", "format": "text", "rules": [], "guidelines": [], "description_id": None,
-        "columns": ["answer"], "label_column": None, "labels": [], "gold": [[answer]], "offsets": [],
-    }  # fmt: skip
+    user = f"{request}\n\n{TEXT_HEAD[lang]}\n{seed['text']}"
+    meta = meta_record(
+        task="generalist", subtask=kind, dataset=seed["dataset"], seed_id=seed["id"], lang=lang, kind="basic",
+        columns=["answer"], gold=[[answer]], text_span=[len(user) - len(seed["text"]), len(user)],
+    )
     messages = [
         {"role": "system", "content": system},
         {"role": "user", "content": user},

@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Row, Task
+from hum.tasks.base import Draw, Query, Row, Task
 
 
 def tuple_row(fields: list[str]) -> Row:
@@ -25,6 +25,9 @@ class OIE(Task):
     labelled = False
     subtasks: ClassVar[tuple[str, ...]] = ("tuples",)
 
-    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
+    def bare(self, record: Record) -> bool:
+        return not any(all(tuple_row(t)) for t in record["tuples"])
+
+    def query(self, record: Record, labels: Draw | list[str], rng: random.Random, subtask: str) -> Query:
         rows = [row for row in map(tuple_row, record["tuples"]) if all(row)]
         return Query(self.name, subtask, ("subject", "relation", "object"), rows)

@@ -6,7 +6,7 @@ import random
 from typing import ClassVar
 
 from hum.io import Record
-from hum.tasks.base import Query, Row, Span, Task, char_span, sample_schema
+from hum.tasks.base import Draw, Query, Row, Span, Task, as_draw, char_span
 
 
 class RE(Task):
@@ -24,19 +24,23 @@ class RE(Task):
     def labels_of(self, record: Record) -> list[str]:
         return [rel["type"] for rel in record["relations"]]
 
-    def query(self, record: Record, labelset: list[str], rng: random.Random, subtask: str) -> Query:
+    def bare(self, record: Record) -> bool:
+        return not record["relations"]
+
+    def query(self, record: Record, labels: Draw | list[str], rng: random.Random, subtask: str) -> Query:
+        draw = as_draw(labels)
         rels = sorted(record["relations"], key=lambda r: (min(r["head"]["start"], r["tail"]["start"]), r["type"]))
         if subtask == "by_pair" and rels:
             rel = rng.choice(rels)
             pair = (rel["head"]["text"], rel["tail"]["text"])
             rows: list[Row] = [(r["type"],) for r in rels if (r["head"]["text"], r["tail"]["text"]) == pair]
-            schema = sample_schema([r[0] for r in rows], labelset, rng, keep_all_gold=True)
+            schema = draw.schema([r[0] for r in rows], rng, keep_all_gold=True)
             slots = {"head": pair[0], "tail": pair[1]}
             return Query(self.name, subtask, ("relation",), rows, schema, "relation", slots)
         if subtask == "by_relation":
-            label = rng.choice(labelset)
+            label = draw.one([r["type"] for r in rels], rng)
             rows = [(r["head"]["text"], r["tail"]["text"]) for r in rels if r["type"] == label]
             return Query(self.name, subtask, ("head", "tail"), rows, [label], None, {"label": label})
-        schema = sample_schema([r["type"] for r in rels], labelset, rng)
+        schema = draw.schema([r["type"] for r in rels], rng)
         rows = [(r["head"]["text"], r["type"], r["tail"]["text"]) for r in rels if r["type"] in schema]
         return Query(self.name, "triples", ("head", "relation", "tail"), rows, schema, "relation")
