@@ -16,6 +16,7 @@ from datasets import load_dataset
 
 from hum.answers import answer_problem
 from hum.io import read_jsonl
+from hum.records import META
 
 pytestmark = pytest.mark.slow
 COPIED = ("dvc.yaml", ".dvcignore", "conf", "stages", "src", "data/seeds", "data/templates", "data/guidelines")
@@ -91,7 +92,9 @@ def test_every_answer_parses_back_to_its_gold_annotation(project: Path) -> None:
 def test_corpus_loads_with_datasets_and_has_chat_messages(project: Path) -> None:
     ds = load_dataset("json", data_files=str(project / "data/corpus/train.jsonl"), split="train")
     assert ds.num_rows == json.loads((project / "metrics/corpus.json").read_text())["records"]
-    assert all([m["role"] for m in msgs] == ["system", "user", "assistant"] for msgs in ds["messages"])
+    roles = {tuple(m["role"] for m in msgs) for msgs in ds["messages"]}
+    assert roles == {("system", "user", "assistant"), ("user", "assistant")}  # layouts with and without a system message
+    assert set(ds.features["meta"]) == set(META)  # one Arrow schema for every task
     fields = {"task", "subtask", "dataset", "seed_id", "format", "rules", "guidelines", "kind", "gold"}
     assert all(fields <= {k for k, v in meta.items() if v is not None or k == "label_column"} for meta in ds["meta"])
 

@@ -104,6 +104,13 @@ def seed_query(record: Record, ctx: Context, rng: random.Random) -> tuple[Record
     return record, query
 
 
+def with_reason(query: Query, guideline: Guideline | None) -> None:
+    """Give a single-label classification query its label's accepted definition, for the `cls:reason` rule."""
+    entry = guideline.entry(query.rows[0][0]) if guideline and query.subtask == "classify" and len(query.rows) == 1 else None
+    if entry:
+        query.slots["reason"] = str(entry["definition"])
+
+
 def statement(query: Query, ctx: Context, rng: random.Random, dataset: str, lang: str) -> Statement:
     """Guidelines, rules and format of a compound instruction: at least one of them, never conflicting."""
     p = ctx.params
@@ -128,6 +135,7 @@ def instruction(record: Record, ctx: Context, k: int) -> Record | None:
     if asked is None:
         return None
     seed_record, query = asked
+    with_reason(query, ctx.guideline(record["dataset"], lang))
     descriptions = ctx.descriptions.get((lang, query.task, query.subtask))
     if not descriptions:
         raise UnusableSeedError(f"no descriptions for {(lang, query.task, query.subtask)}")

@@ -116,9 +116,11 @@ def test_rule_applicability():
     applicable = lambda q: {r for r, rule in RULES.items() if rule.applies(q)}  # noqa: E731
     every = {"empty:none", "empty:na", "empty:sentence", "answer:only"}
     cls = Query("cls", "classify", ("label",), [("a",)], ["a", "b"], "label")
-    assert applicable(cls) == every | {"order:alpha", "case:lower", "case:upper"}
+    assert applicable(cls) == every | {"order:alpha", "case:lower", "case:upper", "cls:label"}
+    reasoned = Query("cls", "classify", ("label",), [("a",)], ["a", "b"], "label", {"reason": "What a is."})
+    assert applicable(reasoned) == applicable(cls) | {"cls:reason"}
     multi = Query("cls", "multi", ("label",), [("a",)], ["a", "b"], "label")
-    assert applicable(multi) == applicable(cls) | {"labels:subset"}
+    assert applicable(multi) == applicable(cls) - {"cls:label"} | {"labels:subset"}
     mrc = Query("mrc", "extractive", ("answer",), [("x",)], [], None, {"question": "?"})
     assert applicable(mrc) == every | {"span:verbatim", "mrc:shortest"}
     with_sentence = Query("mrc", "extractive", ("answer",), [("x",)], [], None, {"question": "?", "sentence": "An x."})
@@ -510,6 +512,7 @@ def sample_queries() -> list[Query]:
         ner_query(),
         Query("mrc", "extractive", ("answer",), [("x",)], [], None, {"question": "?", "sentence": "An x."}),
         Query("cls", "multi", ("label",), [("a",)], ["a", "b", "c"], "label"),
+        Query("cls", "classify", ("label",), [("b",)], ["a", "b", "c"], "label", {"reason": "What b is."}),
         Query("oie", "tuples", ("subject", "relation", "object"), [("a", "b", "c")]),
     ]
 

@@ -17,6 +17,7 @@ from hum.rules.mrc_span import MrcSentence, MrcShortest
 from hum.rules.nested import NestedAll, NestedOutermost
 from hum.rules.offsets import OffsetsChar
 from hum.rules.order import OrderAlpha, OrderByLabel, OrderText
+from hum.rules.reason import LabelOnly, LabelReason
 from hum.rules.subset import LabelsSubset
 from hum.rules.verbatim import AnswerOnly, Verbatim
 from hum.tasks.base import Query, Row
@@ -57,6 +58,8 @@ RULES, FAMILY_ORDER = _registry(
         LabelsUpper(),
         MrcSentence(),
         MrcShortest(),
+        LabelReason(),
+        LabelOnly(),
         EmptyNone(),
         EmptyNA(),
         EmptySentence(),
