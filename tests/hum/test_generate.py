@@ -218,11 +218,12 @@ def test_phrasings_vary_and_are_recorded(seeds, ctx):
 
 def test_classification_reason_comes_from_the_accepted_guideline(seeds, ctx):
     cls = [r for r in seeds if r["dataset"] == "banking77"]
-    outs = [o for s in range(6) for r in cls for o in instructions_for(r, replace(ctx, seed=s)) if "cls:reason" in o["meta"]["rules"]]
+    outs = [o for s in range(6) for r in cls for o in instructions_for(r, replace(ctx, seed=s))]
+    outs = [o for o in outs if "cls:reason" in o["meta"]["rules"]]
     assert outs
-    wnut = ctx.guideline("banking77", "en")
+    guideline = ctx.guideline("banking77", "en")
     for out in outs:
         label = out["meta"]["gold"][0][0]
-        assert out["meta"]["slots"]["reason"] == wnut.entry(label)["definition"]
+        assert out["meta"]["slots"]["reason"] == guideline.entry(label)["definition"]
         assert "answer:only" not in out["meta"]["rules"]
         assert answer_problem(out) is None
