@@ -25,7 +25,7 @@ Group = tuple[str, str, str]
 def human_descriptions(path: Path) -> list[Record]:
     """Every human-written description, with a stable id `lang.task.subtask.n`."""
     tree = yaml.safe_load(path.read_text(encoding="utf-8"))
-    keywords = tree["keywords"]
+    keywords, intent = tree["keywords"], tree.get("intent", {})
     return [
         {
             "id": f"{lang}.{task}.{subtask}.{i}",
@@ -35,6 +35,7 @@ def human_descriptions(path: Path) -> list[Record]:
             "text": text,
             "source": "human",
             "keywords": keywords[lang][task],
+            "intent": intent.get(lang, {}).get(f"{task}.{subtask}", {}),
         }
         for lang, tasks in tree["descriptions"].items()
         for task, subtasks in tasks.items()

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import FakeChat
 from hum.checkpoint import CHECKPOINTS, Checkpoint, unit_seed
-from hum.paraphrase import clean, paraphrase_entry, prompt_for, reject_reason
+from hum.paraphrase import clean, form_problem, paraphrase_entry, prompt_for, reject_reason
 from hum.pool import build_pool, human_descriptions, load_pool, proposal_id
 from hum.provenance import digest
 
@@ -203,3 +203,36 @@ def test_build_pool_resumes_from_checkpoint(workdir):
 )
 def test_english_paraphrase_must_be_phrased_as_an_instruction(candidate):
     assert reject_reason(candidate, ENTRY, prompt_for(SOURCE, "en"), [SOURCE], CFG) == "not phrased as an instruction"
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("[INST] Identify every entity mentioned in the passage whose type is one of {labels}. [/INST]", None),
+        ("Identify every entity [/INST] whose type is one of {labels}.", "chat-template debris"),
+        ("Find all named entities in the text that belong", "a cut copy of its source"),
+    ],
+)
+def test_debris_and_cut_copies(reply, reason):
+    candidate = clean(reply, SOURCE)
+    assert reject_reason(candidate, ENTRY, prompt_for(SOURCE, "en"), [SOURCE], CFG) == reason
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "reason"),
+    [
+        ("en.mrc.extractive.0", "Read and answer the question, Reply with the passage.", "changes what is asked"),
+        ("en.cls.classify.0", "Pick every category from {labels} that fits the text.", "changes what is asked"),
+        ("en.cls.multi.0", "Assign the text to exactly one category from {labels}.", "asks for something else"),
+    ],
+)
+def test_a_paraphrase_that_changes_the_task_is_rejected(root, key, text, reason):
+    entry = next(e for e in human_descriptions(root / "data/templates/descriptions.yaml") if e["id"] == key)
+    got = reject_reason(text, entry, prompt_for(entry["text"], "en"), [entry["text"]], CFG)
+    assert got is not None
+    assert got.startswith(reason)
+
+
+def test_every_human_description_passes_the_form_checks(root):
+    entries = human_descriptions(root / "data/templates/descriptions.yaml")
+    assert [(e["id"], form_problem(e["text"], e, CFG)) for e in entries if form_problem(e["text"], e, CFG)] == []
