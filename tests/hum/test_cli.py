@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -12,6 +14,7 @@ import pexpect
 import pytest
 import yaml
 
+from hum.guidelines import guideline_for, load_guidelines
 from hum.io import write_jsonl
 from hum.pool import as_proposal
 from hum.review import HEADER, load_decisions
@@ -251,6 +254,147 @@ def test_help_lists_the_subcommands():
     command = [str(script)] if script.exists() else [sys.executable, "-m", "hum.cli"]
     done = subprocess.run([*command, "--help"], capture_output=True, text=True, check=True, timeout=TIMEOUT)
     assert re.search(r"^\s+review\s+review LLM proposals", done.stdout, re.MULTILINE)
+    assert re.search(r"^\s+guidelines\s+LLM-drafted label guidelines", done.stdout, re.MULTILINE)
+    done = subprocess.run(
+        [*command, "guidelines", "draft", "--help"], capture_output=True, text=True, check=True, timeout=TIMEOUT
+    )
+    assert all(option in done.stdout for option in ("--dataset", "--limit", "--redo", "data/drafts/guidelines.jsonl"))
     done = subprocess.run([*command, "review", "--help"], capture_output=True, text=True, check=True, timeout=TIMEOUT)
     assert "--reviewer" in done.stdout
     assert "data/templates/reviews.yaml" in done.stdout
+
+
+STREET = """\
+# Street names (human-written).
+lang: en
+labels:
+  person:
+    definition: "Names of people, real or fictional."
+  location:
+    definition: "Names of places."
+"""
+TOY_LABELS = ["gadget", "location", "person", "slang"]
+
+
+def guideline_draft(label: str, definition: str, **fields: object) -> dict:
+    digest = hashlib.sha256(definition.encode()).hexdigest()[:10]
+    draft = {
+        "id": f"guideline:toy:{label}~{digest}",
+        "kind": "guideline",
+        "lang": "en",
+        "task": "ner",
+        "dataset": "toy",
+        "label": label,
+        "definition": definition,
+        "paraphrases": [],
+        "include": None,
+        "exclude": None,
+        "examples": [],
+        "negatives": [],
+        "source": "llm",
+        "model": "fake:1",
+        "status": "proposed",
+    }
+    return draft | fields
+
+
+GADGET = guideline_draft(
+    "gadget",
+    "A gadget is a named device or piece of consumer hardware.",
+    paraphrases=["Any device or hardware product that has a name."],
+    exclude="The companies that make devices, such as Google, are not gadgets.",
+    examples=["Pixel 8", "iPhone"],
+    negatives=["Google"],
+)
+SLANG = guideline_draft("slang", "Slang marks informal words that stand for an opinion.", examples=["sick"])
+
+
+@pytest.fixture
+def drafts_project(project: Path) -> Path:
+    """The review project plus what guideline drafts need: drafts, prepared label sets, guidelines and params."""
+    write_jsonl(project / "data/drafts/guidelines.jsonl", [SLANG, GADGET])
+    (project / "data/guidelines").mkdir(parents=True)
+    (project / "data/guidelines/street.yaml").write_text(STREET, encoding="utf-8")
+    (project / "data/prepared").mkdir(parents=True)
+    (project / "data/prepared/toy.labels.json").write_text(json.dumps(TOY_LABELS), encoding="utf-8")
+    (project / "params.yaml").write_text("generate:\n  guidelines:\n    min_coverage: 0.1\n", encoding="utf-8")
+    return project
+
+
+def shows_draft(child: pexpect.spawn, pos: str, draft: dict) -> None:
+    child.expect_exact(f"[{pos}] {draft['id']}  (en ner, dataset toy)")
+    child.expect_exact(f"label:       {draft['label']}")
+    child.expect_exact(f"definition:  {draft['definition']}")
+    for paraphrase in draft["paraphrases"]:
+        child.expect_exact(f"paraphrase:  {paraphrase}")
+    if draft["exclude"]:
+        child.expect_exact(f"exclude:     {draft['exclude']}")
+    child.expect_exact(f"examples:    {'; '.join(draft['examples'])}")
+    child.expect_exact(f"not this:    {'; '.join(draft['negatives']) or '(none in the data)'}")
+    child.expect_exact(KEYS)
+
+
+def test_review_guideline_drafts_accepts_into_the_guideline_file(drafts_project):
+    guidelines = drafts_project / "data/guidelines"
+    child = spawn(drafts_project, "--kind", "guideline")
+    child.expect_exact("2 guideline proposals to review as Test Reviewer")
+    shows_draft(child, "1/2", GADGET)  # in id order
+    child.send("a")
+    child.expect_exact("accepted")
+    child.expect_exact(f"guideline of gadget written to {Path('data/guidelines/street.yaml')}")
+    shows_draft(child, "2/2", SLANG)
+    child.send("r")
+    child.expect_exact("reason (required; empty goes back): ")
+    child.sendline("not a label we keep")
+    child.expect_exact("rejected")
+    assert finish(child, "reviewed 2: 1 accepted (0 edited), 1 rejected, 0 skipped, 0 pending") == 0
+
+    assert [(d["kind"], d["label"], d["decision"], d["text"]) for d in decisions(drafts_project)] == [
+        ("guideline", "gadget", "accepted", GADGET["definition"]),
+        ("guideline", "slang", "rejected", SLANG["definition"]),
+    ]
+    text = (guidelines / "street.yaml").read_text(encoding="utf-8")
+    assert text.startswith(STREET)
+    entry = yaml.safe_load(text)["labels"]["gadget"]
+    assert entry["definition"] == GADGET["definition"]
+    assert entry["paraphrases"] == GADGET["paraphrases"]
+    assert (entry["exclude"], entry["examples"], entry["negatives"]) == (GADGET["exclude"], ["Pixel 8", "iPhone"], ["Google"])
+    assert entry["reviewed"]["by"] == "Test Reviewer"
+    assert AT.match(entry["reviewed"]["at"])
+    assert "slang" not in yaml.safe_load(text)["labels"]
+    found = guideline_for(TOY_LABELS, "en", load_guidelines(guidelines), 0.1)
+    assert found is not None
+    assert found.name == "street"
+    assert found.entry("gadget")["definition"] == GADGET["definition"]
+    assert found.entry("slang") is None
+
+
+def test_an_edited_draft_without_a_covering_file_starts_the_datasets_own(drafts_project):
+    (drafts_project / "data/guidelines/street.yaml").unlink()
+    child = spawn(drafts_project, "--kind", "guideline", "--reviewer", "Kim", EDITOR="sed -i s/consumer/household/")
+    shows_draft(child, "1/2", GADGET)
+    child.send("e")
+    edited = GADGET["definition"].replace("consumer", "household")
+    child.expect_exact(f"accepted as edited: {edited}")
+    child.expect_exact(f"guideline of gadget written to {Path('data/guidelines/toy.yaml')}")
+    shows_draft(child, "2/2", SLANG)
+    child.send("q")
+    assert finish(child, "reviewed 1: 1 accepted (1 edited), 0 rejected, 0 skipped, 1 pending") == 0
+    (toy,) = load_guidelines(drafts_project / "data/guidelines")
+    assert (toy.name, toy.entry("gadget")["definition"], toy.entry("gadget")["reviewed"]["by"]) == ("toy", edited, "Kim")
+    assert guideline_for(TOY_LABELS, "en", [toy], 0.1) is toy
+
+
+def test_guideline_review_needs_the_params(drafts_project):
+    (drafts_project / "params.yaml").unlink()
+    done = subprocess.run(
+        [sys.executable, "-m", "hum.cli", "review", "--kind", "guideline"],
+        cwd=drafts_project,
+        env=environ(drafts_project),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "hum review: params.yaml: missing; accepting a guideline reads generate.guidelines.min_coverage there\n"

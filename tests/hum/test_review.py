@@ -14,7 +14,18 @@ from conftest import FakeChat
 from hum.errors import HumInputError
 from hum.io import read_jsonl, write_jsonl
 from hum.pool import as_proposal, build_pool, human_descriptions, load_pool, proposal_id
-from hum.review import FIELDS, HEADER, ReviewError, decide, load_decisions, load_proposals, pending, text_problem
+from hum.review import (
+    FIELDS,
+    GUIDELINE_FIELDS,
+    HEADER,
+    ReviewError,
+    decide,
+    load_decisions,
+    load_proposals,
+    pending,
+    proposed_text,
+    text_problem,
+)
 
 NOW = datetime(2025, 3, 4, 5, 6, 7, 890, tzinfo=UTC)
 TEMPLATES = """
@@ -294,3 +305,84 @@ def test_load_pool_uses_accepted_decisions_and_unreviewed_only_on_request(projec
     assert list(everything) == sorted(everything)
     with pytest.raises(ValueError, match="no proposals file"):
         load_pool(templates, None, reviews, unreviewed=True)
+
+
+def guideline_draft(label: str, definition: str, status: str = "proposed") -> dict:
+    return {
+        "id": f"guideline:toy:{label}~{hashlib.sha256(definition.encode()).hexdigest()[:10]}",
+        "kind": "guideline",
+        "lang": "en",
+        "task": "ner",
+        "dataset": "toy",
+        "label": label,
+        "definition": definition,
+        "paraphrases": [],
+        "include": None,
+        "exclude": None,
+        "examples": ["Pixel 8"],
+        "negatives": ["Google"],
+        "source": "llm",
+        "model": "fake:1",
+        "status": status,
+    }
+
+
+GADGET = guideline_draft("gadget", "A gadget is a named device or piece of consumer hardware.")
+
+
+def test_a_guideline_decision_records_its_dataset_and_label(tmp_path):
+    reviews = tmp_path / "reviews.yaml"
+    seen: list[tuple[dict, list]] = []
+    entry = decide(
+        reviews,
+        GADGET,
+        "accepted",
+        "Named devices {such as phones}.",
+        None,
+        "Ann",
+        NOW,
+        on_accept=lambda e: seen.append((e, load_decisions(reviews))),
+    )
+    assert tuple(entry) == GUIDELINE_FIELDS
+    assert {k: entry[k] for k in ("kind", "dataset", "label", "proposed", "text")} == {
+        "kind": "guideline",
+        "dataset": "toy",
+        "label": "gadget",
+        "proposed": GADGET["definition"],
+        "text": "Named devices {such as phones}.",  # a definition fills a slot: braces are only text
+    }
+    assert seen == [(entry, [])]  # called with the entry before the decision is written
+    assert load_decisions(reviews) == [entry]
+
+
+def test_an_acceptance_its_hook_refuses_is_not_recorded_and_rejections_skip_the_hook(tmp_path):
+    reviews = tmp_path / "reviews.yaml"
+
+    def refuse(entry: dict) -> None:
+        raise ReviewError("gadget has a guideline by now")
+
+    with pytest.raises(ReviewError, match="by now"):
+        decide(reviews, GADGET, "accepted", GADGET["definition"], None, "Ann", NOW, on_accept=refuse)
+    assert load_decisions(reviews) == []
+    decide(reviews, GADGET, "rejected", GADGET["definition"], "vague", "Ann", NOW, on_accept=refuse)
+    assert [d["decision"] for d in load_decisions(reviews)] == ["rejected"]
+
+
+def test_a_definition_is_one_non_empty_line():
+    assert proposed_text(GADGET) == GADGET["definition"]
+    assert text_problem(GADGET, "Named devices.\nAnd more.") == "a definition is a single line"
+    assert text_problem(GADGET, " ") == "the text is empty"
+    assert text_problem(GADGET, "Named devices, {labels} or not.") is None
+
+
+def test_superseded_drafts_wait_for_no_one():
+    old = guideline_draft("gadget", "Old text of the draft.", status="superseded")
+    assert pending([old, GADGET], [], "guideline") == [GADGET]
+
+
+def test_unknown_kinds_are_refused_in_hand_edits(tmp_path):
+    (tmp_path / "reviews.yaml").write_text("decisions:\n- {id: x, kind: rule}\n", encoding="utf-8")
+    with pytest.raises(HumInputError, match=re.escape("field 'kind': 'rule' is not one of description, guideline")):
+        load_decisions(tmp_path / "reviews.yaml")
+    with pytest.raises(ReviewError, match=re.escape("run `hum guidelines draft` first")):
+        load_proposals(tmp_path / "drafts.jsonl", "hum guidelines draft")

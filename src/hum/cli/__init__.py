@@ -1,0 +1,49 @@
+"""The `hum` command: small tools for the human side of the pipeline (review proposals, draft guidelines).
+
+Each subcommand is one entry of COMMANDS: a name, a help line, a function that adds its arguments and
+a function that runs it and returns the exit status; each lives in a module of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hum.cli import guidelines, review
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: `configure` adds its arguments, `run` does the work and returns the exit status."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("review", "review LLM proposals: accept, edit, reject or skip each one", review.arguments, review.run),
+    Command(
+        "guidelines", "LLM-drafted label guidelines, for review: `hum guidelines draft`", guidelines.arguments, guidelines.run
+    ),
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    """`hum` and one subparser per entry of COMMANDS."""
+    top = argparse.ArgumentParser(prog="hum", description="Human-in-the-loop tools of the hum corpus pipeline.")
+    subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        sub = subs.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(sub)
+        sub.set_defaults(run=command.run)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `hum` console script; returns the exit status."""
+    args = parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
