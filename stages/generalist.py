@@ -1,11 +1,13 @@
-"""DVC stage `generalist`: free-form requests with grounded answers, written by the LLM over seed texts."""
+"""DVC stage `generalist`: free-form requests with grounded answers, written by the LLM over seed texts.
+
+Every LLM call goes through the recorded replies in `data/replies/generalist/`: a rebuild replays them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hydra.utils import instantiate
-
+from hum.llm.replies import finish, recording
 from hum.prepare import train_records
 from hum.provenance import load_params
 from hum.synthesis import build_generalist
@@ -17,7 +19,9 @@ def main() -> None:
     """Synthesise over the prepared training texts of every task dataset."""
     params = load_params()
     used = {"seed": params["seed"], "generalist": params["generalist"], "model": params["model"]}
-    build_generalist(train_records(PREPARED, exclude_task="general"), instantiate(params["model"]), used, OUT)
+    model = recording(params["model"], "generalist", used)  # the model itself is loaded at the first unrecorded call
+    build_generalist(train_records(PREPARED, exclude_task="general"), model, used, OUT)
+    finish(model, "generalist")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""DVC stage `paraphrase`: checked LLM paraphrases of the human descriptions, as proposals for `hum review` (resumable)."""
+"""DVC stage `paraphrase`: checked LLM paraphrases of the human descriptions, as proposals for `hum review` (resumable).
+
+Every LLM call goes through the recorded replies in `data/replies/paraphrase/`: a rebuild replays them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hydra.utils import instantiate
-
+from hum.llm.replies import finish, recording
 from hum.pool import build_pool
 from hum.provenance import load_params
 
@@ -16,9 +18,10 @@ TEMPLATES = Path("data/templates/descriptions.yaml")
 def main() -> None:
     """Paraphrase every human description with the configured model; `data/pool/proposals.jsonl` awaits review."""
     params = load_params()
-    model = instantiate(params["model"])
     used = {"seed": params["seed"], "paraphrase": params["paraphrase"], "model": params["model"]}
+    model = recording(params["model"], "paraphrase", used)  # the model itself is loaded at the first unrecorded call
     build_pool(TEMPLATES, model, used, OUT)
+    finish(model, "paraphrase")
 
 
 if __name__ == "__main__":

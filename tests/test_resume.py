@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 pytestmark = pytest.mark.slow
+REPLIES = Path("data/replies/paraphrase/replies.jsonl")
 
 
 def stage_dir(root: Path, where: Path) -> tuple[Path, dict[str, str]]:
@@ -44,10 +45,15 @@ def test_killed_paraphrase_stage_resumes_to_the_same_bytes(root: Path, tmp_path:
     done_before = sum(len(p.read_text().splitlines()) for p in checkpoints.glob("*.jsonl"))
     assert 5 <= done_before < 42
 
+    assert list((killed / ".hum/replies").glob("paraphrase-*.jsonl")), "replies paid for before the kill are kept"
+    assert not (killed / REPLIES).exists(), "the shard is written once the stage succeeds"
+
     subprocess.run(script, cwd=killed, env=env, check=True, capture_output=True)
-    for name in ("proposals.jsonl", "rejects.jsonl"):
-        assert (killed / "data/pool" / name).read_bytes() == (clean / "data/pool" / name).read_bytes()
+    for name in ("pool/proposals.jsonl", "pool/rejects.jsonl", "replies/paraphrase/replies.jsonl"):
+        assert (killed / "data" / name).read_bytes() == (clean / "data" / name).read_bytes()
     calls = len((killed / "calls.log").read_text().splitlines())
     clean_calls = len((clean / "calls.log").read_text().splitlines())
-    assert clean_calls <= calls <= clean_calls + 3  # only the unit cut by the kill is redone
+    assert clean_calls <= calls <= clean_calls + 1  # replies recorded before the kill are replayed: at most one is lost
+    assert len((clean / REPLIES).read_text().splitlines()) == clean_calls
     assert not list(checkpoints.glob("*.jsonl")), "the checkpoint is cleared once outputs are in place"
+    assert not list((killed / ".hum/replies").glob("*.jsonl")), "so is the journal of replies"
