@@ -15,6 +15,7 @@ from hum.phrasing import Phrasings, load_phrasings
 from hum.pool import load_pool
 from hum.prepare import load_labelsets, train_records
 from hum.records import meta_record
+from hum.requests import gold_request, request_text
 from hum.rules import RULES, apply_rules, pick_rules, rule_columns
 from hum.seedstats import SeedStats, seed_stats
 from hum.step import Step
@@ -39,7 +40,7 @@ class Context:
         return guideline_for(self.labelsets[dataset], lang, self.guidelines, self.params["guidelines"]["min_coverage"])
 
 
-def record_rng(seed: int, record_id: str, k: int) -> random.Random:
+def record_rng(seed: int, record_id: str, k: int | str) -> random.Random:
     """An RNG per (seed, record, k): output never depends on order, batching or resumption."""
     return random.Random(f"{seed}:{record_id}:{k}")
 
@@ -187,9 +188,33 @@ def renderable(fmt: Format, rows: list[Row], columns: tuple[str, ...], empty: st
     raise UnusableSeedError("the answer cannot be written in any format")
 
 
+def gold_generalist(record: Record, ctx: Context) -> Record | None:
+    """With chance `p_request`, a free-form request derived from the record's gold, its answer computed from it."""
+    rng, lang = record_rng(ctx.seed, f"{record['dataset']}/{record['id']}", "request"), instruction_lang(record, ctx)
+    wanted = rng.random() < ctx.params["p_request"]
+    made = gold_request(record, ctx.labelsets[record["dataset"]], rng, lang, ctx.phrasings) if wanted else None
+    if made is None:
+        return None
+    ask, phrase = made
+    layout = ctx.phrasings.layouts[rng.choice(ctx.params["layouts"])]
+    system = ctx.phrasings.pick(rng, "system", lang) if layout.system else None
+    query = Query("generalist", ask.kind, ("answer",), [(ask.answer,)], slots=dict(ask.slots))
+    user, text_span = user_message(Parts(request_text(ask, phrase), record["text"]), query, lang, layout)
+    meta = meta_record(
+        task="generalist", subtask=ask.kind, dataset=record["dataset"], seed_id=record["id"], lang=lang, kind="basic",
+        description_id=phrase.id, description_source="human/accepted", layout=layout.id, columns=["answer"],
+        slots=query.slots, gold=[[ask.answer]], text_span=list(text_span),
+        phrasings={"system": system and system.id, "format": None, "rules": []},
+    )  # fmt: skip
+    messages = [{"role": "system", "content": system.text}] if system else []
+    messages += [{"role": "user", "content": user}, {"role": "assistant", "content": ask.answer}]
+    return {"id": f"{record['dataset']}/{record['id']}#r", "messages": messages, "meta": meta}
+
+
 def instructions_for(record: Record, ctx: Context) -> list[Record]:
-    """The instructions for one seed record that the empty-answer target keeps."""
-    return [r for k in range(ctx.params["per_record"]) if (r := instruction(record, ctx, k)) is not None]
+    """The instructions for one seed record that the empty-answer target keeps, and its gold-derived request."""
+    made = [instruction(record, ctx, k) for k in range(ctx.params["per_record"])] + [gold_generalist(record, ctx)]
+    return [r for r in made if r is not None]
 
 
 class Generate(Step):
@@ -209,7 +234,9 @@ class Generate(Step):
             except UnusableSeedError as exc:
                 self.reject(record, str(exc))
                 continue
-            self.stats["skipped: over the empty-answer target"] += self.ctx.params["per_record"] - len(made)
+            self.stats["skipped: over the empty-answer target"] += self.ctx.params["per_record"] - sum(
+                r["meta"]["task"] != "generalist" for r in made
+            )
             out += made
         return out
 

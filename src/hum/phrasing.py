@@ -1,4 +1,4 @@
-"""Phrasing pools: the sentences that state rules and formats, the empty-answer forms and the layouts.
+"""Phrasing pools: the sentences that state rules and formats, gold requests, the empty-answer forms and the layouts.
 
 Phrasing is data: every sentence lives in versioned YAML under `data/templates/` (one file per rule
 family and per format), so a person can review, add or edit one without touching code.
@@ -94,6 +94,13 @@ def _format_pools(path: Path) -> dict[tuple[str, ...], list[Phrase]]:
     }
 
 
+def _request_pools(path: Path) -> dict[tuple[str, ...], list[Phrase]]:
+    """`requests/<kind>.yaml`: {lang: [requests]} of one gold request kind (`hum.requests`)."""
+    kind = path.stem
+    pools = _yaml(path) or {}
+    return {("request", kind, lang): _phrases(path, f"request.{kind}.{lang}", texts) for lang, texts in pools.items()}
+
+
 def _layouts(path: Path) -> tuple[dict[tuple[str, ...], list[Phrase]], dict[str, Layout]]:
     """`layouts.yaml`: system messages and guideline lines per language, and the named layouts."""
     tree = _yaml(path)
@@ -112,12 +119,14 @@ def _layouts(path: Path) -> tuple[dict[tuple[str, ...], list[Phrase]], dict[str,
 
 
 def load_phrasings(folder: str | Path) -> Phrasings:
-    """All pools under `folder`: `rules/*.yaml`, `formats/*.yaml` and `layouts.yaml`."""
+    """All pools under `folder`: `rules/*.yaml`, `formats/*.yaml`, `requests/*.yaml` and `layouts.yaml`."""
     folder = Path(folder)
     pools: dict[tuple[str, ...], list[Phrase]] = {}
     for path in sorted((folder / "rules").glob("*.yaml")):
         pools |= _rule_pools(path)
     for path in sorted((folder / "formats").glob("*.yaml")):
         pools |= _format_pools(path)
+    for path in sorted((folder / "requests").glob("*.yaml")):
+        pools |= _request_pools(path)
     system, layouts = _layouts(folder / "layouts.yaml")
     return Phrasings(pools | system, layouts)

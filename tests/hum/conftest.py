@@ -31,6 +31,7 @@ GEN_PARAMS = {
     "guidelines": {"p_instruction": 0.6, "label_dropout": 0.1, "p_examples": 0.5, "min_coverage": 0.1},
     "empty": {"target": 0.2, "mrc_negatives": True},
     "p_hard_negative": 0.5,
+    "p_request": 0.3,
     "subtasks": {"ee": ["triggers", "arguments"], "oie": ["tuples"]},
 }
 

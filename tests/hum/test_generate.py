@@ -92,8 +92,8 @@ def test_answers_match_gold(seeds, ctx, seed):
 
 
 def test_every_format_is_used(seeds, ctx):
-    formats = {o["meta"]["format"] for s in range(4) for r in seeds for o in instructions_for(r, replace(ctx, seed=s))}
-    assert formats == set(FORMATS)
+    outs = [o for s in range(4) for r in seeds for o in instructions_for(r, replace(ctx, seed=s))]
+    assert {o["meta"]["format"] for o in outs if o["meta"]["task"] != "generalist"} == set(FORMATS)
 
 
 def test_meta_records_gold_and_choices(seeds, ctx):
@@ -108,7 +108,7 @@ def test_meta_records_gold_and_choices(seeds, ctx):
 def test_generate_step_rejects_unknown_language(seeds, ctx):
     step = Generate(ctx)
     kept, rejected = step([seeds[0], {**seeds[1], "lang": "de"}])
-    assert len(kept) == PARAMS["per_record"]
+    assert sum(r["meta"]["task"] != "generalist" for r in kept) == PARAMS["per_record"]
     assert rejected == [
         {"reason": f"no descriptions for ('de', {seeds[1]['task']!r}, 'classify')", "record": {**seeds[1], "lang": "de"}}
     ]
@@ -171,6 +171,7 @@ def test_a_value_a_format_cannot_hold_falls_back_to_json(ctx):
 
 
 def empty_share(outs):
+    outs = [o for o in outs if o["meta"]["task"] != "generalist"]
     return sum(not apply_rules(o["meta"]["rules"], query_of(o["meta"])) for o in outs) / len(outs)
 
 
@@ -226,4 +227,19 @@ def test_classification_reason_comes_from_the_accepted_guideline(seeds, ctx):
         label = out["meta"]["gold"][0][0]
         assert out["meta"]["slots"]["reason"] == guideline.entry(label)["definition"]
         assert "answer:only" not in out["meta"]["rules"]
+        assert answer_problem(out) is None
+
+
+def test_gold_generalist_requests_are_answered_from_gold(seeds, ctx):
+    outs = [o for s in range(4) for r in seeds for o in instructions_for(r, replace(ctx, seed=s))]
+    asked = [o for o in outs if o["meta"]["task"] == "generalist"]
+    share = len(asked) / len(seeds) / 4
+    assert abs(share - GEN_PARAMS["p_request"]) < 0.1
+    assert len({o["meta"]["subtask"] for o in asked}) >= 8
+    by_id = {(r["dataset"], r["id"]): r for r in seeds}
+    for out in asked:
+        meta = out["meta"]
+        assert out["id"].endswith("#r")
+        assert input_text(out) == by_id[meta["dataset"], meta["seed_id"]]["text"]
+        assert message(out, "assistant") == meta["gold"][0][0]
         assert answer_problem(out) is None
