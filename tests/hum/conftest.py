@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from pathlib import Path
 
@@ -75,6 +76,29 @@ class FakeChat:
     def chat(self, messages, *, seed, temperature, max_tokens) -> str:
         self.calls.append({"messages": messages, "seed": seed, "temperature": temperature, "max_tokens": max_tokens})
         return self.replies[(len(self.calls) - 1) % len(self.replies)]
+
+
+def guideline_draft(label: str, definition: str, **fields: object) -> dict:
+    """A pending LLM guideline draft for label `label` of the toy dataset, as `hum guidelines draft` writes one."""
+    digest = hashlib.sha256(definition.encode()).hexdigest()[:10]
+    draft = {
+        "id": f"guideline:toy:{label}~{digest}",
+        "kind": "guideline",
+        "lang": "en",
+        "task": "ner",
+        "dataset": "toy",
+        "label": label,
+        "definition": definition,
+        "paraphrases": [],
+        "include": None,
+        "exclude": None,
+        "examples": [],
+        "negatives": [],
+        "source": "llm",
+        "model": "fake:1",
+        "status": "proposed",
+    }
+    return draft | fields
 
 
 def generation_context(prepared: Path, seed: int, **params: object) -> Context:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -14,6 +13,7 @@ import pexpect
 import pytest
 import yaml
 
+from conftest import guideline_draft
 from hum.guidelines import guideline_for, load_guidelines
 from hum.io import write_jsonl
 from hum.pool import as_proposal
@@ -274,28 +274,6 @@ labels:
     definition: "Names of places."
 """
 TOY_LABELS = ["gadget", "location", "person", "slang"]
-
-
-def guideline_draft(label: str, definition: str, **fields: object) -> dict:
-    digest = hashlib.sha256(definition.encode()).hexdigest()[:10]
-    draft = {
-        "id": f"guideline:toy:{label}~{digest}",
-        "kind": "guideline",
-        "lang": "en",
-        "task": "ner",
-        "dataset": "toy",
-        "label": label,
-        "definition": definition,
-        "paraphrases": [],
-        "include": None,
-        "exclude": None,
-        "examples": [],
-        "negatives": [],
-        "source": "llm",
-        "model": "fake:1",
-        "status": "proposed",
-    }
-    return draft | fields
 
 
 GADGET = guideline_draft(

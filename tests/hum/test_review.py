@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FakeChat
+from conftest import FakeChat, guideline_draft
 from hum.errors import HumInputError
 from hum.io import read_jsonl, write_jsonl
 from hum.pool import as_proposal, build_pool, human_descriptions, load_pool, proposal_id
@@ -307,27 +307,9 @@ def test_load_pool_uses_accepted_decisions_and_unreviewed_only_on_request(projec
         load_pool(templates, None, reviews, unreviewed=True)
 
 
-def guideline_draft(label: str, definition: str, status: str = "proposed") -> dict:
-    return {
-        "id": f"guideline:toy:{label}~{hashlib.sha256(definition.encode()).hexdigest()[:10]}",
-        "kind": "guideline",
-        "lang": "en",
-        "task": "ner",
-        "dataset": "toy",
-        "label": label,
-        "definition": definition,
-        "paraphrases": [],
-        "include": None,
-        "exclude": None,
-        "examples": ["Pixel 8"],
-        "negatives": ["Google"],
-        "source": "llm",
-        "model": "fake:1",
-        "status": status,
-    }
-
-
-GADGET = guideline_draft("gadget", "A gadget is a named device or piece of consumer hardware.")
+GADGET = guideline_draft(
+    "gadget", "A gadget is a named device or piece of consumer hardware.", examples=["Pixel 8"], negatives=["Google"]
+)
 
 
 def test_a_guideline_decision_records_its_dataset_and_label(tmp_path):
@@ -376,7 +358,7 @@ def test_a_definition_is_one_non_empty_line():
 
 
 def test_superseded_drafts_wait_for_no_one():
-    old = guideline_draft("gadget", "Old text of the draft.", status="superseded")
+    old = guideline_draft("gadget", "Old text of the draft.", status="superseded", examples=["Pixel 8"], negatives=["Google"])
     assert pending([old, GADGET], [], "guideline") == [GADGET]
 
 
