@@ -50,6 +50,9 @@ def instruction_lang(record: Record, ctx: Context) -> str:
     return str(ctx.params.get("instruction_lang") or record["lang"])
 
 
+EMPTYING = frozenset({"subset"})  # rule families that can drop every gold row
+
+
 class UnusableSeedError(ValueError):
     """A seed record that cannot give an instruction under the configuration; the reason goes to rejects."""
 
@@ -125,6 +128,8 @@ def statement(query: Query, ctx: Context, rng: random.Random, dataset: str, lang
     if not (guide or rule_ids or stated):
         stated, fmt = True, FORMATS[rng.choice(fits)]
     rules = tuple(r for r in rule_ids if RULES[r].family not in fmt.conflicts)
+    if query.rows and not apply_rules(list(rules), query):  # a subset that empties the answer breaks the aim
+        rules = tuple(r for r in rules if RULES[r].family not in EMPTYING)
     return Statement(guide, tuple(labels), guideline.name if labels and guideline else None, rules, fmt.name, stated)
 
 

@@ -8,12 +8,12 @@ import pytest
 import yaml
 
 from conftest import DATA, FORMATS, ROOT, generation_context
-from hum.answers import answer_problem
+from hum.answers import answer_problem, query_of
 from hum.generate import instructions_for
 from hum.io import read_jsonl
 from hum.normalise import FieldError, event, fragment_spans, normalise
 from hum.prepare import Bad, check_batch, prepare_dataset, train_records
-from hum.rules import RULES
+from hum.rules import RULES, apply_rules
 from hum.tasks import TASKS
 from hum.tasks.base import Draw
 from hum.tasks.event import ROLE
@@ -226,3 +226,10 @@ def test_guidelines_cover_the_label_set(labelset):
     assert {"Adverse_event", "Potential_therapeutic_event", "Subject", "Treatment", "Effect", "Treatment.Drug"} <= set(
         doc["labels"]
     )
+
+
+def test_empty_share_meets_its_target(prepared):
+    contexts, records = [generation_context(prepared, s) for s in range(3)], list(train_records(prepared, "general"))
+    outs = [o for ctx in contexts for r in records for o in instructions_for(r, ctx) if o["meta"]["task"] == "ee"]
+    empty = sum(not apply_rules(o["meta"]["rules"], query_of(o["meta"])) for o in outs) / len(outs)
+    assert abs(empty - 0.2) <= 0.05

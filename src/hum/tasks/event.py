@@ -37,7 +37,8 @@ class EE(Task):
     def query(self, record: Record, labels: Draw | list[str], rng: random.Random, subtask: str) -> Query:
         draw, events = as_draw(labels), record["events"]
         if subtask == "arguments" and events:
-            chosen = rng.choice(events)
+            with_arguments = [e for e in events if e["arguments"]]  # an event without any is an empty answer unasked for
+            chosen = rng.choice(events if draw.empty or not with_arguments else with_arguments)
             key = (chosen["type"], chosen["trigger"]["text"])  # all the instruction states, so every such event answers
             args = mentions((a["role"], a) for e in events if (e["type"], e["trigger"]["text"]) == key for a in e["arguments"])
             roles = [lab.removeprefix(ROLE) for lab in draw.labelset if lab.startswith(ROLE)]
