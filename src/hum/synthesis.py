@@ -15,7 +15,16 @@ from hum.llm.base import ChatModel
 from hum.provenance import digest, publish
 from hum.step import top_reasons
 from hum.tasks import TASKS
-from hum.tasks.generalist import grounding_problem, parse_pair, parse_question, prompt_messages, request_problem, to_record
+from hum.tasks.generalist import (
+    answer_messages,
+    grounding_problem,
+    parse_pair,
+    parse_question,
+    prompt_messages,
+    request_problem,
+    round_trip_problem,
+    to_record,
+)
 
 
 def pick_texts(records: Iterable[Record], cfg: dict[str, Any], seed: int) -> list[Record]:
@@ -40,13 +49,18 @@ def attempt(
     call = {"seed": call_seed, "temperature": cfg["temperature"], "max_tokens": cfg["max_tokens"]}
     reply = model.chat(prompt_messages(kind, lang, text, span), **call)
     if kind == "span_question":
-        request = parse_question(reply)
-        return request, span, request_problem(request, span, text, lang, cfg), reply
-    pair = parse_pair(reply)
-    if pair is None:
+        request, answer = parse_question(reply), span
+        reason = request_problem(request, span, text, lang, cfg)
+    elif (pair := parse_pair(reply)) is None:
         return "", "", "reply not in the asked form", reply
-    request, answer = pair
-    return request, answer, grounding_problem(answer, text, cfg) or request_problem(request, answer, text, lang, cfg), reply
+    else:
+        request, answer = pair
+        reason = grounding_problem(answer, text, cfg) or request_problem(request, answer, text, lang, cfg)
+    if reason is None and cfg["round_trip"]:
+        answered = model.chat(answer_messages(request, text, lang), **{**call, "temperature": 0.0})
+        reason = round_trip_problem(answered, answer, cfg)
+        reply += f"\n--- round trip ---\n{answered}"
+    return request, answer, reason, reply
 
 
 def gold_spans(record: Record, cfg: dict[str, Any]) -> list[str]:
@@ -88,8 +102,17 @@ def build_generalist(seeds: Iterable[Record], model: ChatModel, params: dict[str
     kept = [r for r in results if "reject" not in r]
     rejects = [r for r in results if "reject" in r]
     reasons = Counter(r["reject"] for r in rejects)
-    counts = {"texts": len(texts), "kept": len(kept), "rejected": len(rejects), "reject_reasons": dict(reasons)}
+    attempts = len(kept) + len(rejects)
+    counts = {
+        "texts": len(texts),
+        "attempts": attempts,
+        "kept": len(kept),
+        "yield": round(len(kept) / attempts, 3) if attempts else 0.0,
+        "rejected": len(rejects),
+        "reject_reasons": dict(reasons),
+    }
     publish(out, "generalist", {"instructions.jsonl": kept, "rejects.jsonl": rejects}, params, counts, model=model.fingerprint)
     state.clear()
     summary = f"{len(texts)} texts, {len(kept)} grounded requests kept, {len(rejects)} attempts rejected"
-    print(f"[generalist] {summary} ({top_reasons(reasons)})")
+    weak = "; none kept: the model is too weak to pass the checks, and nothing unproven is kept" if texts and not kept else ""
+    print(f"[generalist] {summary} ({top_reasons(reasons)}){weak}")

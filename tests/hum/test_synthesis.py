@@ -15,6 +15,7 @@ CFG = {
     "per_dataset": 2, "kinds": ["span_question", "free_form"], "attempts": 3, "temperature": 0.7, "max_tokens": 64,
     "min_text_chars": 20, "max_text_chars": 400, "min_answer_chars": 3, "min_shared_words": 2,
     "min_request_chars": 10, "max_request_chars": 200, "max_answer_share": 0.6, "min_grounding": 95, "max_similarity": 85,
+    "round_trip": False, "round_trip_slack": 2.0,
 }  # fmt: skip
 TEXT = "The museum in Lyon reopened on 3 May after a fire destroyed its east wing in 2019."
 SEED = {"id": "s1", "dataset": "demo", "task": "ner", "lang": "en", "text": TEXT,
@@ -98,7 +99,7 @@ def test_build_generalist_writes_kept_rejects_and_resumes(tmp_path, monkeypatch)
     assert [r["id"] for r in kept] == ["demo/s1#g"]
     manifest = json.loads((tmp_path / "out/manifest.json").read_text())
     assert manifest["model"] == "fake:1"
-    assert manifest["counts"] == {"texts": 1, "kept": 1, "rejected": 0, "reject_reasons": {}}
+    assert manifest["counts"] == {"texts": 1, "attempts": 1, "kept": 1, "yield": 1.0, "rejected": 0, "reject_reasons": {}}
     assert not list((tmp_path / ".hum/checkpoints").glob("*"))
 
 
@@ -106,3 +107,22 @@ def test_chinese_requests_share_character_pairs_with_their_text():
     text = "里昂的博物馆在一场大火烧毁其东翼后，于5月3日重新开放。"
     assert request_problem("里昂的博物馆是哪一天重新开放的？", "5月3日", text, "zh", CFG) is None
     assert request_problem("请问今天北京的天气怎么样呢？", "5月3日", text, "zh", CFG) == "request is not about the text"
+
+
+@pytest.mark.parametrize(
+    ("answered", "reason"),
+    [
+        ("Lyon", None),
+        ("In Lyon.", None),
+        ("Paris", "round trip: the request is answered with something else"),
+        ("The museum of the city of Lyon that burned in 2019 and reopened", "round trip: the answer is buried in a longer reply"),
+        ("", "round trip: no answer"),
+    ],
+)
+def test_a_question_is_kept_only_if_a_separate_call_answers_it_with_its_span(answered, reason):
+    model = FakeChat(["Which city's museum reopened on 3 May?", answered])
+    out = synthesise(model, SEED, {**CFG, "kinds": ["span_question"], "attempts": 1, "round_trip": True}, seed=1)
+    assert [r.get("reject") for r in out] == [reason]
+    second = model.calls[1]
+    assert second["temperature"] == 0.0
+    assert "Lyon" not in second["messages"][-1]["content"].split("Request:")[1]  # the answer is not in the question

@@ -61,6 +61,37 @@ def prompt_messages(kind: str, lang: str, text: str, answer: str = "") -> list[d
     return [*messages, {"role": "user", "content": ASK[kind][lang].format(text=text, answer=answer)}]
 
 
+ANSWER_PROMPT = {  # the round trip: a separate call must answer the request with what the record claims
+    "en": "Answer the request about the text with words copied from the text. Reply with the answer only.",
+    "zh": "请用摘自文本的词语回答关于该文本的请求。只回复答案本身。",
+}
+ANSWER_ASK = {"en": "Text: {text}\nRequest: {request}", "zh": "文本：{text}\n请求：{request}"}
+
+
+def answer_messages(request: str, text: str, lang: str) -> list[dict[str, str]]:
+    """The round-trip call: the request and its text, with no hint of the expected answer."""
+    return [
+        {"role": "system", "content": ANSWER_PROMPT[lang]},
+        {"role": "user", "content": ANSWER_ASK[lang].format(text=text, request=request)},
+    ]
+
+
+def round_trip_problem(answered: str, answer: str, cfg: dict[str, Any]) -> str | None:
+    """Why the model's own answer to the request does not give back the record's answer, or None.
+
+    Every item of the record's answer must be in the reply, and the reply must not be much more than them:
+    a question that its span does not answer (or answers only among other things) is not kept.
+    """
+    items, reply = answer_items(answer), " ".join(answer_items(answered)).casefold()
+    if not reply:
+        return "round trip: no answer"
+    if any(fuzz.partial_ratio(i.casefold(), reply) < cfg["min_grounding"] for i in items):
+        return "round trip: the request is answered with something else"
+    if len(reply) > cfg["round_trip_slack"] * sum(len(i) for i in items) + 10:
+        return "round trip: the answer is buried in a longer reply"
+    return None
+
+
 META_WORDS = {"en": ("text", "sentence", "question", "answer", "riddle", "request"), "zh": ("文本", "问题", "答案", "请求")}
 PAIR = re.compile(
     r"^\W*(?:request|question|请求|问题)\w*\s*[:：]\s*(.*?)\s*^\W*(?:answer|response|答案)\s*[:：]\s*(.*)",
