@@ -126,3 +126,9 @@ def test_a_question_is_kept_only_if_a_separate_call_answers_it_with_its_span(ans
     second = model.calls[1]
     assert second["temperature"] == 0.0
     assert "Lyon" not in second["messages"][-1]["content"].split("Request:")[1]  # the answer is not in the question
+
+
+def test_an_answer_ends_where_the_reply_runs_on_into_a_new_turn():
+    reply = "Request: When did the museum in Lyon reopen?\nAnswer: 3 May\nRequest: And the fire?\nAnswer: 2019"
+    assert parse_pair(reply) == ("When did the museum in Lyon reopen?", "3 May")
+    assert parse_pair("Request: When?\nAnswer: 3 May [/INST] more") == ("When?", "3 May")

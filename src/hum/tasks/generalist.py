@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from hum.instructions import TEXT_HEAD, is_request
 from hum.io import Record
+from hum.paraphrase import TEMPLATE_TOKEN
 from hum.records import meta_record
 
 SYSTEM_PROMPT = {  # the task, said once; two worked examples follow as chat turns (tiny models copy form)
@@ -108,10 +109,21 @@ def content_words(text: str) -> set[str]:
     return set(LATIN_WORD.findall(text)) | pairs
 
 
+NEXT_TURN = re.compile(  # an invented next turn: a new heading, or a chat-template marker of any family
+    rf"^\W*(?:request|question|text|请求|问题|文本)\s*[:：]|{TEMPLATE_TOKEN.pattern}", re.IGNORECASE | re.MULTILINE
+)
+
+
 def parse_pair(reply: str) -> tuple[str, str] | None:
-    """Request and answer of a `free_form` reply, or None when it is not in the asked form."""
+    """Request and answer of a `free_form` reply, or None when it is not in the asked form.
+
+    The answer ends where a reply runs on into an invented next turn (another "Request:", a chat marker).
+    """
     match = PAIR.search(reply)
-    return None if match is None else (match.group(1).strip().strip('"'), match.group(2).strip().strip('"'))
+    if match is None:
+        return None
+    answer = NEXT_TURN.split(match.group(2), maxsplit=1)[0]
+    return match.group(1).strip().strip('"'), answer.strip().strip('"')
 
 
 def parse_question(reply: str) -> str:
