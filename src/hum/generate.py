@@ -172,8 +172,8 @@ def instruction(record: Record, ctx: Context, k: int) -> Record | None:
         guidelines=list(said.guide_labels), guideline_file=said.guideline, description_id=description["id"],
         description_source=f"{description['source']}/{description.get('status', 'accepted')}", layout=layout.id,
         phrasings={"system": system and system.id, "format": spec and spec.id, "rules": [ph.id for ph in rule_phrases]},
-        negative=negative, columns=list(query.columns), label_column=query.label_column, labels=query.labels,
-        slots=query.slots, gold=[list(r) for r in query.rows], offsets=[list(o) for o in query.offsets],
+        negative=negative, fallback=fmt.name != said.fmt, columns=list(query.columns), label_column=query.label_column,
+        labels=query.labels, slots=query.slots, gold=[list(r) for r in query.rows], offsets=[list(o) for o in query.offsets],
         text_span=list(text_span),
     )  # fmt: skip
     messages = [{"role": "system", "content": system.text}] if system else []

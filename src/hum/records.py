@@ -22,8 +22,8 @@ META: dict[str, Any] = {  # every record's meta has these fields, so the corpus 
     "task": None, "subtask": None, "dataset": None, "seed_id": None, "lang": None, "kind": None, "format": "text",
     "rules": [], "empty": None, "guidelines": [], "guideline_file": None, "description_id": None,
     "description_source": None, "layout": None, "phrasings": {"system": None, "format": None, "rules": []},
-    "negative": False, "columns": [], "label_column": None, "labels": [], "slots": {}, "gold": [], "offsets": [],
-    "text_span": [0, 0],
+    "negative": False, "fallback": False, "columns": [], "label_column": None, "labels": [], "slots": {}, "gold": [],
+    "offsets": [], "text_span": [0, 0],
 }  # fmt: skip
 
 

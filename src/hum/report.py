@@ -36,7 +36,7 @@ class Diversity:
     """Diversity of one task's instructions: what the Hum method multiplies, measured on what was kept."""
 
     def __init__(self) -> None:
-        self.records = self.compound = self.empty = self.with_guidelines = self.labelled_compound = 0
+        self.records = self.compound = self.empty = self.with_guidelines = self.labelled_compound = self.fallbacks = 0
         self.values: dict[str, set[str]] = defaultdict(set)
         self.grams: Counter[tuple[str, ...]] = Counter()
 
@@ -44,6 +44,7 @@ class Diversity:
         """Count one record."""
         meta = record["meta"]
         self.records += 1
+        self.fallbacks += bool(meta.get("fallback"))
         source = meta.get("description_source") or "none"
         self.values[f"descriptions {source}"].add(str(meta.get("description_id")))
         self.values["formats"].add(meta["format"])
@@ -66,6 +67,7 @@ class Diversity:
             "compound share": round(self.compound / n, 3),
             "guideline share of labelled compound": round(self.with_guidelines / max(self.labelled_compound, 1), 3),
             "empty share": round(self.empty / n, 3),
+            "format fallbacks to json": self.fallbacks,
             "distinct 4-gram ratio": round(len(self.grams) / max(self.grams.total(), 1), 3),
         }
 

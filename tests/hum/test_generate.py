@@ -243,3 +243,16 @@ def test_gold_generalist_requests_are_answered_from_gold(seeds, ctx):
         assert input_text(out) == by_id[meta["dataset"], meta["seed_id"]]["text"]
         assert message(out, "assistant") == meta["gold"][0][0]
         assert answer_problem(out) is None
+
+
+def test_a_format_fallback_is_recorded(seeds, ctx):
+    rec = next(r for r in seeds if r["dataset"] == "wnut17")
+    text = "We met at None today."  # a club named None: alone on its line, it reads as the empty answer
+    odd = {**rec, "text": text, "entities": [{"start": 10, "end": 14, "text": "None", "type": "location"}]}
+    subtasks = {**ctx.params["subtasks"], "ner": ["by_type"]}
+    params = {**ctx.params, "formats": ["lines"], "compound_ratio": 1.0, "p_format": 1.0, "subtasks": subtasks}
+    lines_only = replace(ctx, params=params)
+    outs = [o for k in range(8) if (o := instruction(odd, lines_only, k)) and o["meta"]["gold"]]
+    assert any(o["meta"]["fallback"] for o in outs)
+    assert all(o["meta"]["fallback"] == (o["meta"]["format"] == "json") for o in outs)
+    assert all(answer_problem(o) is None for o in outs)
