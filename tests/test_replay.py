@@ -60,8 +60,7 @@ def outputs(project: Path) -> dict[str, dict[str, str]]:
 
 
 def metrics(project: Path, stage: str) -> dict[str, int]:
-    counts = json.loads((project / f"metrics/{stage}.json").read_text())
-    return {k: counts[k] for k in ("llm_calls", "replayed")}
+    return json.loads((project / f".hum/calls/{stage}.json").read_text())
 
 
 def locked_outputs(project: Path) -> dict[str, object]:
@@ -115,7 +114,8 @@ def test_pulled_replies_rebuild_the_same_bytes_without_a_model_call(root: Path, 
         stage: {"llm_calls": 0, "replayed": c["llm_calls"]} for stage, c in calls.items()
     }
     assert outputs(origin) == built
-    assert locked_outputs(origin) == locked  # only the metrics' hashes change: they count calls and replays
+    assert locked_outputs(origin) == locked
+    assert run(origin, env, "git", "status", "--porcelain", "--", "dvc.lock", "metrics") == ""  # the same lock, to the byte
     assert run(origin, env, "git", "status", "--porcelain", "--", "data") == ""
 
     # Another machine: a fresh clone and `dvc pull`; its model raises on any call.

@@ -217,11 +217,8 @@ def test_recording_names_the_journal_after_the_run_and_finish_reports(
     assert chat.store.shard == tmp_path / "replies/paraphrase/replies.jsonl"
     chat.chat(MESSAGES, **CALL)
     chat.chat(MESSAGES, **CALL)
-    metrics = tmp_path / "metrics/paraphrase.json"
-    metrics.parent.mkdir()
-    metrics.write_text(json.dumps({"proposed": 3}))
-    finish(chat, "paraphrase", metrics)
-    assert json.loads(metrics.read_text()) == {"proposed": 3, "llm_calls": 1, "replayed": 1}
+    finish(chat, "paraphrase", tmp_path / "calls")
+    assert json.loads((tmp_path / "calls/paraphrase.json").read_text()) == {"llm_calls": 1, "replayed": 1}
     assert "1 LLM calls, 1 replies replayed" in capsys.readouterr().out
     assert len(chat.store.shard.read_text().splitlines()) == 1
     assert not chat.store.journal.exists()

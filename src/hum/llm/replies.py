@@ -140,7 +140,7 @@ class RecordingChat:
         return reply
 
     def counts(self) -> dict[str, int]:
-        """`llm_calls` and `replayed`, for the stage's metrics."""
+        """`llm_calls` and `replayed`, for the run log in `.hum/calls/`."""
         return {"llm_calls": self.calls, "replayed": self.replayed}
 
 
@@ -210,10 +210,11 @@ def recording(
     return RecordingChat(model, ReplyStore(folder / stage / SHARD, journal))
 
 
-def finish(chat: RecordingChat, stage: str, metrics: Path | None = None) -> None:
-    """After a stage's outputs are in place: save its shard, add the call counts to its metrics, print them."""
+CALLS = Path(".hum/calls")  # run logs, not artifacts: a replayed rebuild must match dvc.lock to the byte
+
+
+def finish(chat: RecordingChat, stage: str, calls: Path = CALLS) -> None:
+    """After a stage's outputs are in place: save its shard, and log and print how many calls it made and replayed."""
     entries = chat.store.save()
-    metrics = metrics or Path("metrics") / f"{stage}.json"
-    counts: dict[str, Any] = json.loads(metrics.read_text(encoding="utf-8")) if metrics.exists() else {}
-    write_json(metrics, {**counts, **chat.counts()})
+    write_json(calls / f"{stage}.json", chat.counts())
     print(f"[{stage}] {chat.calls} LLM calls, {chat.replayed} replies replayed; {entries} recorded in {chat.store.shard}")
