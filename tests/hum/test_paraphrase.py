@@ -224,6 +224,7 @@ def test_debris_and_cut_copies(reply, reason):
         ("en.mrc.extractive.0", "Read and answer the question, Reply with the passage.", "changes what is asked"),
         ("en.cls.classify.0", "Pick every category from {labels} that fits the text.", "changes what is asked"),
         ("en.cls.multi.0", "Assign the text to exactly one category from {labels}.", "asks for something else"),
+        ("en.oie.tuples.0", "Extract every fact in the sentence as a subject, object tuple.", "asks for something else"),
     ],
 )
 def test_a_paraphrase_that_changes_the_task_is_rejected(root, key, text, reason):
