@@ -19,15 +19,17 @@ MIN_MEANING = 50  # rapidfuzz token-set ratio a paraphrase keeps with its defini
 SEPARATORS = re.compile(r"[\s_\-.]+")
 BULLET = re.compile(r"^(?:[-*•]|\d+[.)、])\s*")
 LIST_GLUE = {"and", "or", "e", "g", "eg", "etc", "such", "as", "like", "和", "或", "等", "及"}
-REQUEST = {  # words about the request itself: a reply using them talks to the user instead of defining
+REQUEST = {  # words about the request or the task: a reply using them talks about the work instead of defining
     "en": re.compile(
         r"\b(?:as an ai|language model|i cannot|i can't|i am unable|i'm sorry|here is|here's|here are|definition of"
         r"|the definition|this definition|one sentence|in other words|same meaning|rewrit\w*|rephras\w*|paraphras\w*"
-        r"|less obvious case|looks similar)\b|^(?:sure|certainly|of course|okay)\b",
+        r"|less obvious case|looks similar|(?:this|the) task|classif\w*|data ?set|annotat\w*|(?:the|a) model)\b"
+        r"|^(?:sure|certainly|of course|okay)\b",
         re.IGNORECASE,
     ),
     "zh": re.compile(
-        r"作为一?个?(?:人工智能|ai)|语言模型|我不能|我无法|抱歉|以下是|定义如下|标签的定义|这个定义|一句话|换一种说法|意思不变|改写",
+        r"作为一?个?(?:人工智能|ai)|语言模型|我不能|我无法|抱歉|以下是|定义如下|标签的定义|这个定义|一句话|换一种说法|意思不变|改写"
+        r"|任务|分类|数据集|标注",
         re.IGNORECASE,
     ),
 }
