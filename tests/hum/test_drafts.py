@@ -488,6 +488,12 @@ def test_the_cli_drafts_with_the_configured_model(project, monkeypatch, capsys):
     assert out[-1] == "drafted 1 guidelines, 0 rejected"
     assert [d["definition"] for d in read_jsonl(project / "drafts.jsonl")] == [GADGET]
     assert (project / "drafts.rejects.jsonl").exists()
+    first = (project / "drafts.jsonl").read_bytes()
+    (project / "drafts.jsonl").unlink()
+    assert main([*args, "--dataset", "toy", "--limit", "1"]) == 0  # drafted again: every reply is replayed
+    assert (project / "drafts.jsonl").read_bytes() == first
+    assert json.loads((project / ".hum/calls/drafts.json").read_text())["llm_calls"] == 0
+    assert (project / "data/replies/drafts/replies.jsonl").exists()
     assert main([*args, "--dataset", "nope"]) == 1
     assert "no prepared label set for nope" in capsys.readouterr().err
 

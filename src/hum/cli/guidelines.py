@@ -8,7 +8,7 @@ import sys
 from hum.cli.options import GUIDELINES, PARAMS, PREPARED, PROPOSALS, REVIEWS, path_option
 from hum.drafts import DraftError, draft_guidelines
 from hum.errors import HumInputError
-from hum.llm.base import ChatModel
+from hum.llm.replies import REPLIES, finish, recording
 from hum.provenance import load_params
 
 DRAFT_HELP = "the LLM drafts guidelines for labels that lack one; checked drafts await `hum review --kind guideline`"
@@ -30,6 +30,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     path_option(draft, "--out", PROPOSALS["guideline"], "drafts, rewritten atomically")
     path_option(draft, "--params", PARAMS, "model, seed and guideline coverage")
     path_option(draft, "--reviews", REVIEWS, "decisions, to know which drafts pend")
+    path_option(draft, "--replies", REPLIES, "recorded LLM replies (replayed, so a redraft on any machine gives the same text)")
     draft.add_argument("--dataset", nargs="+", action="extend", metavar="NAME", help="only these datasets (default: all)")
     draft.add_argument("--limit", type=positive, metavar="N", help="draft at most N labels in this run")
     draft.add_argument("--redo", action="store_true", help="draft labels again whose draft is pending review")
@@ -38,16 +39,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """`hum guidelines draft`: draft with the configured model; print progress per label and a summary line."""
     params = load_params(args.params)
-
-    def make_model() -> ChatModel:
-        from hydra.utils import instantiate  # noqa: PLC0415  (slow to import; only a run that drafts needs it)
-
-        model: ChatModel = instantiate(params["model"])
-        return model
-
+    chat = recording(params["model"], "drafts", {"seed": params["seed"], "labels": args.dataset}, folder=args.replies)
     try:
         summary = draft_guidelines(
-            make_model,
+            lambda: chat,
             prepared=args.prepared,
             guidelines=args.guidelines,
             out=args.out,
@@ -60,5 +55,6 @@ def run(args: argparse.Namespace) -> int:
     except (DraftError, HumInputError) as exc:
         print(f"hum guidelines {args.action}: {exc}", file=sys.stderr)
         return 1
+    finish(chat, "drafts", prune=False)  # every call of a run goes through the recorded replies, kept across runs
     print(summary)
     return 0

@@ -79,16 +79,17 @@ class ReplyStore:
         self.entries[key] = entry
         self.used.add(key)
 
-    def save(self) -> int:
+    def save(self, *, prune: bool = True) -> int:
         """Replace the shard with exactly the replies used, sorted by key: its bytes depend on what was asked only.
 
-        Stale entries (another model, prompt or seed) are dropped here; the journal is then forgotten.
-        Returns the number of entries written.
+        Stale entries (another model, prompt or seed) are dropped here unless `prune` is off (a tool that asks
+        about part of the work per run keeps the rest); the journal is then forgotten. Returns the entries written.
         """
+        keys = sorted(self.used if prune else self.entries)
         with atomic_open(self.shard) as fh:
-            fh.writelines(dumps(self.entries[key]) + "\n" for key in sorted(self.used))
+            fh.writelines(dumps(self.entries[key]) + "\n" for key in keys)
         self.journal.unlink(missing_ok=True)
-        return len(self.used)
+        return len(keys)
 
 
 def _load(path: Path, *, repair: bool) -> dict[str, Record]:
@@ -213,8 +214,8 @@ def recording(
 CALLS = Path(".hum/calls")  # run logs, not artifacts: a replayed rebuild must match dvc.lock to the byte
 
 
-def finish(chat: RecordingChat, stage: str, calls: Path = CALLS) -> None:
+def finish(chat: RecordingChat, stage: str, calls: Path = CALLS, *, prune: bool = True) -> None:
     """After a stage's outputs are in place: save its shard, and log and print how many calls it made and replayed."""
-    entries = chat.store.save()
+    entries = chat.store.save(prune=prune)
     write_json(calls / f"{stage}.json", chat.counts())
     print(f"[{stage}] {chat.calls} LLM calls, {chat.replayed} replies replayed; {entries} recorded in {chat.store.shard}")
