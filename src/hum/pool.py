@@ -81,7 +81,14 @@ def build_pool(templates: Path, model: ChatModel, params: dict[str, Any], out: P
     proposals = {p["id"]: p for p in (as_proposal(r, by_id[r["parent"]]) for r in results if "reject" not in r)}
     rejects = [r for r in results if "reject" in r]
     reasons = Counter(r["reject"] for r in rejects)
-    counts = {"human": len(human), "proposed": len(proposals), "rejected": len(rejects), "reject_reasons": dict(reasons)}
+    counts = {
+        "human": len(human),
+        "attempts": len(results),
+        "proposed": len(proposals),
+        "yield": round(len(proposals) / len(results), 3) if results else 0.0,
+        "rejected": len(rejects),
+        "reject_reasons": dict(reasons),
+    }
     files = {PROPOSALS: [proposals[k] for k in sorted(proposals)], REJECTS: rejects}
     publish(out, "paraphrase", files, params, counts, model=model.fingerprint)
     state.clear()

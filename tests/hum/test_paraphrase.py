@@ -146,7 +146,9 @@ def test_build_pool_writes_proposals_for_review(workdir, capsys):
     metrics = json.loads((workdir / "metrics" / "paraphrase.json").read_text(encoding="utf-8"))
     assert metrics == {
         "human": 2,
+        "attempts": 4,
         "proposed": 2,
+        "yield": 0.5,
         "rejected": 2,
         "reject_reasons": {"empty": 1, "lost the task's key terms": 1},
     }
