@@ -9,7 +9,7 @@ from hum.provenance import load_params, model_of
 from hum.step import run_stage
 from hum.validate import Validate
 
-IN, OUT = Path("data/deduped/instructions.jsonl"), Path("data/validated")
+IN, OUT = Path("data/decontaminated/instructions.jsonl"), Path("data/validated")
 
 
 def main() -> None:

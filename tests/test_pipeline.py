@@ -26,7 +26,7 @@ TINY = {
     "generate": {"per_record": 3},
     "generalist": {"per_dataset": 1, "attempts": 2},
 }
-OUTPUTS = ("prepared", "pool", "generated", "generalist", "deduped", "validated", "corpus")
+OUTPUTS = ("prepared", "pool", "generated", "generalist", "deduped", "decontaminated", "validated", "corpus")
 ANNOTATION_TASKS = {"ner", "re", "mrc", "cls", "ee", "oie"}
 VERBATIM_TASKS = {"ner", "re", "mrc", "ee"}  # open-IE tuples are not always verbatim spans
 
@@ -102,6 +102,7 @@ def test_corpus_loads_with_datasets_and_has_chat_messages(project: Path) -> None
 def test_rejected_records_carry_a_reason(project: Path) -> None:
     rejects = [
         *read_jsonl(project / "data/deduped/removed.jsonl"),
+        *read_jsonl(project / "data/decontaminated/removed.jsonl"),
         *read_jsonl(project / "data/validated/quarantine.jsonl"),
         *read_jsonl(project / "data/generated/rejects.jsonl"),
     ]

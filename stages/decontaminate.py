@@ -1,0 +1,23 @@
+"""DVC stage `decontaminate`: drop instruction records that overlap the eval splits or the configured benchmarks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hum.decontaminate import Decontaminate
+from hum.io import read_jsonl
+from hum.provenance import load_params, model_of
+from hum.step import run_stage
+
+IN, PREPARED, OUT = Path("data/deduped/instructions.jsonl"), Path("data/prepared"), Path("data/decontaminated")
+
+
+def main() -> None:
+    """Keep records that share no n-gram with the eval side; removed ones name the eval record they matched."""
+    params = load_params()
+    step = Decontaminate.from_config(PREPARED, params["decontaminate"])
+    run_stage(step, read_jsonl(IN), OUT, "removed.jsonl", {"decontaminate": params["decontaminate"]}, model=model_of(IN.parent))
+
+
+if __name__ == "__main__":
+    main()
