@@ -9,6 +9,8 @@ import pytest
 import yaml
 from dvc.utils.hydra import compose_and_dump
 
+STAGES = ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix"]
+
 
 def test_params_yaml_is_conf_composed(tmp_path: Path, root: Path) -> None:
     compose_and_dump(tmp_path / "params.yaml", str(root / "conf"), None, "config", str(root), [])
@@ -16,7 +18,7 @@ def test_params_yaml_is_conf_composed(tmp_path: Path, root: Path) -> None:
     assert composed == yaml.safe_load((root / "params.yaml").read_text()), "run `dvc exp run` or recompose params.yaml"
 
 
-@pytest.mark.parametrize("stage", ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix"])
+@pytest.mark.parametrize("stage", STAGES)
 def test_stage_declares_exactly_the_params_it_reads(root: Path, stage: str) -> None:
     declared = set(yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["params"])
     read = set(re.findall(r'params\["(\w+)"\]', (root / "stages" / f"{stage}.py").read_text()))
@@ -47,7 +49,7 @@ def imported_files(root: Path, path: Path, seen: set[Path]) -> set[Path]:
     return seen
 
 
-@pytest.mark.parametrize("stage", ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix"])
+@pytest.mark.parametrize("stage", STAGES)
 def test_stage_depends_on_all_the_code_it_runs(root: Path, stage: str) -> None:
     deps = [root / d for d in yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["deps"]]
     code = imported_files(root, root / "stages" / f"{stage}.py", set())
