@@ -1,19 +1,27 @@
-"""DVC stage `mix`: per-task ratios plus general data, seeded shuffle, the corpus and its metrics."""
+"""DVC stage `mix`: caps, ratios and general data in a seeded shuffle; train/validation by seed text; exports and card."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hum.mix import write_corpus
+from hum.mix import Inputs, summary_line, write_corpus
 from hum.provenance import load_params
 
-VALIDATED, GENERAL, OUT = Path("data/validated/instructions.jsonl"), Path("data/prepared"), Path("data/corpus")
+DATA = Path("data")
+INPUTS = Inputs(
+    validated=DATA / "validated/instructions.jsonl",
+    prepared=DATA / "prepared",
+    sources=DATA / "seeds/SOURCES.md",
+    upstream=tuple(DATA / d for d in ("prepared", "pool", "generated", "generalist", "deduped", "decontaminated", "validated")),
+)
+OUT = DATA / "corpus"
 
 
 def main() -> None:
-    """Write `data/corpus/train.jsonl` and `metrics/corpus.json`."""
+    """Write `data/corpus/` (splits, exports, README.md card, manifest), `metrics/corpus.json` and `metrics/plots/`."""
     params = load_params()
-    write_corpus(VALIDATED, GENERAL, {"seed": params["seed"], "mix": params["mix"]}, OUT)
+    summary = write_corpus(INPUTS, {"seed": params["seed"], "mix": params["mix"]}, OUT)
+    print(summary_line(summary))
 
 
 if __name__ == "__main__":

@@ -1,56 +1,163 @@
-"""Mix task data by per-task ratios with general instruction data, in a seeded shuffle, without loading it all."""
+"""Mix task data with general instruction data (caps, ratios, a seeded shuffle, a validation split) without loading it all.
+
+The corpus is planned on byte-offset pointers: one pass indexes every record by task, dataset and split, the
+plan picks pointers, and the chosen records are read back one by one and written in the planned order.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from tqdm import tqdm
 
+from hum.card import Release, write_card
+from hum.export import EXPORTS, write_exports
 from hum.general import to_chat
 from hum.io import Record, atomic_dir, atomic_open, dumps, write_json
+from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
+from hum.records import input_text
 from hum.report import corpus_metrics
 
 Pointer = tuple[int, int]  # (source index, byte offset of the line)
+Groups = dict[str, dict[str, list[Pointer]]]  # task -> dataset -> pointers
+SPLITS = ("train", "validation")
 
 
-def index_by_key(path: Path, key: str, source: int) -> dict[str, list[Pointer]]:
-    """Byte offsets of each record, grouped by a field of `meta` (or of the record when it has no `meta`)."""
-    groups: dict[str, list[Pointer]] = defaultdict(list)
-    with path.open("rb") as fh:
-        offset = 0
-        for line in fh:
-            if line.strip():
-                record = json.loads(line)
-                groups[str(record.get("meta", record)[key])].append((source, offset))
-            offset += len(line)
-    return groups
+@dataclass(frozen=True)
+class Mix:
+    """The `mix` parameters; keys a config leaves out keep today's behaviour (no caps, no validation, every export)."""
+
+    general_share: float = 0.0
+    ratios: dict[str, float] = field(default_factory=dict)
+    dataset_cap: int | None = None  # records per seed dataset, drawn before the task ratio (ADELIE: 5,000 per source)
+    task_caps: dict[str, int | None] = field(default_factory=dict)  # records per task, after its ratio
+    validation_share: float = 0.0
+    exports: tuple[str, ...] = EXPORTS
+
+    @classmethod
+    def from_params(cls, mix: dict[str, Any]) -> Mix:
+        """Read and check `params["mix"]`: a typo in an export name or a negative cap should stop the stage, not ship."""
+        caps = mix.get("caps") or {}
+        exports = EXPORTS if mix.get("exports") is None else mix["exports"]
+        unknown = sorted(set(exports) - set(EXPORTS))
+        if unknown:
+            raise ValueError(f"mix.exports: unknown {unknown}; known: {list(EXPORTS)}")
+        config = cls(
+            general_share=float(mix.get("general_share", 0.0)),
+            ratios={str(k): float(v) for k, v in (mix.get("ratios") or {}).items()},
+            dataset_cap=_count(caps.get("dataset")),
+            task_caps={str(k): _count(v) for k, v in (caps.get("task") or {}).items()},
+            validation_share=float(mix.get("validation_share", 0.0)),
+            exports=tuple(e for e in EXPORTS if e in exports),
+        )
+        if any(c is not None and c < 0 for c in (config.dataset_cap, *config.task_caps.values())):
+            raise ValueError("mix.caps: a cap is a record count >= 0, or null for none")
+        if not 0.0 <= config.validation_share < 1.0 or not 0.0 <= config.general_share <= 1.0:
+            raise ValueError("mix.validation_share must be in [0, 1) and mix.general_share in [0, 1]")
+        return config
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+@dataclass
+class Index:
+    """Pointers to every record, grouped by task and dataset, and the set of those whose seed text is held out."""
+
+    groups: Groups = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    validation: set[Pointer] = field(default_factory=set)
+
+    def add_file(self, path: Path, source: int, seed: int, validation_share: float, only_task: str | None = None) -> None:
+        """Index one JSON-lines file (task records with `meta`, or prepared records) in one streaming pass."""
+        with path.open("rb") as fh:
+            offset = 0
+            for line in fh:
+                if line.strip():
+                    record = json.loads(line)
+                    meta = record.get("meta", record)
+                    if only_task is None or meta["task"] == only_task:
+                        pointer = (source, offset)
+                        self.groups[str(meta["task"])][str(meta["dataset"])].append(pointer)
+                        if held_out(split_key(record), seed, validation_share):
+                            self.validation.add(pointer)
+                offset += len(line)
+
+
+def split_key(record: Record) -> str:
+    """The seed text a record is about, case- and spacing-blind: all instructions on one text fall on one side.
+
+    Splitting by text (as `prepare` holds out its eval split) keeps every question on one passage together; a
+    record without an input text (an empty `text_span`) falls back to its seed record.
+    """
+    if "meta" not in record:  # a prepared general record, before `to_chat`
+        text = str(record["text"])
+    else:
+        text = input_text(record) if record["meta"].get("text_span", [0, 0])[1] else ""
+    if not text.strip():
+        meta = record.get("meta", record)
+        return f"seed:{meta['dataset']}/{meta.get('seed_id', record.get('id'))}"
+    return " ".join(text.casefold().split())
+
+
+def held_out(key: str, seed: int, share: float) -> bool:
+    """Stable, seeded choice of validation texts: a text keeps its side whatever the caps and ratios.
+
+    The salt differs from `prepare`'s eval hold-out, whose texts never reach the mix: with the same hash the
+    validation draw would fall only on texts that are already gone.
+    """
+    if share <= 0:
+        return False
+    h = hashlib.sha256(f"{seed}:mix.validation:{key}".encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2**64 < share
+
+
+def _rng(seed: int, *names: str) -> random.Random:
+    """An RNG per decision (cap of one dataset, ratio of one task, ...), so adding a dataset changes no other draw."""
+    return random.Random(":".join((str(seed), *names)))  # str seeds hash with sha512: stable across runs
 
 
 def sample(pointers: list[Pointer], fraction: float, rng: random.Random) -> list[Pointer]:
-    """A seeded subset of `fraction` of the pointers (all of them at 1.0)."""
-    k = min(len(pointers), round(len(pointers) * fraction))
-    return sorted(rng.sample(pointers, k))
+    """A seeded subset of `fraction` of the pointers (all of them at 1.0), in file order."""
+    return take(pointers, round(len(pointers) * fraction), rng)
 
 
-def plan(
-    tasks: dict[str, list[Pointer]], general: list[Pointer], ratios: dict[str, float], general_share: float, seed: int
-) -> list[Pointer]:
-    """Which records, in which order: task subsets, then general data to make `general_share` of the whole."""
-    rng = random.Random(seed)
-    chosen = [p for task in sorted(tasks) for p in sample(tasks[task], ratios.get(task, 1.0), rng)]
-    wanted = round(len(chosen) * general_share / (1.0 - general_share)) if general_share < 1 else len(general)
-    chosen += sample(general, min(1.0, wanted / len(general)) if general else 0.0, rng)
-    rng.shuffle(chosen)
+def take(pointers: list[Pointer], k: int | None, rng: random.Random) -> list[Pointer]:
+    """A seeded subset of at most `k` pointers (all at None), in file order."""
+    if k is None or k >= len(pointers):
+        return sorted(pointers)
+    return sorted(rng.sample(sorted(pointers), k))
+
+
+def capped(datasets: dict[str, list[Pointer]], cap: int | None, seed: int, task: str) -> list[Pointer]:
+    """Each dataset of a task cut to `cap` records, so one large source cannot dominate its task."""
+    return sorted(p for name in sorted(datasets) for p in take(datasets[name], cap, _rng(seed, "cap", task, name)))
+
+
+def plan(tasks: Groups, general: dict[str, list[Pointer]], mix: Mix, seed: int) -> list[Pointer]:
+    """Which records, in which order: per dataset caps, then task ratios and caps, then general data to make its share."""
+    chosen: list[Pointer] = []
+    for task in sorted(tasks):
+        pool = capped(tasks[task], mix.dataset_cap, seed, task)
+        kept = sample(pool, mix.ratios.get(task, 1.0), _rng(seed, "ratio", task))
+        chosen += take(kept, mix.task_caps.get(task), _rng(seed, "task cap", task))
+    pool = capped(general, mix.dataset_cap, seed, "general")
+    share = mix.general_share
+    wanted = round(len(chosen) * share / (1.0 - share)) if share < 1 else len(pool)
+    chosen += take(pool, min(wanted, len(pool)), _rng(seed, "general"))
+    _rng(seed, "shuffle").shuffle(chosen)
     return chosen
 
 
-def read_pointers(paths: list[Path], pointers: list[Pointer]) -> Iterator[Record]:
+def read_pointers(paths: list[Path], pointers: Iterable[Pointer]) -> Iterator[Record]:
     """Records at the given offsets, in the given order."""
     handles = [p.open("rb") for p in paths]
     try:
@@ -62,22 +169,76 @@ def read_pointers(paths: list[Path], pointers: list[Pointer]) -> Iterator[Record
             fh.close()
 
 
-def write_corpus(validated: Path, prepared: Path, params: dict[str, Any], out: Path) -> None:
-    """Sample, shuffle and write the corpus with its manifest, `metrics/corpus.json` and `metrics/diversity.json`."""
-    mix = params["mix"]
-    general_files = sorted(prepared.glob("*.train.jsonl"))
-    general = [p for i, path in enumerate(general_files, 1) for p in index_by_key(path, "task", i).get("general", [])]
-    order = plan(index_by_key(validated, "task", 0), general, mix["ratios"], mix["general_share"], params["seed"])
-    with atomic_dir(out) as tmp, atomic_open(tmp / "train.jsonl") as fh:
-        records = (r if "messages" in r else to_chat(r) for r in read_pointers([validated, *general_files], order))
-        counts, diversity = corpus_metrics(_written(fh, tqdm(records, desc="mix", total=len(order), unit="rec", mininterval=1.0)))
-        write_manifest(tmp, "mix", params, counts, model_of(validated.parent))
-    write_json("metrics/corpus.json", counts)
-    write_json("metrics/diversity.json", diversity)
-    print(f"[mix] {counts['records']} records written: " + ", ".join(f"{k} {v}" for k, v in counts["per_task"].items()))
+@dataclass(frozen=True)
+class Inputs:
+    """Where the mix reads: validated task records, prepared general data, upstream manifests and seed licences."""
+
+    validated: Path
+    prepared: Path
+    sources: Path  # data/seeds/SOURCES.md
+    upstream: tuple[Path, ...] = ()  # output folders whose manifest.json the card quotes, in pipeline order
 
 
-def _written(fh: IO[str], records: Iterable[Record]) -> Iterator[Record]:
+def write_corpus(inputs: Inputs, params: dict[str, Any], out: Path, metrics: Path = Path("metrics")) -> dict[str, Any]:
+    """Plan, split and write the corpus, its exports, card and manifest; then its metrics and plot data."""
+    mix, seed = Mix.from_params(params["mix"]), int(params["seed"])
+    general_files = sorted(inputs.prepared.glob("*.train.jsonl"))
+    tasks, general = Index(), Index()
+    tasks.add_file(inputs.validated, 0, seed, mix.validation_share)
+    for i, path in enumerate(general_files, 1):
+        general.add_file(path, i, seed, mix.validation_share, only_task="general")
+    order = plan(tasks.groups, general.groups.get("general", {}), mix, seed)
+    held = tasks.validation | general.validation
+    parts = {"train": [p for p in order if p not in held], "validation": [p for p in order if p in held]}
+    counts: dict[str, dict[str, Any]] = {}
+    diversity: dict[str, dict[str, Any]] = {}
+    lengths = Lengths()
+    with atomic_dir(out) as tmp:
+        for split in (s for s in SPLITS if parts[s] or s == "train"):
+            chosen = read_pointers([inputs.validated, *general_files], parts[split])
+            records = (r if "messages" in r else to_chat(r) for r in chosen)
+            bar = tqdm(records, desc=f"mix {split}", total=len(parts[split]), unit="rec", mininterval=1.0)
+            with atomic_open(tmp / f"{split}.jsonl") as fh:
+                counts[split], diversity[split] = corpus_metrics(_written(fh, bar, lengths if split == "train" else None))
+        data_files = write_exports(tmp, [s for s in counts if counts[s]["records"]], mix.exports)
+        summary = {**counts["train"], "splits": {s: counts[s]["records"] if s in counts else 0 for s in SPLITS}}
+        model = model_of(inputs.validated.parent)
+        release = Release(counts, diversity["train"], params, _manifests(inputs.upstream), model, data_files)
+        write_card(tmp, release, inputs.sources)
+        write_manifest(tmp, "mix", params, {**summary, "files": _file_hashes(tmp)}, model)
+    write_json(metrics / "corpus.json", summary)
+    write_json(metrics / "diversity.json", diversity["train"])
+    write_plots(metrics / "plots", counts["train"], lengths)
+    return summary
+
+
+def summary_line(summary: dict[str, Any]) -> str:
+    """The stage's one-line summary: records per split, and per task in the train split."""
+    splits = ", ".join(f"{k} {v}" for k, v in summary["splits"].items())
+    tasks = ", ".join(f"{k} {v}" for k, v in summary["per_task"].items())
+    return f"[mix] {sum(summary['splits'].values())} records written ({splits}); train: {tasks}"
+
+
+def _written(fh: IO[str], records: Iterable[Record], lengths: Lengths | None) -> Iterator[Record]:
     for rec in records:
         fh.write(dumps(rec) + "\n")
+        if lengths is not None:
+            lengths.add(rec)
         yield rec
+
+
+def _manifests(folders: Iterable[Path]) -> list[dict[str, Any]]:
+    """The manifests of upstream outputs: the params (and their sha256) every earlier stage ran with."""
+    return [json.loads((folder / "manifest.json").read_text(encoding="utf-8")) for folder in folders]
+
+
+def _file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file of the release, by path relative to the corpus folder, so a copy can be checked."""
+    hashes: dict[str, str] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        hashes[path.relative_to(folder).as_posix()] = digest.hexdigest()
+    return hashes
