@@ -1,25 +1,19 @@
-"""DVC stage `dedup`: drop exact and near-duplicate instruction records."""
+"""DVC stage `dedup`: drop exact and near-duplicate instruction records, settle conflicting answers."""
 
 from __future__ import annotations
 
-from itertools import chain
 from pathlib import Path
 
-from hum.dedup import Dedup
-from hum.io import read_jsonl
+from hum.dedup import run_dedup
 from hum.provenance import load_params, model_of
-from hum.step import run_stage
 
 INPUTS, OUT = (Path("data/generated/instructions.jsonl"), Path("data/generalist/instructions.jsonl")), Path("data/deduped")
 
 
 def main() -> None:
-    """Keep the first record of every duplicate group; removed ones are listed with the reason."""
+    """Keep the first record of every duplicate group; removals and conflicts are listed beside the output."""
     params = load_params()
-    records = chain.from_iterable(read_jsonl(p) for p in INPUTS)
-    run_stage(
-        Dedup(**params["dedup"]), records, OUT, "removed.jsonl", {"dedup": params["dedup"]}, model=model_of(INPUTS[0].parent)
-    )
+    run_dedup(INPUTS, OUT, params["dedup"], model=model_of(INPUTS[0].parent))
 
 
 if __name__ == "__main__":

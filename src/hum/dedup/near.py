@@ -1,0 +1,117 @@
+"""The fuzzy pass: near-duplicate instructions, and near-instruction conflicts, within each input cluster.
+
+Only records still kept after the exact pass, in clusters where at least two of them remain, are read again.
+A cluster's texts are held only from its first such record to its last (known from the first pass), so
+memory follows the clusters open at once, not the corpus (records over one input come together in practice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+from tqdm import tqdm
+
+from hum.dedup.keys import Parts
+from hum.dedup.plan import CONFLICT, KEEP, NEAR_INPUT, NEAR_INSTRUCTION, NEAR_SAME, Conflict, Plan
+from hum.dedup.scan import Scan
+from hum.dedup.sources import Source
+
+SPELLING = 80  # rapidfuzz ratio at or above which two words (or runs of words) are one thing spelled differently
+FILLER = 3  # characters of inserted or dropped words ("a", "the", "of") that do not change what is asked
+
+
+@dataclass
+class Open:
+    """The kept records of one cluster so far: index, input id, instruction+answer, instruction."""
+
+    index: list[int] = field(default_factory=list)
+    input: list[int] = field(default_factory=list)
+    pair: list[str] = field(default_factory=list)
+    instruction: list[str] = field(default_factory=list)
+
+    def add(self, index: int, input_id: int, parts: Parts) -> None:
+        self.index.append(index)
+        self.input.append(input_id)
+        self.pair.append(parts.pair)
+        self.instruction.append(parts.instruction)
+
+
+def to_check(scan: Scan, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Which records the fuzzy pass reads (kept, in a cluster with another kept one) and where each cluster ends."""
+    cluster, kept = scan.cluster, plan.action == KEEP
+    count = np.bincount(cluster[kept], minlength=len(scan.root))
+    wanted = kept & (count[cluster] > 1)
+    last = np.full(len(scan.root), -1, dtype=np.int64)
+    np.maximum.at(last, cluster[wanted], np.flatnonzero(wanted))
+    return wanted, last
+
+
+def near_pass(source: Source, scan: Scan, plan: Plan, threshold: float, progress: bool = False) -> None:
+    """Mark near-duplicates and near-instruction conflicts, in stream order.
+
+    A record is compared with the kept records of its cluster: instruction+answer at `threshold` (rapidfuzz
+    ratio) with the same words in the instruction (`same_words`) makes it a near-duplicate, over the same input
+    or over a near-copy one. Else, over the very same input, such an instruction with another answer is a conflict.
+    """
+    wanted, last = to_check(scan, plan)
+    cluster, inputs = scan.cluster, scan.input
+    groups: dict[int, Open] = {}
+    total = int(wanted.sum())
+    bar = tqdm(source.records(wanted), total=total, desc="dedup: near", unit="rec", mininterval=1.0, disable=not progress)
+    for i, _, record in bar:
+        parts, group, input_id = Parts.of(record, with_input=False), int(cluster[i]), int(inputs[i])
+        kept = groups.setdefault(group, Open())
+        matches = process.extract(parts.pair, kept.pair, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+        near = [k for _, _, k in matches if same_words(parts.instruction, kept.instruction[k])]
+        if near:
+            j = kept.index[near[0]]
+            plan.remove(i, NEAR_SAME if inputs[j] == input_id else NEAR_INPUT, j)
+        elif (j := _near_instruction(kept, input_id, parts.instruction, threshold)) >= 0:
+            plan.remove(i, CONFLICT, j)
+            plan.conflicts.append(Conflict(j, i, NEAR_INSTRUCTION))
+        else:
+            kept.add(i, input_id, parts)
+        if last[group] == i:
+            del groups[group]
+
+
+def _near_instruction(kept: Open, input_id: int, instruction: str, threshold: float) -> int:
+    """The first kept record over the same input whose instruction is near and has the same words (-1: none)."""
+    for k, other in enumerate(kept.input):
+        near = other == input_id and fuzz.ratio(instruction, kept.instruction[k], score_cutoff=threshold)
+        if near and same_words(instruction, kept.instruction[k]):
+            return kept.index[k]
+    return -1
+
+
+def same_words(a: str, b: str) -> bool:
+    """Whether two instructions ask the same thing: the same words up to spelling and a few short filler words.
+
+    A ratio alone calls two questions near when they differ in one name under a long shared description
+    ("... founded by Ann?" / "... founded by Bob?"); they are different questions, never duplicates nor a
+    conflict. So every changed run of words must be a misspelling (ratio >= SPELLING) with the same digits,
+    and inserted or dropped words may hold at most FILLER characters.
+    """
+    words_a, words_b = a.split(), b.split()
+    added, changes = 0, list[tuple[int, int, int, int]]()
+    for op in Levenshtein.opcodes(words_a, words_b):  # runs of adjacent changes count as one ("e mail" / "email")
+        if op.tag == "equal":
+            continue
+        if changes and changes[-1][1] == op.src_start and changes[-1][3] == op.dest_start:
+            src_start, _, dest_start, _ = changes.pop()
+            changes.append((src_start, op.src_end, dest_start, op.dest_end))
+        else:
+            changes.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
+    for src_start, src_end, dest_start, dest_end in changes:
+        old, new = " ".join(words_a[src_start:src_end]), " ".join(words_b[dest_start:dest_end])
+        if _digits(old) != _digits(new) or (old and new and fuzz.ratio(old, new) < SPELLING):
+            return False
+        added += 0 if old and new else len(old) + len(new)
+    return added <= FILLER
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())

@@ -1,0 +1,83 @@
+"""Where dedup reads records from, more than once: a list in memory, or JSON-lines files read by byte offset.
+
+Dedup makes several passes (keys first, then fuzzy checks, then output), and sometimes reads one record back
+(the text of a candidate input, the answers of a conflict). A file source keeps one int64 location per record
+instead of the record, which is what keeps the stage's memory flat.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from hum.errors import HumInputError
+from hum.io import Record
+
+_OFFSET_BITS = 40  # a location is file number << 40 | byte offset: files up to 1 TiB
+
+
+class Source(Protocol):
+    """Records in a fixed order, iterable again and again, and readable back by location."""
+
+    def records(self, wanted: np.ndarray | None = None) -> Iterator[tuple[int, int, Record]]:
+        """(index, location, record) in order; only indices where `wanted` is true are parsed and yielded."""
+        ...
+
+    def at(self, location: int) -> Record:
+        """The record at a location that `records` gave."""
+        ...
+
+
+class ListSource:
+    """Records already in memory: the location is the index."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.items = records
+
+    def records(self, wanted: np.ndarray | None = None) -> Iterator[tuple[int, int, Record]]:
+        for i, record in enumerate(self.items):
+            if wanted is None or wanted[i]:
+                yield i, i, record
+
+    def at(self, location: int) -> Record:
+        return self.items[location]
+
+
+class FileSource:
+    """JSON-lines files read in order; blank lines are skipped, a malformed line names its file and line."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = [Path(p) for p in paths]
+
+    def records(self, wanted: np.ndarray | None = None) -> Iterator[tuple[int, int, Record]]:
+        index = 0
+        for number, path in enumerate(self.paths):
+            offset = 0
+            with path.open("rb") as fh:
+                for lineno, raw in enumerate(fh, start=1):
+                    if raw.strip():
+                        if wanted is None or wanted[index]:
+                            yield index, number << _OFFSET_BITS | offset, _parse(path, lineno, raw)
+                        index += 1
+                    offset += len(raw)
+
+    def at(self, location: int) -> Record:
+        path = self.paths[location >> _OFFSET_BITS]
+        with path.open("rb") as fh:
+            fh.seek(location & ((1 << _OFFSET_BITS) - 1))
+            return _parse(path, 0, fh.readline())
+
+
+def _parse(path: Path, lineno: int, raw: bytes) -> Record:
+    where = f"line {lineno}" if lineno else "a line read back"
+    try:
+        obj = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HumInputError(path, where, "<json>", f"malformed JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise HumInputError(path, where, "<json>", "expected a JSON object")
+    return obj

@@ -1,0 +1,35 @@
+"""The dedup stage's files: kept records, removals, conflicts and the manifest, swapped in atomically; metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hum.dedup.engine import Dedup
+from hum.dedup.sources import FileSource
+from hum.io import atomic_dir, dumps, write_json
+from hum.provenance import write_manifest
+
+FILES = {"kept": "instructions.jsonl", "removed": "removed.jsonl", "conflict": "conflicts.jsonl"}
+
+
+def run_dedup(
+    inputs: Sequence[Path], out: Path, params: dict[str, Any], *, model: str | None, metrics: Path = Path("metrics/dedup.json")
+) -> Dedup:
+    """Dedup the records of `inputs` (in that order) into `out`, reading them several times instead of holding them."""
+    step = Dedup(**params)
+    with atomic_dir(out) as tmp:
+        handles = {kind: (tmp / name).open("w", encoding="utf-8", newline="\n") for kind, name in FILES.items()}
+        try:
+            for kind, item in step.run(FileSource(inputs), progress=True):
+                handles[kind].write(dumps(item) + "\n")
+                step.stats["in"] += kind != "conflict"
+                step.stats["out"] += kind == "kept"
+        finally:
+            for fh in handles.values():
+                fh.close()
+        write_manifest(tmp, step.name, {"dedup": params}, dict(step.stats), model)
+    write_json(metrics, dict(step.stats))
+    print(step.summary())
+    return step
