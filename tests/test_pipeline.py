@@ -154,3 +154,93 @@ def test_exp_run_with_a_generate_param_reruns_generate_not_prepare(project: Path
     corpus = json.loads((project / "metrics/corpus.json").read_text())
     free_text = corpus["per_task"]["general"] + corpus["per_task"].get("generalist", 0)  # answers in plain text
     assert corpus["per_format"] == {"json": corpus["records"] - free_text, "text": free_text}
+
+
+@pytest.fixture(scope="module")
+def shared(project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The built project with a committed default local-folder remote, its data pushed there; returns (project, remote).
+
+    Earlier tests may have changed the workspace (`dvc exp run`): a repro (a no-op when up to date) and a commit make the
+    pushed state exactly the committed one.
+    """
+    remote = tmp_path_factory.mktemp("dvc-store")
+    dvc(project, "repro")
+    dvc(project, "remote", "add", "-f", "-d", "local", str(remote))
+    run(project, "git", "add", "-A")
+    run(project, "git", "commit", "-qm", "share the corpus through a local-folder DVC remote")
+    dvc(project, "push")
+    assert json.loads(dvc(project, "status", "--cloud", "--json")) == {}
+    return project, remote
+
+
+def tracked_outputs(project: Path) -> list[str]:
+    """The paths of the cached outputs that dvc.lock records (the LLM reply shards included)."""
+    lock = yaml.safe_load((project / "dvc.lock").read_text())["stages"]
+    return sorted({o["path"] for stage in lock.values() for o in stage.get("outs", []) if not o["path"].startswith("metrics/")})
+
+
+def digest(path: Path) -> dict[str, str]:
+    return tree_digest(path) if path.is_dir() else {path.name: hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_push_then_pull_into_a_fresh_clone(shared: tuple[Path, Path], tmp_path: Path) -> None:
+    origin, remote = shared
+    outs = tracked_outputs(origin)
+    assert {"data/corpus", "data/replies/paraphrase/replies.jsonl", "data/replies/generalist/replies.jsonl"} <= set(outs)
+    assert any(remote.rglob("*")), "dvc push wrote nothing to the remote"
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(origin), str(clone))
+    assert not (clone / "data/corpus").exists()  # only git-tracked files so far
+    dvc(clone, "pull")
+    for out in outs:
+        assert digest(clone / out) == digest(origin / out), out
+    assert tree_digest(clone / "data") == tree_digest(origin / "data")
+    assert json.loads(dvc(clone, "status", "--json")) == {}  # no stage would rerun
+    assert "up to date" in dvc(clone, "status")
+    assert json.loads(dvc(clone, "data", "status", "--granular", "--json")) == {}
+    assert json.loads(dvc(clone, "diff", "--json")) == {}
+    assert run(clone, "git", "status", "--porcelain") == ""
+
+
+def test_get_and_import_a_tagged_corpus_version(shared: tuple[Path, Path], tmp_path: Path) -> None:
+    origin, _ = shared
+    run(origin, "git", "tag", "corpus-v1")
+    v1 = tree_digest(origin / "data/corpus")
+
+    # `dvc get`: a plain copy of one file of the tagged version, from the project folder and from a bare git "server"
+    # that holds no DVC cache, so that the data can only come from the remote named in the committed .dvc/config.
+    server = tmp_path / "server.git"
+    run(tmp_path, "git", "clone", "-q", "--bare", str(origin), str(server))
+    for source, name in ((origin, "train.jsonl"), (server, "train-from-server.jsonl")):
+        dvc(tmp_path, "get", str(source), "data/corpus/train.jsonl", "--rev", "corpus-v1", "-o", name)
+        assert (tmp_path / name).read_bytes() == (origin / "data/corpus/train.jsonl").read_bytes()
+
+    # `dvc import`: the folder plus a .dvc file that records where it came from, at which revision.
+    consumer = tmp_path / "consumer"
+    consumer.mkdir()
+    run(consumer, "git", "init", "-q")
+    dvc(consumer, "init", "-q")
+    dvc(consumer, "import", str(origin), "data/corpus", "--rev", "corpus-v1", "-o", "corpus")
+    repo = yaml.safe_load((consumer / "corpus.dvc").read_text())["deps"][0]["repo"]
+    assert repo == {"url": str(origin), "rev": "corpus-v1", "rev_lock": run(origin, "git", "rev-parse", "corpus-v1").strip()}
+    assert tree_digest(consumer / "corpus") == v1
+
+    # A new corpus version (a mix parameter: only `mix` reruns, no model), pushed and tagged; `dvc update --rev` moves to it.
+    params = yaml.safe_load((origin / "params.yaml").read_text())
+    params["mix"]["caps"]["dataset"] = 2
+    (origin / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    out = dvc(origin, "repro")
+    assert "Running stage 'mix'" in out
+    assert "Running stage 'generate'" not in out
+    dvc(origin, "push")
+    run(origin, "git", "add", "-A")
+    run(origin, "git", "commit", "-qm", "corpus v2: at most 2 records per dataset")
+    run(origin, "git", "tag", "corpus-v2")
+    v2 = tree_digest(origin / "data/corpus")
+    assert v2 != v1
+    dvc(consumer, "update", "corpus.dvc")  # the tag corpus-v1 did not move: nothing changes
+    assert tree_digest(consumer / "corpus") == v1
+    dvc(consumer, "update", "--rev", "corpus-v2", "corpus.dvc")
+    repo = yaml.safe_load((consumer / "corpus.dvc").read_text())["deps"][0]["repo"]
+    assert (repo["rev"], repo["rev_lock"]) == ("corpus-v2", run(origin, "git", "rev-parse", "HEAD").strip())
+    assert tree_digest(consumer / "corpus") == v2
