@@ -1,4 +1,8 @@
-"""DVC stage `validate`: pandera checks on every record; failures go to quarantine with a reason."""
+"""DVC stage `validate`: pandera checks on every record; failures go to quarantine with a reason.
+
+Token lengths are measured with the configured `model`'s tokenizer (its GGUF vocabulary; an estimate for a server
+model). Too many rejects (`validate.max_reject_rate`) fail the stage, and nothing is published.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,22 @@ from pathlib import Path
 
 from hum.io import read_jsonl
 from hum.provenance import load_params, model_of
-from hum.step import run_stage
+from hum.step import StageError, run_stage
+from hum.tokens import tokenizer
 from hum.validate import Validate
 
 IN, OUT = Path("data/decontaminated/instructions.jsonl"), Path("data/validated")
 
 
 def main() -> None:
-    """Write valid records and a quarantine file."""
+    """Write valid records and a quarantine file; exit non-zero with the reason when a guard fails."""
     params = load_params()
-    step = Validate(**params["validate"])
-    run_stage(step, read_jsonl(IN), OUT, "quarantine.jsonl", {"validate": params["validate"]}, model=model_of(IN.parent))
+    step = Validate(**params["validate"], tokenizer=tokenizer(params["model"]))
+    used = {"validate": params["validate"], "model": params["model"]}
+    try:
+        run_stage(step, read_jsonl(IN), OUT, "quarantine.jsonl", used, model=model_of(IN.parent))
+    except StageError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 if __name__ == "__main__":

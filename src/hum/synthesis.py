@@ -13,7 +13,7 @@ from hum.instructions import SYSTEM
 from hum.io import Record
 from hum.llm.base import ChatModel
 from hum.provenance import digest, publish
-from hum.step import top_reasons
+from hum.step import record_guard, top_reasons
 from hum.tasks import TASKS
 from hum.tasks.generalist import (
     answer_messages,
@@ -111,6 +111,7 @@ def build_generalist(seeds: Iterable[Record], model: ChatModel, params: dict[str
         "rejected": len(rejects),
         "reject_reasons": dict(reasons),
     }
+    record_guard("generalist")(kept)  # LLM-written records meet the same record schema as every other stage's
     publish(out, "generalist", {"instructions.jsonl": kept, "rejects.jsonl": rejects}, params, counts, model=model.fingerprint)
     state.clear()
     summary = f"{len(texts)} texts, {len(kept)} grounded requests kept, {len(rejects)} attempts rejected"

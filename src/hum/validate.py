@@ -2,38 +2,114 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pandas as pd
 
 from hum.answers import answer_problem
 from hum.io import Record
-from hum.records import message
-from hum.schemas import ANSWER_MISMATCH, failures, output_schema, repeated_ids
+from hum.records import META
+from hum.schemas import ANSWER_MISMATCH, output_schema, record_failures, record_frame, texts
 from hum.step import Step
+from hum.tokens import Tokenizer
+
+MEASURED = re.compile(r" \(\d+ tokens\)")  # the measured count in a reason: kept in quarantine, left out of the metric keys
+TOKEN_COLUMNS = ("user_tokens", "answer_tokens")
 
 
 class Validate(Step):
-    """Checks roles, lengths, unique ids and that each answer parses back to its gold annotation."""
+    """Checks the record schema, lengths in characters and tokens, and that each answer parses back to its gold annotation.
+
+    Token limits use the configured model's tokenizer; when more than `max_reject_rate` of the records fail, the
+    stage fails (see `hum.step.run_stage`): so many rejects mean a bug upstream, not a few bad records.
+    """
 
     name = "validate"
 
-    def __init__(self, max_user_chars: int, max_answer_chars: int) -> None:
+    def __init__(
+        self,
+        max_user_chars: int,
+        max_answer_chars: int,
+        max_user_tokens: int = 2048,
+        max_answer_tokens: int = 1024,
+        max_reject_rate: float | None = 0.05,
+        *,
+        tokenizer: Tokenizer,
+    ) -> None:
         super().__init__()
-        self.schema = output_schema(max_user_chars, max_answer_chars)
+        self.schema = output_schema(max_user_chars, max_answer_chars, max_user_tokens, max_answer_tokens)
+        self.max_reject_rate = max_reject_rate
+        self.tokenizer = tokenizer
         self.seen: set[str] = set()
+        self.tokens = {"user": TokenStats(), "answer": TokenStats()}
 
     def process(self, batch: list[Record]) -> list[Record]:
-        frame = pd.DataFrame(
-            {
-                "id": [r["id"] for r in batch],
-                "roles": [",".join(m["role"] for m in r["messages"]) for r in batch],
-                "user_chars": [len(message(r, "user")) for r in batch],
-                "answer_chars": [len(r["messages"][-1]["content"].strip()) for r in batch],
-                "answer_problem": [answer_problem(r) or "" for r in batch],
-            }
-        )
-        reasons: dict[int, set[str]] = {i: {"duplicate id"} for i in repeated_ids([r["id"] for r in batch], self.seen)}
-        for pos, _, problem in failures(self.schema, frame):
-            reasons.setdefault(pos, set()).add(frame["answer_problem"][pos] if problem == ANSWER_MISMATCH else problem)
+        if not batch:
+            return []
+        frame = record_frame(batch, self.seen)
+        users, answers = zip(*(texts(r) for r in batch), strict=True)
+        frame["user_tokens"] = self.tokenizer.count(list(users))
+        frame["answer_tokens"] = self.tokenizer.count(list(answers))
+        frame["answer_problem"] = [checked_answer(r) for r in batch]
+        reasons: dict[int, set[str]] = {}
+        for pos, field, problem in record_failures(self.schema, frame):
+            reasons.setdefault(pos, set()).add(self._reason(frame, pos, field, problem))
         for pos in sorted(reasons):
             self.reject(batch[pos], "; ".join(sorted(reasons[pos])))
-        return [r for i, r in enumerate(batch) if i not in reasons]
+        kept = [i for i in range(len(batch)) if i not in reasons]
+        self.tokens["user"].add(frame["user_tokens"].iloc[kept].tolist())
+        self.tokens["answer"].add(frame["answer_tokens"].iloc[kept].tolist())
+        return [batch[i] for i in kept]
+
+    @staticmethod
+    def _reason(frame: pd.DataFrame, pos: int, field: str, problem: str) -> str:
+        if problem == ANSWER_MISMATCH:
+            return str(frame["answer_problem"][pos])
+        if problem.endswith(" tokens"):
+            column = TOKEN_COLUMNS[0] if field == "messages.user" else TOKEN_COLUMNS[1]
+            return f"{problem} ({frame[column][pos]} tokens)"
+        return f"{field}: {problem}" if field.startswith("meta") else problem
+
+    def reject(self, record: Record, reason: str) -> None:
+        """Quarantine with the measured token count; count under the reason without it, so metric keys stay few."""
+        self.stats[f"rejected: {MEASURED.sub('', reason)}"] += 1
+        self.rejected.append({"reason": reason, "record": record})
+
+    def metrics(self) -> dict[str, Any]:
+        """Counts, the tokenizer that measured, and token lengths (max, mean) of the kept user messages and answers."""
+        tokens = {part: stats.summary() for part, stats in self.tokens.items()}
+        return {
+            **super().metrics(),
+            "tokenizer": self.tokenizer.kind,
+            "tokenizer_fingerprint": self.tokenizer.fingerprint,
+            "tokens": tokens,
+        }
+
+
+class TokenStats:
+    """Running max and mean of token counts, so the stage holds no per-record lengths."""
+
+    def __init__(self) -> None:
+        self.max, self.total, self.n = 0, 0, 0
+
+    def add(self, counts: list[int]) -> None:
+        """Take in one batch's counts."""
+        self.max = max([self.max, *counts])
+        self.total += sum(counts)
+        self.n += len(counts)
+
+    def summary(self) -> dict[str, float]:
+        """{max, mean} (mean to one decimal; 0 when nothing was kept)."""
+        return {"max": self.max, "mean": round(self.total / self.n, 1) if self.n else 0.0}
+
+
+def checked_answer(record: Record) -> str:
+    """What is wrong with the answer ('' if nothing); records missing meta fields are left to the schema's report."""
+    meta = record.get("meta")
+    if not isinstance(meta, dict) or not set(META) <= set(meta):
+        return ""
+    try:
+        return answer_problem(record) or ""
+    except (LookupError, TypeError, ValueError, AttributeError) as exc:
+        return f"answer cannot be checked against its gold annotation: {type(exc).__name__} {exc}"

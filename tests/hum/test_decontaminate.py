@@ -10,6 +10,7 @@ import yaml
 from hum.decontaminate import Decontaminate, Hashed, joined, tokens
 from hum.errors import HumInputError
 from hum.io import dumps
+from hum.records import meta_record
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWS = "The committee approved the new budget for the city library after a long debate on Tuesday evening"  # 17 words
@@ -32,7 +33,10 @@ def rec(rid, text, before="List every entity of type person.\n\nText:\n", after=
     return {
         "id": rid,
         "messages": [{"role": "user", "content": user}, {"role": "assistant", "content": "[]"}],
-        "meta": {"task": task, "dataset": "toy", "lang": "en", "text_span": [len(before), len(before) + len(text)]},
+        "meta": meta_record(
+            task=task, subtask="extract", dataset="toy", seed_id=rid, lang="en", kind="basic", format="json",
+            text_span=[len(before), len(before) + len(text)],
+        ),
     }
 
 

@@ -7,6 +7,7 @@ from rapidfuzz import fuzz
 
 from hum.dedup import Dedup, Parts, normalised
 from hum.dedup.keys import is_cjk
+from hum.records import meta_record
 
 SEED = "Taylor Swift played three shows at the Rose Bowl in Pasadena last summer with huge crowds"
 PASSAGE = (
@@ -44,7 +45,9 @@ def record(rid, text=SEED, ask="List every entity of type person.", answer='["Ta
     """An instruction record whose user message is `ask`, the input `text`, then `after` (a question, say)."""
     before = f"{ask}\n\nText:\n"
     user = before + text + after
-    meta = {"task": "ner", "dataset": "d1", "lang": "en", "text_span": [len(before), len(before) + len(text)], **meta}
+    span = [len(before), len(before) + len(text)]
+    meta = meta_record(**{"task": "ner", "subtask": "extract", "dataset": "d1", "seed_id": rid, "lang": "en", "kind": "basic",
+                          "format": "json", "text_span": span, **meta})  # fmt: skip
     messages = [{"role": "system", "content": "s"}, {"role": "user", "content": user}, {"role": "assistant", "content": answer}]
     return {"id": rid, "messages": messages, "meta": meta}
 

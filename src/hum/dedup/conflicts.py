@@ -52,10 +52,10 @@ def rendered(meta: Record) -> str | None:
     query, fmt, empty = query_of(meta), FORMATS[meta["format"]], meta.get("empty")
     columns = rule_columns(meta["rules"], query.columns)
     rows = fmt.arrange(apply_rules(meta["rules"], query))
-    text = fmt.render(rows, columns, empty)
     try:
+        text = fmt.render(rows, columns, empty)
         return text if fmt.parse(text, columns, empty) == rows else None
-    except ParseError:
+    except ParseError:  # no columns to write, or a value the format cannot hold
         return None
 
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from hum.dedup.engine import Dedup
 from hum.dedup.sources import FileSource
-from hum.io import atomic_dir, dumps, write_json
+from hum.io import Record, atomic_dir, dumps, write_json
 from hum.provenance import write_manifest
+from hum.step import record_guard
 
+GUARD_BATCH = 256  # kept records checked against the record schema at a time (batched pandera is cheap)
 FILES = {"kept": "instructions.jsonl", "removed": "removed.jsonl", "conflict": "conflicts.jsonl"}
 
 
@@ -18,7 +20,7 @@ def run_dedup(
     inputs: Sequence[Path], out: Path, params: dict[str, Any], *, model: str | None, metrics: Path = Path("metrics/dedup.json")
 ) -> Dedup:
     """Dedup the records of `inputs` (in that order) into `out`, reading them several times instead of holding them."""
-    step = Dedup(**params)
+    step, guard, pending = Dedup(**params), record_guard("dedup"), list[Record]()
     with atomic_dir(out) as tmp:
         handles = {kind: (tmp / name).open("w", encoding="utf-8", newline="\n") for kind, name in FILES.items()}
         try:
@@ -26,6 +28,11 @@ def run_dedup(
                 handles[kind].write(dumps(item) + "\n")
                 step.stats["in"] += kind != "conflict"
                 step.stats["out"] += kind == "kept"
+                pending += [item] if kind == "kept" else []
+                if len(pending) >= GUARD_BATCH:
+                    guard(pending)
+                    pending.clear()
+            guard(pending)
         finally:
             for fh in handles.values():
                 fh.close()

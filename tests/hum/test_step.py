@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+
+from conftest import DATA, GEN_PARAMS, generation_context
+from hum.generate import Generate
+from hum.prepare import prepare_dataset, train_records
+from hum.records import META
+from hum.schemas import META_KINDS, RecordCheck
+from hum.step import StageError, Step, run_stage
+
+
+@pytest.fixture(scope="module")
+def seeds_and_ctx(tmp_path_factory):
+    """30 WNUT-17 seeds through `prepare`, and the context `generate` reads."""
+    seeds, prepared = tmp_path_factory.mktemp("seeds"), tmp_path_factory.mktemp("prepared")
+    head = (DATA / "ner/wnut17_dev.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:30]
+    (seeds / "wnut17.jsonl").write_text("".join(head), encoding="utf-8")
+    cfg = {"name": "wnut17", "task": "ner", "lang": "en", "loader": "jsonl", "train": str(seeds / "wnut17.jsonl")}
+    prepare_dataset(cfg, {"max_records": 30, "eval_fraction": 0.0, "on_error": "raise"}, 13, prepared)
+    ctx = generation_context(prepared, 13, **{**GEN_PARAMS, "subtasks": {"ner": ["extract", "by_type"]}})
+    return list(train_records(prepared, "general")), ctx
+
+
+@pytest.fixture(scope="module")
+def generated(seeds_and_ctx):
+    seeds, ctx = seeds_and_ctx
+    kept, _ = Generate(ctx)(seeds)
+    return kept
+
+
+class Replay(Step):
+    """A step that outputs given records (a stage with a bug, when they are broken); rejects the ids in `drop`."""
+
+    name = "replay"
+
+    def __init__(self, records, drop=(), max_reject_rate=None):
+        super().__init__()
+        self.records, self.drop, self.max_reject_rate = records, set(drop), max_reject_rate
+
+    def process(self, batch):
+        for rec in batch:
+            if rec["id"] in self.drop:
+                self.reject(rec, "dropped on purpose")
+        return [r for r in batch if r["id"] not in self.drop]
+
+
+def run(step, records, tmp_path):
+    run_stage(step, records, tmp_path / "out", "rejects.jsonl", {"p": 1}, model="fake:1")
+
+
+def test_meta_kinds_cover_every_meta_field():
+    assert set(META_KINDS) == set(META)
+
+
+def test_generate_output_passes_and_is_published(seeds_and_ctx, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    seeds, ctx = seeds_and_ctx
+    run(Generate(ctx), seeds, tmp_path)
+    written = (tmp_path / "out/instructions.jsonl").read_text().splitlines()
+    assert len(written) > len(seeds)
+    assert json.loads((tmp_path / "metrics/generate.json").read_text())["out"] == len(written)
+
+
+def break_meta_field(rec):
+    del rec["meta"]["lang"]
+    return "meta.lang: missing"
+
+
+def break_roles(rec):
+    rec["messages"].reverse()
+    return "messages: messages are not (system,) user, assistant"
+
+
+def break_text_span(rec):
+    rec["meta"]["text_span"] = [0, len(rec["messages"][-2]["content"]) + 1]
+    return "meta.text_span: ends beyond the user message"
+
+
+def break_span_order(rec):
+    rec["meta"]["text_span"] = [5, 2]
+    return "meta.text_span: ends before it starts"
+
+
+def break_span_kind(rec):
+    rec["meta"]["text_span"] = "0:5"
+    return "meta.text_span: is text, expected span"
+
+
+def break_meta_kind(rec):
+    rec["meta"]["negative"] = 0
+    return "meta.negative: is int, expected bool"
+
+
+def add_unknown_field(rec):
+    rec["meta"]["score"] = 0.5
+    return "meta: fields not in hum.records.META: score"
+
+
+def empty_answer(rec):
+    rec["messages"][-1]["content"] = " "
+    return "messages.assistant: answer is empty"
+
+
+def non_text_content(rec):
+    rec["messages"][-1]["content"] = ["person"]
+    return "messages: a message is not an object with text content; id {id}, messages.assistant: answer is empty"
+
+
+@pytest.mark.parametrize(
+    "breaks",
+    [
+        break_meta_field, break_roles, break_text_span, break_span_order, break_span_kind, break_meta_kind,
+        add_unknown_field, empty_answer, non_text_content,
+    ],
+)  # fmt: skip
+def test_a_broken_record_fails_the_stage_naming_id_and_field(generated, breaks, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    records = copy.deepcopy(generated)
+    expected = breaks(records[3]).replace("{id}", repr(records[3]["id"]))
+    with pytest.raises(StageError) as failed:
+        run(Replay(records), records, tmp_path)
+    message = str(failed.value)
+    assert message.startswith(f"[replay] output breaks the record schema, nothing published: id {records[3]['id']!r}, ")
+    assert f"id {records[3]['id']!r}, {expected}" in message
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "metrics").exists()
+
+
+def test_duplicate_id_fails_and_keeps_the_previous_output(generated, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/instructions.jsonl").write_text("previous\n")
+    records = [*generated[:5], generated[2]]
+    with pytest.raises(StageError, match=re.escape(f"id {generated[2]['id']!r}, id: duplicate id")):
+        run(Replay(records), records, tmp_path)
+    assert (tmp_path / "out/instructions.jsonl").read_text() == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left behind
+
+
+def test_duplicate_id_across_batches_and_every_problem_reported(generated):
+    check = RecordCheck()
+    assert check(generated[:4]) == []
+    again = copy.deepcopy(generated[3])
+    del again["meta"]["gold"]
+    assert check([again]) == [(repr(again["id"]), "id", "duplicate id"), (repr(again["id"]), "meta.gold", "missing")]
+
+
+def test_reject_rate_guard_is_opt_in_per_step(generated, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    records, drop = generated[:10], [generated[0]["id"], generated[1]["id"]]
+    run(Replay(records, drop), records, tmp_path)  # no limit configured: 20% rejected is published
+    assert len((tmp_path / "out/rejects.jsonl").read_text().splitlines()) == 2
+    run(Replay(records, drop, max_reject_rate=0.2), records, tmp_path)  # at the limit: still fine
+    with pytest.raises(StageError) as failed:
+        run(Replay(records, drop, max_reject_rate=0.1), records, tmp_path)
+    assert str(failed.value) == (
+        "[replay] rejected 2 of 10 records (20.00%), over replay.max_reject_rate = 10.00%; nothing published. "
+        "Top reasons: dropped on purpose: 2"
+    )
