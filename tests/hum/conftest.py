@@ -36,6 +36,18 @@ GEN_PARAMS = {
     "subtasks": {"ee": ["triggers", "arguments"], "oie": ["tuples"]},
 }
 
+PARAPHRASE_CFG = {  # the paraphrase checks' settings, as conf/config.yaml has them, with one source per sub-task
+    "per_subtask": 1,
+    "attempts": 3,
+    "temperature": 0.9,
+    "max_tokens": 80,
+    "min_length_ratio": 0.5,
+    "max_length_ratio": 2.0,
+    "max_similarity": 90,
+    "min_overlap": 50,
+    "min_distinct_words": 0.6,
+}
+
 CFG = {
     "ner": {"name": "wnut17", "task": "ner", "lang": "en"},
     "re": {"name": "semeval", "task": "re", "lang": "en", "no_relation": ["Other"]},

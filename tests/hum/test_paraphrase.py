@@ -4,23 +4,13 @@ import json
 
 import pytest
 
-from conftest import FakeChat
+from conftest import PARAPHRASE_CFG, FakeChat
 from hum.checkpoint import CHECKPOINTS, Checkpoint, unit_seed
 from hum.paraphrase import clean, form_problem, paraphrase_entry, prompt_for, reject_reason
 from hum.pool import build_pool, human_descriptions, load_pool, proposal_id
 from hum.provenance import digest
 
-CFG = {
-    "attempts": 6,
-    "per_subtask": 1,
-    "temperature": 0.9,
-    "max_tokens": 80,
-    "min_length_ratio": 0.5,
-    "max_length_ratio": 2.0,
-    "max_similarity": 90,
-    "min_overlap": 50,
-    "min_distinct_words": 0.6,
-}
+CFG = {**PARAPHRASE_CFG, "attempts": 6}
 SOURCE = "Find all named entities in the text that belong to these types: {labels}."
 ENTRY = {
     "id": "en.ner.extract.0",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FakeChat, guideline_draft
+from conftest import PARAPHRASE_CFG, FakeChat, guideline_draft
 from hum.errors import HumInputError
 from hum.io import read_jsonl, write_jsonl
 from hum.pool import as_proposal, build_pool, human_descriptions, load_pool, proposal_id
@@ -38,20 +38,7 @@ descriptions:
     re:
       by_pair: ["What is the relation from \\"{head}\\" to \\"{tail}\\"? Choose from: {labels}."]
 """
-PARAMS = {
-    "seed": 3,
-    "paraphrase": {
-        "per_subtask": 1,
-        "attempts": 3,
-        "temperature": 0.9,
-        "max_tokens": 80,
-        "min_length_ratio": 0.5,
-        "max_length_ratio": 2.0,
-        "max_similarity": 90,
-        "min_overlap": 50,
-        "min_distinct_words": 0.6,
-    },
-}
+PARAMS = {"seed": 3, "paraphrase": PARAPHRASE_CFG}
 NER = [
     "Identify every entity mentioned in the passage whose type is one of {labels}.",
     "Spot each named entity of the types {labels} in the passage.",
