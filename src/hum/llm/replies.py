@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hydra.utils import get_class, instantiate
+from hydra.utils import get_class
 
 from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, write_json
 from hum.llm.base import ChatModel
+from hum.llm.config import build_model, check_model
 from hum.llm.embedded import embedded_model_path, file_sha256
 from hum.provenance import digest
 
@@ -154,6 +155,7 @@ class LazyChat:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
+        check_model(self.config)  # refused before its target is imported or anything is called
         self._model: ChatModel | None = None
         self._fingerprint: str | None = None
 
@@ -166,7 +168,7 @@ class LazyChat:
     def model(self) -> ChatModel:
         """The model itself, built on first use; its fingerprint must be the one its config promised."""
         if self._model is None:
-            model: ChatModel = instantiate(self.config)
+            model = build_model(self.config)
             if self._fingerprint is not None and model.fingerprint != self._fingerprint:
                 msg = f"model fingerprint {model.fingerprint!r} differs from {self._fingerprint!r} derived from its config"
                 raise RuntimeError(msg)
