@@ -6,10 +6,11 @@ quoted inside a longer input, and eval questions that leak into the request arou
 
 The eval side is every `data/prepared/<dataset>.eval.jsonl` (its `text`, and the `question` of MRC records)
 plus the benchmark files named in `decontaminate.benchmarks`. Text is normalised to words (NFKC, casefold,
-punctuation-blind); Chinese and Japanese characters are one token each, since those scripts put no spaces
-between words. An eval text of at least `n` tokens (`n_cjk` when most of its tokens are CJK characters)
-contributes its n-grams; a shorter one (a question, a short utterance) is kept whole, matched against whole
-training texts and, from `min_contained` tokens up (`min_contained_cjk` for CJK), searched inside them.
+zero-width characters and soft hyphens dropped, accents dropped, punctuation-blind: see `normalise`); Chinese
+and Japanese characters are one token each, since those scripts put no spaces between words. An eval text of
+at least `n` tokens (`n_cjk` when most of its tokens are CJK characters) contributes its n-grams; a shorter
+one (a question, a short utterance) is kept whole, matched against whole training texts and, from
+`min_contained` tokens up (`min_contained_cjk` for CJK), searched inside them.
 
 Memory: the index holds one 61-bit hash per distinct eval n-gram, and one per eval text, in dicts that map
 each to the eval record that has it (the first one, in dataset-name then file order): about 100 bytes per
@@ -43,9 +44,45 @@ _P = (1 << 61) - 1  # Mersenne prime modulus of the rolling hash: hashes fit in 
 _B = 0x1F3D5B79A2C4E681 % _P  # fixed base, so hashes (and the eval id kept per hash) are the same in every process
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero-width characters
+_KEPT_MARKS = frozenset("\u3099\u309a")  # kana voicing marks: が is not か, a different syllable rather than an accent
+
+
+@functools.lru_cache(maxsize=1)
+def _marks() -> re.Pattern[str]:
+    """Every combining mark (category Mn) but the kana voicing marks, as one character class: built once, on first use."""
+    ranges: list[str] = []
+    for plane in (range(0x20000), range(0xE0000, 0xE1000)):  # no other plane has Mn characters
+        run: list[int] = []
+        for cp in plane:
+            if unicodedata.category(chr(cp)) == "Mn" and chr(cp) not in _KEPT_MARKS:
+                if run and run[-1] == cp - 1:
+                    run.append(cp)
+                    continue
+                if run:
+                    ranges.append(f"{chr(run[0])}-{chr(run[-1])}")
+                run = [cp]
+        if run:
+            ranges.append(f"{chr(run[0])}-{chr(run[-1])}")
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+def normalise(text: str) -> str:
+    """Text as the eval side and the training side are compared: invisible, accent, case and width differences gone.
+
+    NFKC (full-width letters, ligatures), casefold, zero-width characters and soft hyphens dropped (they would
+    split a word), then NFKD and combining marks dropped (accents-blind, also for text in NFD), then NFKC again.
+    Punctuation is left to `tokens`, which splits words on it.
+    """
+    if text.isascii():
+        return text.lower()  # the same result, without the Unicode work, for the common case
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE))
+    return unicodedata.normalize("NFKC", _marks().sub("", text))
+
+
 def tokens(text: str) -> list[str]:
-    """Normalised tokens: NFKC (full-width forms), casefold, punctuation and spacing ignored, CJK per character."""
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
+    """Normalised tokens (see `normalise`): punctuation and spacing ignored, CJK one token per character."""
+    return _TOKEN.findall(normalise(text))
 
 
 def is_cjk(toks: list[str]) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -68,22 +71,119 @@ def iter_lines(path: str | Path) -> Iterator[str]:
                 raise HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})") from exc
 
 
+_ACTIVE: set[Path] = set()  # temporaries this process is writing now: never debris, even though our pid is alive
+_ACTIVE_LOCK = threading.Lock()
+
+
+def _tmp_prefix(path: Path) -> str:
+    """`.<name>.<pid>.`: the pid in the name tells a later run whether the writer may still be at work."""
+    return f".{path.name}.{os.getpid()}."
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists; when unsure (no permission, odd pid), say yes and keep its files."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete the temporaries of `path` that earlier, killed writers left behind; returns what was removed.
+
+    Only names of the exact form `.<name>.<pid>.<8 random>.tmp` beside `path` are considered (what `atomic_open` and
+    `atomic_dir` create for this target), and only when that pid is gone, or is ours but not being written in this
+    process (a pid reused after a crash, as in containers). A live writer's temporary is left alone.
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.([1-9][0-9]*)\.[a-z0-9_]{{8}}\.tmp")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if found is None:
+            continue
+        pid, tmp = int(found[1]), _real(Path(entry.path))
+        with _ACTIVE_LOCK:
+            if tmp in _ACTIVE or (pid != os.getpid() and _pid_alive(pid)):
+                continue
+        if entry.is_dir(follow_symlinks=False):
+            _rmtree(tmp)
+        else:
+            tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def _rmtree(path: Path) -> None:
+    """Remove a folder tree of ours that is on its way out, even where a stage made parts of it read-only."""
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        return
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.chmod(0o700)
+        for folder, subfolders, _ in os.walk(path):  # top-down: each folder is made writable before it is entered
+            for name in subfolders:
+                sub = Path(folder, name)
+                if not sub.is_symlink():
+                    with contextlib.suppress(OSError):
+                        sub.chmod(0o700)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _real(path: Path) -> Path:
+    """One spelling per file, so a temporary reached by a relative or symlinked path is still recognised as ours."""
+    return Path(os.path.realpath(path))
+
+
+@contextmanager
+def _temporary(path: Path, make: Callable[..., Any]) -> Iterator[Path]:
+    """Create a temporary for `path` (file or folder: `make` is mkstemp or mkdtemp) and mark it as ours while it lives.
+
+    Creating and marking happen under one lock, so another thread's cleanup never sees it unmarked.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
+    with _ACTIVE_LOCK:
+        made = make(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent)
+        if isinstance(made, tuple):
+            os.close(made[0])
+            made = made[1]
+        tmp = Path(made)
+        _ACTIVE.add(_real(tmp))
+    try:
+        yield tmp
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(_real(tmp))
+
+
 @contextmanager
 def atomic_open(path: str | Path) -> Iterator[IO[str]]:
-    """Write to a temporary file beside `path` and move it in place only on success."""
+    """Write to a temporary file beside `path` and move it in place only on success.
+
+    The temporary is `.<name>.<pid>.<random>.tmp`; stale ones of the same target from killed runs are removed first,
+    and ours is removed on any failure, the final rename included.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes private files; outputs get the usual permissions
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _temporary(path, tempfile.mkstemp) as tmp:
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                os.fchmod(fh.fileno(), 0o666 & ~UMASK)  # mkstemp makes private files; outputs get the usual permissions
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def write_jsonl(path: str | Path, records: Iterable[Record]) -> int:
@@ -104,19 +204,34 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 @contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Fill a temporary folder and swap it in for `path` only on success: no half-written outputs."""
+    """Fill a temporary folder and swap it in for `path` only on success: no half-written outputs.
+
+    The folder is `.<name>.<pid>.<random>.tmp`; stale ones of the same target from killed runs are removed first,
+    and ours is removed on any failure, a failed swap included (then the previous output is put back).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    tmp.chmod(0o777 & ~UMASK)
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with _temporary(path, tempfile.mkdtemp) as tmp:
+        try:
+            tmp.chmod(0o777 & ~UMASK)
+            yield tmp
+            _swap(tmp, path)
+        except BaseException:
+            _rmtree(tmp)
+            raise
+
+
+def _swap(tmp: Path, path: Path) -> None:
+    """Put the folder `tmp` in place of `path` with two renames, so the previous output is never deleted first."""
     old = path.with_name(f".{path.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if path.exists():
-        path.replace(old)  # two renames: the previous output is never deleted before the new one is in place
-    tmp.replace(path)
-    shutil.rmtree(old, ignore_errors=True)
+    _rmtree(old)
+    moved = False
+    try:
+        if path.exists():
+            path.replace(old)
+            moved = True
+        tmp.replace(path)
+    except BaseException:
+        if moved:
+            old.replace(path)  # the new output could not go in: the previous one stays where it was
+        raise
+    _rmtree(old)  # a read-only previous output is made writable first, so no `.<name>.old` is left behind

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import json
 import runpy
+import unicodedata
 from pathlib import Path
 
 import pytest
 import yaml
 
-from hum.decontaminate import Decontaminate, Hashed, joined, tokens
+from hum.decontaminate import Decontaminate, Hashed, joined, normalise, tokens
 from hum.errors import HumInputError
 from hum.io import dumps
 from hum.records import meta_record
@@ -61,6 +62,54 @@ def test_tokens_are_case_punctuation_and_width_blind_and_cjk_per_character():
     assert tokens("Ｈｅｌｌｏ  world_2024") == ["hello", "world", "2024"]
     assert tokens("波兰的市镇 (gmina)。") == ["波", "兰", "的", "市", "镇", "gmina"]
     assert joined(tokens("波兰的市镇 (gmina) 一个")) == "波兰的市镇 gmina 一个"
+
+
+FR = "Le comité a approuvé le budget de la bibliothèque municipale après un débat très animé mardi soir à Genève"
+ZW = "\u200b"
+
+
+def full_width(text):
+    """ASCII letters and digits as their full-width forms (U+FF01 onwards)."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+VARIANTS = {
+    "nfd accents": unicodedata.normalize("NFD", FR),
+    "no accents": "Le comite a approuve le budget de la bibliotheque municipale apres un debat tres anime mardi soir a Geneve",
+    "zero-width inside words": FR.replace("budget", f"bud{ZW}get").replace("municipale", "muni\u00adci\u2060pale")
+    .replace("approuvé", f"ap{ZW}prou\u200dvé\ufeff"),
+    "changed punctuation": "« Le comité » a approuvé — le budget de la bibliothèque municipale… après un débat (très animé), "
+    "mardi-soir, à Genève !",
+    "full-width letters": full_width(FR),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variants_of_an_eval_text_are_still_caught(tmp_path, variant):
+    evals = {"fr": [{"id": "fr-eval-1", "text": FR}]}
+    text = VARIANTS[variant]
+    assert text != FR
+    _, kept, removed = run(tmp_path, [rec("a", "Selon la presse : " + text + " Fin."), rec("b", OTHER)], evals=evals)
+    assert kept == ["b"]
+    assert removed["a"]["reason"] == "input: n-gram overlap"
+    assert removed["a"]["eval"] == {"dataset": "fr", "id": "fr-eval-1"}
+
+
+def test_nfd_eval_side_catches_nfc_training_text(tmp_path):
+    evals = {"fr": [{"id": "fr-eval-1", "text": unicodedata.normalize("NFD", FR)}]}
+    _, kept, removed = run(tmp_path, [rec("a", FR)], evals=evals)
+    assert kept == []
+    assert removed["a"]["reason"] == "input: same as eval text"
+
+
+def test_normalise_is_deterministic_and_blind_to_invisible_differences():
+    expected = "le comite a approuve le budget de la bibliotheque municipale apres un debat tres anime mardi soir a geneve"
+    for text in VARIANTS.values():
+        assert " ".join(tokens(text)) == expected
+        assert normalise(normalise(text)) == normalise(text)  # idempotent: the eval and training side agree
+    assert Hashed(tokens(VARIANTS["nfd accents"])).whole() == Hashed(tokens(VARIANTS["full-width letters"])).whole()
+    assert tokens("ｶﾞ が か Straße ﬁne İstanbul") == ["ガ", "が", "か", "strasse", "fine", "istanbul"]  # kana voicing kept
+    assert [normalise("Ａb\u0301c") for _ in range(3)] == ["abc"] * 3
 
 
 def test_shared_13_gram_is_removed_and_names_the_eval_record(tmp_path):

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
-from hum.io import atomic_dir, atomic_open, dumps, read_jsonl, write_json, write_jsonl
+from hum.io import atomic_dir, atomic_open, dumps, read_jsonl, remove_stale_temporaries, write_json, write_jsonl
 
 
 def test_dumps_is_canonical():
@@ -62,4 +69,150 @@ def test_atomic_dir_error_and_success(tmp_path):
     with atomic_dir(out) as tmp:
         (tmp / "a.jsonl").write_text("1\n", encoding="utf-8")
     assert [p.name for p in out.iterdir()] == ["a.jsonl"]
+    assert [p.name for p in tmp_path.iterdir()] == ["pool"]
+
+
+# A writer that says "ready" once its partial output is on disk, then keeps writing until it is killed.
+WRITER = """
+import sys, time
+from pathlib import Path
+from hum.io import atomic_dir, atomic_open
+target, kind = Path(sys.argv[1]), sys.argv[2]
+def fill(fh):
+    fh.write("partial\\n")
+    fh.flush()
+    print("ready", flush=True)
+    while True:
+        fh.write("x" * 100 + "\\n")
+        time.sleep(0.001)
+if kind == "dir":
+    with atomic_dir(target) as tmp, open(tmp / "part.jsonl", "w") as fh:
+        fill(fh)
+else:
+    with atomic_open(target) as fh:
+        fill(fh)
+"""
+
+
+def kill_while_writing(target: Path, kind: str, rng: random.Random) -> None:
+    """Start a writer of `target`, wait until it is mid-write, then SIGKILL it at a random moment."""
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), kind], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0.0, 0.05))
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def temporaries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize("kind", ["dir", "file"])
+def test_debris_of_killed_writers_is_removed_by_the_next_run(tmp_path, kind):
+    rng = random.Random(15)
+    target = tmp_path / ("pool" if kind == "dir" else "out.jsonl")
+    if kind == "dir":
+        target.mkdir()
+        (target / "a.jsonl").write_text("old\n", encoding="utf-8")
+    else:
+        target.write_text("old\n", encoding="utf-8")
+    seen: set[str] = set()
+    for _ in range(3):
+        kill_while_writing(target, kind, rng)
+        debris = temporaries(tmp_path)  # each writer removed the debris of the one before
+        assert len(debris) == 1
+        assert debris[0].startswith(f".{target.name}.")
+        assert debris[0] not in seen
+        partial = tmp_path / debris[0] / "part.jsonl" if kind == "dir" else tmp_path / debris[0]
+        assert partial.read_text(encoding="utf-8").startswith("partial\n")  # killed mid-write
+        seen.add(debris[0])
+    assert (target / "a.jsonl" if kind == "dir" else target).read_text(encoding="utf-8") == "old\n"  # untouched by the kills
+    if kind == "dir":
+        with atomic_dir(target) as tmp:
+            (tmp / "b.jsonl").write_text("new\n", encoding="utf-8")
+        assert [p.name for p in target.iterdir()] == ["b.jsonl"]
+    else:
+        with atomic_open(target) as fh:
+            fh.write("new\n")
+        assert target.read_text(encoding="utf-8") == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_cleanup_spares_live_writers_and_other_names(tmp_path):
+    sleeper = subprocess.Popen(["sleep", "30"])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    try:
+        live = tmp_path / f".pool.{sleeper.pid}.abcd_123.tmp"
+        stale = [tmp_path / f".pool.{dead.pid}.zz9zz9zz.tmp", tmp_path / f".pool.{os.getpid()}.ownstale.tmp"]
+        others = [
+            f".poolx.{dead.pid}.abcd1234.tmp",  # another target
+            ".pool.abcd1234.tmp",  # no pid: cannot tell whether its writer lives
+            f".pool.{dead.pid}.abcd1234.tmp.keep",
+            f"pool.{dead.pid}.abcd1234.tmp",
+            ".pool.0.abcd1234.tmp",
+        ]
+        for folder in [live, *stale, *(tmp_path / name for name in others)]:
+            folder.mkdir()
+            (folder / "part.jsonl").write_text("partial", encoding="utf-8")
+        (tmp_path / f".pool.{dead.pid}.filefile.tmp").write_text("partial", encoding="utf-8")  # left by atomic_open
+        with atomic_dir(tmp_path / "pool") as tmp:
+            (tmp / "a.jsonl").write_text("1\n", encoding="utf-8")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "pool", *others])
+        assert (live / "part.jsonl").read_text(encoding="utf-8") == "partial"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert remove_stale_temporaries(tmp_path / "pool") == [live]  # its writer is gone now
+
+
+def test_cleanup_never_removes_a_temporary_this_process_is_writing(tmp_path):
+    with atomic_dir(tmp_path / "pool") as outer, atomic_open(tmp_path / "pool") as fh:  # same target, same pid
+        fh.write("x")
+        assert outer.is_dir()
+        assert remove_stale_temporaries(tmp_path / "pool") == []
+    assert temporaries(tmp_path) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions: see the simulated rename failure below")
+def test_read_only_output_folder_is_replaced_without_debris(tmp_path):
+    out = tmp_path / "pool"
+    out.mkdir()
+    (out / "a.jsonl").write_text("old\n", encoding="utf-8")
+    out.chmod(0o555)  # its files cannot be deleted as they are: the previous output must be made writable first
+    with atomic_dir(out) as tmp:
+        (tmp / "a.jsonl").write_text("new\n", encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["pool"]  # no temporary, no `.pool.old`
+    assert (out / "a.jsonl").read_text(encoding="utf-8") == "new\n"
+
+
+@pytest.fixture
+def failing_rename(monkeypatch):
+    """os.replace fails for the temporaries (as on a read-only or full file system), works for anything else."""
+    real = os.replace
+
+    def replace(src, dst):
+        if str(src).endswith(".tmp"):
+            raise OSError(30, "Read-only file system", str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+@pytest.mark.usefixtures("failing_rename")
+def test_failed_swap_leaves_no_temporary_and_the_old_output(tmp_path):
+    out = tmp_path / "pool"
+    out.mkdir()
+    (out / "a.jsonl").write_text("old\n", encoding="utf-8")
+    with pytest.raises(OSError, match="Read-only"), atomic_dir(out) as tmp:
+        (tmp / "a.jsonl").write_text("new\n", encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["pool"]  # no temporary, no `.pool.old`
+    assert (out / "a.jsonl").read_text(encoding="utf-8") == "old\n"
+    with pytest.raises(OSError, match="Read-only"):
+        write_json(tmp_path / "m.json", {"a": 1})
     assert [p.name for p in tmp_path.iterdir()] == ["pool"]
