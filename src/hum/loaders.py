@@ -18,7 +18,7 @@ import datasets
 from datasets.exceptions import DatasetGenerationError
 
 from hum.errors import HumInputError
-from hum.io import Record, iter_lines, jsonl_lines, read_jsonl_numbered
+from hum.io import Record, iter_lines, read_jsonl_numbered
 
 Located = tuple[str, Record | HumInputError]  # a row, or the error of a row that could not be read
 FileLoader = Callable[..., Iterator[Located]]
@@ -26,32 +26,75 @@ SplitLoader = Callable[[dict[str, Any], str], Iterator[Located]]
 
 # What `datasets` and pyarrow raise on unreadable input (UnicodeDecodeError and ArrowInvalid are ValueErrors).
 READ_ERRORS = (DatasetGenerationError, OSError, ValueError)
+BOM = "\ufeff"
+
+
+def text_lines(path: Path) -> Iterator[tuple[int, str | HumInputError]]:
+    """Numbered lines of a UTF-8 text file, a leading byte-order mark dropped; a line with bad bytes comes as its error."""
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield lineno, HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})")
+                continue
+            yield lineno, line.removeprefix(BOM) if lineno == 1 else line
+
+
+def _json_line(path: Path, lineno: int, line: str) -> Record | HumInputError:
+    """One JSON-lines object, or the error that names its line."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return HumInputError(path, f"line {lineno}", "<json>", f"malformed JSON: {exc.msg}")
+    return obj if isinstance(obj, dict) else HumInputError(path, f"line {lineno}", "<json>", "expected a JSON object")
 
 
 def jsonl(path: Path, **_: Any) -> Iterator[Located]:
     """JSON lines: one object per line; a bad line comes as its error, so quarantine can go on past it."""
-    for lineno, row in jsonl_lines(path):
-        yield f"line {lineno}", row
+    for lineno, line in text_lines(path):
+        if isinstance(line, HumInputError):
+            yield f"line {lineno}", line
+        elif line.strip():
+            yield f"line {lineno}", _json_line(path, lineno, line)
 
 
 def conll(path: Path, **_: Any) -> Iterator[Located]:
-    """CoNLL columns (token, tag), blank line between sentences; `-DOCSTART-` lines separate documents."""
+    """CoNLL columns (token, tag), blank line between sentences; `-DOCSTART-` lines separate documents.
+
+    A sentence with a bad line (bad bytes, or one column) comes as that line's error, so quarantine can go on.
+    """
     tokens: list[str] = []
     tags: list[str] = []
-    start = 1
-    for lineno, line in enumerate(iter_lines(path), start=1):
-        cols = line.rstrip("\n").split("\t") if "\t" in line else line.split()
-        if not line.strip() or cols[0] == "-DOCSTART-":
-            if tokens:
-                yield f"line {start}", {"tokens": tokens, "tags": tags}
-            tokens, tags, start = [], [], lineno + 1
+    start, broken = 1, False
+    for lineno, line in text_lines(path):
+        if isinstance(line, HumInputError) or len(cols := _columns(line)) == 1:
+            if not broken:
+                yield (
+                    f"line {lineno}",
+                    line
+                    if isinstance(line, HumInputError)
+                    else HumInputError(path, f"line {lineno}", "tags", "expected a token and a tag separated by a tab"),
+                )
+            tokens, tags, broken = [], [], True
             continue
-        if len(cols) < 2:  # noqa: PLR2004
-            raise HumInputError(path, f"line {lineno}", "tags", "expected a token and a tag separated by a tab")
-        tokens.append(cols[0])
-        tags.append(cols[-1].strip())
-    if tokens:
+        if not cols or cols[0] == "-DOCSTART-":
+            if tokens and not broken:
+                yield f"line {start}", {"tokens": tokens, "tags": tags}
+            tokens, tags, start, broken = [], [], lineno + 1, False
+            continue
+        if not broken:
+            tokens.append(cols[0])
+            tags.append(cols[-1].strip())
+    if tokens and not broken:
         yield f"line {start}", {"tokens": tokens, "tags": tags}
+
+
+def _columns(line: str) -> list[str]:
+    """A CoNLL line's columns (tab-separated if it has a tab, else by spaces); none for a blank line."""
+    if not line.strip():
+        return []
+    return line.rstrip("\n").split("\t") if "\t" in line else line.split()
 
 
 def squad(path: Path, **_: Any) -> Iterator[Located]:
@@ -60,7 +103,7 @@ def squad(path: Path, **_: Any) -> Iterator[Located]:
     `plausible_answers` (SQuAD v2) are distractors for unanswerable questions, never gold, so they are dropped.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+        data = json.loads(path.read_text(encoding="utf-8-sig"))["data"]
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
         raise HumInputError(path, "file", "data", f"not SQuAD JSON ({exc})") from exc
     for a, article in enumerate(data):
@@ -82,14 +125,21 @@ def carb(path: Path, **_: Any) -> Iterator[Located]:
     splits three sentences that differ only by a trailing space), so each row carries its full gold.
     """
     found: dict[str, tuple[int, list[list[str]]]] = {}
-    for lineno, line in enumerate(iter_lines(path), start=1):
+    for lineno, line in text_lines(path):
+        if isinstance(line, HumInputError):
+            yield f"line {lineno}", line
+            continue
         if not line.strip():
             continue
         cells = [c.strip() for c in line.rstrip("\r\n").split("\t")]
         if len(cells) < 3:  # noqa: PLR2004
-            raise HumInputError(
-                path, f"line {lineno}", "tuples", "expected a sentence, a relation and an argument separated by tabs"
+            yield (
+                f"line {lineno}",
+                HumInputError(
+                    path, f"line {lineno}", "tuples", "expected a sentence, a relation and an argument separated by tabs"
+                ),
             )
+            continue
         sentence, relation, first, *rest = cells
         found.setdefault(sentence, (lineno, []))[1].append([first, relation, *rest])
     for sentence, (lineno, tuples) in found.items():
@@ -104,7 +154,7 @@ def json_file(path: Path, **options: Any) -> Iterator[Located]:
 def csv_file(path: Path, **options: Any) -> Iterator[Located]:
     """CSV with a header row, read by the `datasets` csv builder; every cell is kept as its exact text."""
     delimiter = options.pop("delimiter", ",")
-    options = {"keep_default_na": False, "features": _string_columns(path, delimiter), **options}
+    options = {"keep_default_na": False, "encoding": "utf-8-sig", "features": _string_columns(path, delimiter), **options}
     return _read_file("csv", path, lambda: _diagnose_delimited(path, delimiter), delimiter=delimiter, **options)
 
 
@@ -191,6 +241,7 @@ def _reason(exc: BaseException) -> str:
 def _string_columns(path: Path, delimiter: str) -> datasets.Features:
     """Every header column as text, so "007", "NA" or an empty cell reach the normaliser exactly as written."""
     header = next(csv.reader(iter_lines(path), delimiter=delimiter), [])
+    header = [header[0].removeprefix(BOM), *header[1:]] if header else header
     return datasets.Features({name: datasets.Value("string") for name in header})
 
 
@@ -247,4 +298,14 @@ def load(cfg: dict[str, Any], split: str) -> Iterator[Located]:
         raise HumInputError(path, "file", "<file>", "no such file")
     if path.stat().st_size == 0:
         raise HumInputError(path, "file", "<file>", "empty file")
-    return FILE_LOADERS[loader](path, **(cfg.get("options") or {}))
+    return _not_empty(FILE_LOADERS[loader](path, **(cfg.get("options") or {})), path)
+
+
+def _not_empty(located: Iterator[Located], path: Path) -> Iterator[Located]:
+    """The rows of a file; a file with none (only blank lines, a byte-order mark, an empty array) is an error."""
+    found = False
+    for item in located:
+        found = True
+        yield item
+    if not found:
+        raise HumInputError(path, "file", "<file>", "no records (the file holds only blank lines or nothing to read)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,35 @@ def _need(row: Record, name: str) -> Any:
     if name not in row or row[name] is None:
         raise FieldError(name, "missing")
     return row[name]
+
+
+def offset(value: Any, field: str) -> int:
+    """A character or token offset: an integer (an integral float is taken as one); booleans, NaN and Infinity are not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FieldError(field, f"offset must be an integer, got {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise FieldError(field, f"offset must be an integer, got {value!r}")
+        return int(value)
+    return value
+
+
+# What a label may not contain: instructions list labels joined by ", " and gold rows use "|" and new lines.
+LABEL_FORBIDDEN = {"|": "'|'", "\n": "a line break", "\r": "a line break", ", ": "', '"}
+
+
+def label(value: Any, field: str, *, numbers: bool = False) -> str:
+    """A label as text: non-empty, one line, without '|' or ', '; `numbers` lets integer class ids through as text."""
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise FieldError(field, f"label must be text, got {value!r}")
+    if not value.strip():
+        raise FieldError(field, f"label {value!r} is empty")
+    for bad, name in LABEL_FORBIDDEN.items():
+        if bad in value:
+            raise FieldError(field, f"label {value!r} contains {name}")
+    return value
 
 
 def token_sep(cfg: dict[str, Any]) -> str:
@@ -53,8 +83,10 @@ def char_spans(items: Any, field: str, keys: tuple[str, ...]) -> list[Record]:
         missing = [k for k in keys if not isinstance(item, dict) or item.get(k) is None]
         if missing:
             raise FieldError(f"{field}[{i}]", f"missing {', '.join(missing)}")
-        if not all(isinstance(item[k], int) for k in ("start", "end")):
-            raise FieldError(f"{field}[{i}]", "start and end must be integers")
+        if not all(isinstance(item[k], int) and not isinstance(item[k], bool) for k in ("start", "end")):
+            raise FieldError(f"{field}[{i}]", f"start and end must be integers, got {item['start']!r} and {item['end']!r}")
+        if "type" in keys:
+            label(item["type"], f"{field}[{i}].type")
     return items
 
 
@@ -89,7 +121,14 @@ def ner(row: Record, cfg: dict[str, Any]) -> Record:
         if row.get("entities") is None:
             raw = bio_entities(tokens, _need(row, "tags"))
         else:
-            raw = [(int(e["start"]), int(e["end"]), str(e["type"])) for e in row["entities"]]
+            raw = [
+                (
+                    offset(e["start"], f"entities[{i}].start"),
+                    offset(e["end"], f"entities[{i}].end"),
+                    label(e["type"], f"entities[{i}].type"),
+                )
+                for i, e in enumerate(row["entities"])
+            ]
         entities = [{**token_span(tokens, offsets, s, e, sep), "type": t} for s, e, t in raw]
         return {"text": text, "entities": entities}
     return {
@@ -105,8 +144,17 @@ def relation(row: Record, cfg: dict[str, Any]) -> Record:
         sep = token_sep(cfg)
         _, offsets = join_tokens(row["tokens"], sep)
         ents = [
-            {**token_span(row["tokens"], offsets, int(e["start"]), int(e["end"]), sep), "id": e.get("id")}
-            for e in row["entities"]
+            {
+                **token_span(
+                    row["tokens"],
+                    offsets,
+                    offset(e["start"], f"entities[{i}].start"),
+                    offset(e["end"], f"entities[{i}].end"),
+                    sep,
+                ),
+                "id": e.get("id"),
+            }
+            for i, e in enumerate(row["entities"])
         ]
     else:
         items = char_spans(_need(row, "entities"), "entities", ("start", "end", "text"))
@@ -115,7 +163,7 @@ def relation(row: Record, cfg: dict[str, Any]) -> Record:
     by_text = {e["text"]: e for e in ents}
     relations = []
     for i, rel in enumerate(_need(row, "relations")):
-        if rel["type"] in cfg.get("no_relation", []):
+        if label(rel["type"], f"relations[{i}].type") in cfg.get("no_relation", []):
             continue
         ends = {}
         for end in ("head", "tail"):
@@ -139,19 +187,27 @@ def mrc(row: Record, _cfg: dict[str, Any]) -> Record:
     if row.get("is_impossible") and given:
         raise FieldError("answers", "is_impossible is true but answers are given")
     answers = []
-    for a in given:
-        start = int(a["answer_start"] if "answer_start" in a else a["start"])
+    for i, a in enumerate(given):
+        start = offset(a["answer_start"] if "answer_start" in a else a["start"], f"answers[{i}].answer_start")
+        if not isinstance(a["text"], str):
+            raise FieldError(f"answers[{i}].text", f"expected text, got {a['text']!r}")
         answers.append({"text": a["text"], "start": start, "end": start + len(a["text"])})
-    return {"text": _need(row, "context"), "question": _need(row, "question"), "answers": answers}
+    question = _need(row, "question")
+    if not isinstance(question, str) or not question.strip():
+        raise FieldError("question", "empty question" if isinstance(question, str) else f"expected text, got {question!r}")
+    return {"text": _need(row, "context"), "question": question, "answers": answers}
 
 
 def classification(row: Record, cfg: dict[str, Any]) -> Record:
     """One `label` or a list of `labels`; `multi_label` datasets may have any number, single-label exactly one."""
-    labels = row["labels"] if "labels" in row else [_need(row, "label")]
+    labels = _need(row, "labels") if "labels" in row else [_need(row, "label")]
+    field = "labels" if "labels" in row else "label"
+    if not isinstance(labels, list):
+        raise FieldError(field, f"expected a list of labels, got {labels!r}")
     multi = bool(cfg.get("multi_label", False))
     if not multi and len(labels) != 1:
         raise FieldError("labels", f"{len(labels)} labels in a single-label dataset (set multi_label: true)")
-    return {"text": _need(row, "text"), "labels": [str(lab) for lab in labels], "multi_label": multi}
+    return {"text": _need(row, "text"), "labels": [label(lab, field, numbers=True) for lab in labels], "multi_label": multi}
 
 
 def general(row: Record, _cfg: dict[str, Any]) -> Record:
@@ -170,10 +226,10 @@ def fragment_spans(text: str, item: Record) -> list[dict[str, Any]]:
     frags = item.get("fragments") or ([item] if "start" in item else [])
     if not frags:
         return []
-    start, end = int(frags[0]["start"]), int(frags[-1]["end"])
+    start, end = offset(frags[0]["start"], "start"), offset(frags[-1]["end"], "end")
     if text[start:end] == item["text"]:
         return [{"text": item["text"], "start": start, "end": end}]
-    return [{"text": f["text"], "start": int(f["start"]), "end": int(f["end"])} for f in frags]
+    return [{"text": f["text"], "start": offset(f["start"], "start"), "end": offset(f["end"], "end")} for f in frags]
 
 
 def event(row: Record, _cfg: dict[str, Any]) -> Record:
@@ -184,7 +240,12 @@ def event(row: Record, _cfg: dict[str, Any]) -> Record:
         trigger = fragment_spans(text, ev["trigger"])
         if len(trigger) != 1:
             raise FieldError(f"events[{i}].trigger", f"a trigger needs one contiguous span, found {len(trigger)}")
-        arguments = [{"role": a["role"], **span} for a in ev["arguments"] for span in fragment_spans(text, a)]
+        label(ev["type"], f"events[{i}].type")
+        arguments = [
+            {"role": label(a["role"], f"events[{i}].arguments[{j}].role"), **span}
+            for j, a in enumerate(ev["arguments"])
+            for span in fragment_spans(text, a)
+        ]
         events.append({"type": ev["type"], "trigger": trigger[0], "arguments": arguments})
     return {"text": text, "events": events}
 

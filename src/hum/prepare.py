@@ -15,7 +15,7 @@ from tqdm import tqdm
 from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, read_jsonl, write_json
 from hum.loaders import load, source
-from hum.normalise import FieldError, normalise
+from hum.normalise import NORMALISERS, FieldError, normalise
 from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures, repeated_ids
 from hum.step import batched
 from hum.tasks import TASKS
@@ -35,8 +35,18 @@ class Bad:
         return HumInputError(self.path, self.where, self.field, self.problem)
 
 
+def check_config(cfg: dict[str, Any], params_file: str = "params.yaml") -> None:
+    """A dataset config's own mistakes (no or an unknown task) are config errors, raised whatever `on_error` says."""
+    where = f"datasets.{cfg.get('name', '?')}"
+    if cfg.get("task") is None:
+        raise HumInputError(params_file, where, "task", f"missing; choose one of {sorted(NORMALISERS)}")
+    if cfg["task"] not in NORMALISERS:
+        raise HumInputError(params_file, where, "task", f"unknown task {cfg['task']!r}; choose one of {sorted(NORMALISERS)}")
+
+
 def rows(cfg: dict[str, Any], split: str) -> Iterator[tuple[str, Record | Bad]]:
     """Normalised records of one split, or a `Bad` for a row that cannot be normalised."""
+    check_config(cfg)
     path = source(cfg, split)
     for index, (where, row) in enumerate(load(cfg, split)):
         if isinstance(row, HumInputError):
@@ -121,6 +131,7 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
 
     The eval split is read first: training records whose text it contains are dropped (decontamination).
     """
+    check_config(cfg)
     labelset = set(cfg["labels"]) if cfg.get("labels") else labels_in(cfg) or None
     counts = {"train": 0, "eval": 0, "decontaminated": 0, "quarantined": 0}
     bads: list[Bad] = []

@@ -6,7 +6,18 @@ import pytest
 
 from conftest import DATA
 from hum.io import read_jsonl
-from hum.normalise import FieldError, bio_entities, classification, join_tokens, mrc, normalise, relation, token_span
+from hum.normalise import (
+    FieldError,
+    bio_entities,
+    classification,
+    join_tokens,
+    label,
+    mrc,
+    normalise,
+    offset,
+    relation,
+    token_span,
+)
 
 TOKENS = list("abcdef")
 
@@ -151,7 +162,11 @@ def test_chinese_tokens_join_without_spaces():
     ("entities", "field", "problem"),
     [
         ([{"start": 0, "end": 3, "text": "Ann"}], "entities[0]", "missing type"),
-        ([{"start": "0", "end": 3, "text": "Ann", "type": "PER"}], "entities[0]", "start and end must be integers"),
+        (
+            [{"start": "0", "end": 3, "text": "Ann", "type": "PER"}],
+            "entities[0]",
+            "start and end must be integers, got '0' and 3",
+        ),
         ("Ann", "entities", "expected a list"),
     ],
 )
@@ -159,3 +174,35 @@ def test_char_span_entities_are_checked(entities, field, problem):
     with pytest.raises(FieldError) as info:
         normalise({"text": "Ann ran.", "entities": entities}, {"name": "d", "task": "ner", "lang": "en"}, "train-0")
     assert (info.value.field, info.value.problem) == (field, problem)
+
+
+@pytest.mark.parametrize("value", [True, False, float("inf"), float("nan"), 1.5, "3", None])
+def test_offset_rejects_non_integers(value):
+    with pytest.raises(FieldError) as info:
+        offset(value, "start")
+    assert info.value.problem == f"offset must be an integer, got {value!r}"
+
+
+def test_offset_takes_integers():
+    assert (offset(3, "start"), offset(4.0, "start")) == (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (float("nan"), "label must be text, got nan"),
+        (True, "label must be text, got True"),
+        ("", "label '' is empty"),
+        ("a|b", "label 'a|b' contains '|'"),
+        ("a\r\nb", "label 'a\\r\\nb' contains a line break"),
+        ("a, b", "label 'a, b' contains ', '"),
+    ],
+)
+def test_label_rejects(value, problem):
+    with pytest.raises(FieldError) as info:
+        label(value, "labels")
+    assert info.value.problem == problem
+
+
+def test_label_keeps_valid_text_and_class_ids():
+    assert (label("B-PER,x", "t"), label(7, "t", numbers=True)) == ("B-PER,x", "7")
