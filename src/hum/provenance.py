@@ -10,12 +10,17 @@ from typing import Any
 import yaml
 
 from hum.io import atomic_dir, dumps, write_json, write_jsonl
+from hum.settings import check_params
 
 
 def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
-    """The composed parameters (Hydra writes them; `dvc repro` reads them as committed)."""
+    """The composed parameters (Hydra writes them; `dvc repro` reads them as committed), checked against the schema.
+
+    The check runs here, before any stage does work, so a typo fails the run with every problem named.
+    """
     with open(path, encoding="utf-8") as fh:
         params: dict[str, Any] = yaml.safe_load(fh)
+    check_params(params, path)
     return params
 
 
