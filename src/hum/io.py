@@ -40,8 +40,11 @@ def read_jsonl_numbered(path: str | Path) -> Iterator[tuple[int, Record]]:
         yield lineno, item
 
 
-def jsonl_lines(path: str | Path) -> Iterator[tuple[int, Record | HumInputError]]:
-    """Each non-blank line as a record, or as the error that names it, so a caller may set it aside and go on."""
+BOM = "\ufeff"
+
+
+def text_lines(path: str | Path) -> Iterator[tuple[int, str | HumInputError]]:
+    """Numbered lines of a UTF-8 text file, a leading byte-order mark dropped; a line with bad bytes comes as its error."""
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
@@ -49,8 +52,16 @@ def jsonl_lines(path: str | Path) -> Iterator[tuple[int, Record | HumInputError]
             except UnicodeDecodeError as exc:
                 yield lineno, HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})")
                 continue
-            if line.strip():
-                yield lineno, _parse_line(path, lineno, line)
+            yield lineno, line.removeprefix(BOM) if lineno == 1 else line
+
+
+def jsonl_lines(path: str | Path) -> Iterator[tuple[int, Record | HumInputError]]:
+    """Each non-blank line as a record, or as the error that names it, so a caller may set it aside and go on."""
+    for lineno, line in text_lines(path):
+        if isinstance(line, HumInputError):
+            yield lineno, line
+        elif line.strip():
+            yield lineno, _parse_line(path, lineno, line)
 
 
 def _parse_line(path: str | Path, lineno: int, line: str) -> Record | HumInputError:

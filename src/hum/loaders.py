@@ -18,7 +18,7 @@ import datasets
 from datasets.exceptions import DatasetGenerationError
 
 from hum.errors import HumInputError
-from hum.io import Record, iter_lines, read_jsonl_numbered
+from hum.io import BOM, Record, iter_lines, jsonl_lines, read_jsonl_numbered, text_lines
 
 Located = tuple[str, Record | HumInputError]  # a row, or the error of a row that could not be read
 FileLoader = Callable[..., Iterator[Located]]
@@ -26,37 +26,12 @@ SplitLoader = Callable[[dict[str, Any], str], Iterator[Located]]
 
 # What `datasets` and pyarrow raise on unreadable input (UnicodeDecodeError and ArrowInvalid are ValueErrors).
 READ_ERRORS = (DatasetGenerationError, OSError, ValueError)
-BOM = "\ufeff"
-
-
-def text_lines(path: Path) -> Iterator[tuple[int, str | HumInputError]]:
-    """Numbered lines of a UTF-8 text file, a leading byte-order mark dropped; a line with bad bytes comes as its error."""
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield lineno, HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})")
-                continue
-            yield lineno, line.removeprefix(BOM) if lineno == 1 else line
-
-
-def _json_line(path: Path, lineno: int, line: str) -> Record | HumInputError:
-    """One JSON-lines object, or the error that names its line."""
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return HumInputError(path, f"line {lineno}", "<json>", f"malformed JSON: {exc.msg}")
-    return obj if isinstance(obj, dict) else HumInputError(path, f"line {lineno}", "<json>", "expected a JSON object")
 
 
 def jsonl(path: Path, **_: Any) -> Iterator[Located]:
     """JSON lines: one object per line; a bad line comes as its error, so quarantine can go on past it."""
-    for lineno, line in text_lines(path):
-        if isinstance(line, HumInputError):
-            yield f"line {lineno}", line
-        elif line.strip():
-            yield f"line {lineno}", _json_line(path, lineno, line)
+    for lineno, item in jsonl_lines(path):
+        yield f"line {lineno}", item
 
 
 def conll(path: Path, **_: Any) -> Iterator[Located]:
