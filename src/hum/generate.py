@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,15 @@ class Context:
     stats: dict[str, SeedStats]
     params: dict[str, Any]
     seed: int
+    _chosen: dict[tuple[str, str], Guideline | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def guideline(self, dataset: str, lang: str) -> Guideline | None:
-        """The guideline file that covers a dataset's label set in `lang`, if any."""
-        return guideline_for(self.labelsets[dataset], lang, self.guidelines, self.params["guidelines"]["min_coverage"])
+        """The guideline file that covers a dataset's label set in `lang`, if any (chosen once per dataset and language)."""
+        key = (dataset, lang)
+        if key not in self._chosen:
+            cover = self.params["guidelines"]["min_coverage"]
+            self._chosen[key] = guideline_for(self.labelsets[dataset], lang, self.guidelines, cover)
+        return self._chosen[key]
 
 
 def record_rng(seed: int, record_id: str, k: int | str) -> random.Random:
@@ -115,10 +120,10 @@ def with_reason(query: Query, guideline: Guideline | None) -> None:
         query.slots["reason"] = str(entry["definition"])
 
 
-def statement(query: Query, ctx: Context, rng: random.Random, dataset: str, lang: str) -> Statement:
+def statement(query: Query, ctx: Context, rng: random.Random, guideline: Guideline | None, lang: str) -> Statement:
     """Guidelines, rules and format of a compound instruction: at least one of them, never conflicting."""
     p = ctx.params
-    guide, labels, guideline = "", list[str](), ctx.guideline(dataset, lang)
+    guide, labels = "", list[str]()
     if guideline and rng.random() < p["guidelines"]["p_instruction"]:
         guide, labels = render_guidelines(guideline, query.labels, lang, rng, phrasings=ctx.phrasings, cfg=p["guidelines"])
     fits = [f for f in p["formats"] if FORMATS[f].min_columns <= len(query.columns)]
@@ -136,19 +141,20 @@ def statement(query: Query, ctx: Context, rng: random.Random, dataset: str, lang
 def instruction(record: Record, ctx: Context, k: int) -> Record | None:
     """The k-th instruction for a seed record, with everything needed to check it in `meta`; None when skipped."""
     rng = record_rng(ctx.seed, f"{record['dataset']}/{record['id']}", k)
-    phrasings, lang, negative = ctx.phrasings, instruction_lang(record, ctx), False
+    phrasings, lang = ctx.phrasings, instruction_lang(record, ctx)
     asked = seed_query(record, ctx, rng)
     if asked is None:
         return None
     seed_record, query = asked
-    with_reason(query, ctx.guideline(record["dataset"], lang))
+    guideline = ctx.guideline(record["dataset"], lang)
+    with_reason(query, guideline)
     descriptions = ctx.descriptions.get((lang, query.task, query.subtask))
     if not descriptions:
         raise UnusableSeedError(f"no descriptions for {(lang, query.task, query.subtask)}")
     description = rng.choice(descriptions)
     layout = phrasings.layouts[rng.choice(ctx.params["layouts"])]
     compound = rng.random() < ctx.params["compound_ratio"]
-    said = statement(query, ctx, rng, record["dataset"], lang) if compound else Statement(fmt=ctx.params["basic_format"])
+    said = statement(query, ctx, rng, guideline, lang) if compound else Statement(fmt=ctx.params["basic_format"])
     empty_rule = next((r for r in said.rule_ids if RULES[r].states_empty), None)
     empty = phrasings.pick(rng, "empty", empty_rule, lang).text if empty_rule else None
     columns = rule_columns(said.rule_ids, query.columns)
