@@ -26,6 +26,7 @@ class Step:
 
     name = "step"
     max_reject_rate: float | None = None  # share of input records the stage may reject before it fails; None: no limit
+    checks_records = False  # True when `process` itself holds back every record that breaks the record schema
 
     def __init__(self) -> None:
         self.stats: Counter[str] = Counter()
@@ -132,7 +133,8 @@ def run_stage(
     Every kept batch must pass the record schema and the step its reject-rate limit, or nothing is published.
     """
     with atomic_dir(out) as tmp:
-        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, check=record_guard(step.name))
+        guard = None if step.checks_records else record_guard(step.name)  # no second pass over what the step checked
+        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, check=guard)
         check_reject_rate(step)
         write_manifest(tmp, step.name, params, step.metrics(), model)
     write_json(f"metrics/{step.name}.json", step.metrics())

@@ -26,6 +26,7 @@ class Validate(Step):
     """
 
     name = "validate"
+    checks_records = True  # its schema includes the record schema: a record that breaks it is quarantined, not kept
 
     def __init__(
         self,
