@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from hum.formats.base import Format, ParseError
-from hum.formats.escapes import encode_fields, fields_pattern, unescape
+from hum.formats.base import Format
+from hum.formats.escapes import encode_fields, fields_pattern, item_lines, unescape
 from hum.tasks.base import Row
 
 
@@ -22,9 +22,5 @@ class Bullets(Format):
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         item = re.compile(r"[-*] ?" + fields_pattern(columns))
-        rows = []
-        for line in filter(str.strip, text.split("\n")):
-            if not (match := item.fullmatch(line.lstrip())):
-                raise ParseError(f"bullets: each line must be one item {self.slots(columns)['pattern']}")
-            rows.append(tuple(unescape(v) for v in match.groups()))
-        return rows
+        error = f"bullets: each line must be one item {self.slots(columns)['pattern']}"
+        return [tuple(unescape(v) for v in match.groups()) for match in item_lines(text, item, error, str.lstrip)]

@@ -8,6 +8,9 @@ as `\n`, `\r` or `\uXXXX`; for a value that ends a line bare it also writes a tr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from hum.formats.base import ParseError
 
 BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # every character str.splitlines() splits on
 _SHORT = {"\n": "n", "\r": "r"}
@@ -52,3 +55,13 @@ def fields_pattern(columns: tuple[str, ...]) -> str:
     if len(columns) == 1:
         return field("")
     return "; ".join(f"{re.escape(c)}: ?{field(';')}" for c in columns)
+
+
+def item_lines(text: str, item: re.Pattern[str], error: str, strip: Callable[[str], str] = str.strip) -> list[re.Match[str]]:
+    """The match of `item` on every non-blank line of an answer, one item a line; a line that does not match is `error`."""
+    matches = []
+    for line in filter(str.strip, text.split("\n")):
+        if not (match := item.fullmatch(strip(line))):
+            raise ParseError(error)
+        matches.append(match)
+    return matches

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from hum.formats.base import Format, ParseError
-from hum.formats.escapes import encode_fields, fields_pattern, unescape
+from hum.formats.escapes import encode_fields, fields_pattern, item_lines, unescape
 from hum.tasks.base import Row
 
 
@@ -22,11 +22,8 @@ class Numbered(Format):
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         item = re.compile(r"(\d+)\. ?" + fields_pattern(columns))
-        rows = []
-        for i, line in enumerate(filter(str.strip, text.split("\n")), 1):
-            if not (match := item.fullmatch(line.lstrip())):
-                raise ParseError(f"numbered: each line must be one item {self.slots(columns)['pattern']}")
+        matches = item_lines(text, item, f"numbered: each line must be one item {self.slots(columns)['pattern']}", str.lstrip)
+        for i, match in enumerate(matches, 1):
             if int(match[1]) != i:
                 raise ParseError(f"numbered: item {i} is numbered {match[1]}")
-            rows.append(tuple(unescape(v) for v in match.groups()[1:]))
-        return rows
+        return [tuple(unescape(v) for v in match.groups()[1:]) for match in matches]

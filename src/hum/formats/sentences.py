@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from hum.formats.base import Format, ParseError
-from hum.formats.escapes import escape, field, unescape
+from hum.formats.base import Format
+from hum.formats.escapes import escape, field, item_lines, unescape
 from hum.tasks.base import Row
 
 
@@ -29,9 +29,5 @@ class Sentences(Format):
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         item = re.compile(re.escape(_sentence(columns, tuple("\0" for _ in columns))).replace("\0", field('"')))
-        rows = []
-        for line in filter(str.strip, text.split("\n")):
-            if not (match := item.fullmatch(line.strip())):
-                raise ParseError(f"sentences: each line must read {self.slots(columns)['pattern']}")
-            rows.append(tuple(unescape(v) for v in match.groups()))
-        return rows
+        error = f"sentences: each line must read {self.slots(columns)['pattern']}"
+        return [tuple(unescape(v) for v in match.groups()) for match in item_lines(text, item, error)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from hum.formats.base import Format, ParseError
-from hum.formats.escapes import escape, field, unescape
+from hum.formats.base import Format
+from hum.formats.escapes import escape, field, item_lines, unescape
 from hum.tasks.base import Row
 
 SEP = "; "
@@ -25,9 +25,5 @@ class Tuples(Format):
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         item = re.compile(r"\(" + SEP.join(field(SPECIAL) for _ in columns) + r"\)")
-        rows = []
-        for line in filter(str.strip, text.split("\n")):
-            if not (match := item.fullmatch(line.strip())):
-                raise ParseError(f"tuples: each line must be one tuple {self.slots(columns)['pattern']}")
-            rows.append(tuple(unescape(v) for v in match.groups()))
-        return rows
+        error = f"tuples: each line must be one tuple {self.slots(columns)['pattern']}"
+        return [tuple(unescape(v) for v in match.groups()) for match in item_lines(text, item, error)]
