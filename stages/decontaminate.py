@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hum.decontaminate import Decontaminate
 from hum.io import read_jsonl
-from hum.provenance import load_params, model_of
+from hum.provenance import model_of, stage_params
 from hum.step import run_stage
 
 IN, PREPARED, OUT = Path("data/deduped/instructions.jsonl"), Path("data/prepared"), Path("data/decontaminated")
@@ -14,9 +14,10 @@ IN, PREPARED, OUT = Path("data/deduped/instructions.jsonl"), Path("data/prepared
 
 def main() -> None:
     """Keep records that share no n-gram with the eval side; removed ones name the eval record they matched."""
-    params = load_params()
-    step = Decontaminate.from_config(PREPARED, params["decontaminate"])
-    run_stage(step, read_jsonl(IN), OUT, "removed.jsonl", {"decontaminate": params["decontaminate"]}, model=model_of(IN.parent))
+    with stage_params("decontaminate") as params:
+        used = {"decontaminate": params["decontaminate"]}
+        step = Decontaminate.from_config(PREPARED, used["decontaminate"])
+        run_stage(step, read_jsonl(IN), OUT, "removed.jsonl", used, model=model_of(IN.parent))
 
 
 if __name__ == "__main__":

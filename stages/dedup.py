@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from hum.dedup import run_dedup
-from hum.provenance import load_params, model_of
+from hum.provenance import model_of, stage_params
 
 INPUTS, OUT = (Path("data/generated/instructions.jsonl"), Path("data/generalist/instructions.jsonl")), Path("data/deduped")
 
 
 def main() -> None:
     """Keep the first record of every duplicate group; removals and conflicts are listed beside the output."""
-    params = load_params()
-    run_dedup(INPUTS, OUT, params["dedup"], model=model_of(INPUTS[0].parent))
+    with stage_params("dedup") as params:
+        run_dedup(INPUTS, OUT, params["dedup"], model=model_of(INPUTS[0].parent))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hum.llm.replies import finish, recording
 from hum.prepare import train_records
-from hum.provenance import load_params
+from hum.provenance import stage_params
 from hum.synthesis import build_generalist
 
 PREPARED, OUT = Path("data/prepared"), Path("data/generalist")
@@ -17,11 +17,11 @@ PREPARED, OUT = Path("data/prepared"), Path("data/generalist")
 
 def main() -> None:
     """Synthesise over the prepared training texts of every task dataset."""
-    params = load_params()
-    used = {"seed": params["seed"], "generalist": params["generalist"], "model": params["model"]}
-    model = recording(params["model"], "generalist", used)  # the model itself is loaded at the first unrecorded call
-    build_generalist(train_records(PREPARED, exclude_task="general"), model, used, OUT)
-    finish(model, "generalist")
+    with stage_params("generalist") as params:
+        used = {"seed": params["seed"], "generalist": params["generalist"], "model": params["model"]}
+        model = recording(params["model"], "generalist", used)  # the model itself is loaded at the first unrecorded call
+        build_generalist(train_records(PREPARED, exclude_task="general"), model, used, OUT)
+        finish(model, "generalist")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hum.generate import Generate, load_context
 from hum.prepare import train_records
-from hum.provenance import load_params, model_of
+from hum.provenance import model_of, stage_params
 from hum.step import run_stage
 
 PREPARED, TEMPLATES, POOL, GUIDELINES = Path("data/prepared"), Path("data/templates"), Path("data/pool"), Path("data/guidelines")
@@ -15,11 +15,11 @@ OUT = Path("data/generated")
 
 def main() -> None:
     """Generate for every prepared task dataset (general data goes to `mix` as it is)."""
-    params = load_params()
-    used = {"seed": params["seed"], "generate": params["generate"]}
-    ctx = load_context(PREPARED, TEMPLATES, POOL / "proposals.jsonl", GUIDELINES, params=params["generate"], seed=params["seed"])
-    step = Generate(ctx)
-    run_stage(step, train_records(PREPARED, exclude_task="general"), OUT, "rejects.jsonl", used, model=model_of(POOL))
+    with stage_params("generate") as params:
+        used = {"seed": params["seed"], "generate": params["generate"]}
+        ctx = load_context(PREPARED, TEMPLATES, POOL / "proposals.jsonl", GUIDELINES, params=used["generate"], seed=used["seed"])
+        step = Generate(ctx)
+        run_stage(step, train_records(PREPARED, exclude_task="general"), OUT, "rejects.jsonl", used, model=model_of(POOL))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hum.mix import Inputs, summary_line, write_corpus
-from hum.provenance import load_params
+from hum.provenance import stage_params
 
 DATA = Path("data")
 INPUTS = Inputs(
@@ -19,9 +19,9 @@ OUT = DATA / "corpus"
 
 def main() -> None:
     """Write `data/corpus/` (splits, exports, README.md card, manifest), `metrics/corpus.json` and `metrics/plots/`."""
-    params = load_params()
-    summary = write_corpus(INPUTS, {"seed": params["seed"], "mix": params["mix"]}, OUT)
-    print(summary_line(summary))
+    with stage_params("mix") as params:
+        summary = write_corpus(INPUTS, {"seed": params["seed"], "mix": params["mix"]}, OUT)
+        print(summary_line(summary))
 
 
 if __name__ == "__main__":

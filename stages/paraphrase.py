@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hum.llm.replies import finish, recording
 from hum.pool import build_pool
-from hum.provenance import load_params
+from hum.provenance import stage_params
 
 OUT = Path("data/pool")
 TEMPLATES = Path("data/templates/descriptions.yaml")
@@ -17,11 +17,11 @@ TEMPLATES = Path("data/templates/descriptions.yaml")
 
 def main() -> None:
     """Paraphrase every human description with the configured model; `data/pool/proposals.jsonl` awaits review."""
-    params = load_params()
-    used = {"seed": params["seed"], "paraphrase": params["paraphrase"], "model": params["model"]}
-    model = recording(params["model"], "paraphrase", used)  # the model itself is loaded at the first unrecorded call
-    build_pool(TEMPLATES, model, used, OUT)
-    finish(model, "paraphrase")
+    with stage_params("paraphrase") as params:
+        used = {"seed": params["seed"], "paraphrase": params["paraphrase"], "model": params["model"]}
+        model = recording(params["model"], "paraphrase", used)  # the model itself is loaded at the first unrecorded call
+        build_pool(TEMPLATES, model, used, OUT)
+        finish(model, "paraphrase")
 
 
 if __name__ == "__main__":

@@ -6,21 +6,21 @@ from pathlib import Path
 
 from hum.io import atomic_dir, write_json
 from hum.prepare import prepare_dataset
-from hum.provenance import load_params, write_manifest
+from hum.provenance import stage_params, write_manifest
 
 OUT = Path("data/prepared")
 
 
 def main() -> None:
     """Prepare every configured dataset into one folder, swapped in only if all succeed."""
-    params = load_params()
-    used = {"seed": params["seed"], "prepare": params["prepare"], "datasets": params["datasets"]}
-    counts = {}
-    with atomic_dir(OUT) as out:
-        for name, cfg in sorted(params["datasets"].items()):
-            counts[name] = prepare_dataset(cfg, params["prepare"], params["seed"], out)
-        write_manifest(out, "prepare", used, counts)
-    write_json("metrics/prepare.json", counts)
+    with stage_params("prepare") as params:
+        used = {"seed": params["seed"], "prepare": params["prepare"], "datasets": params["datasets"]}
+        counts = {}
+        with atomic_dir(OUT) as out:
+            for name, cfg in sorted(params["datasets"].items()):
+                counts[name] = prepare_dataset(cfg, params["prepare"], params["seed"], out)
+            write_manifest(out, "prepare", used, counts)
+        write_json("metrics/prepare.json", counts)
     totals = {k: sum(c[k] for c in counts.values()) for k in ("train", "eval", "decontaminated", "quarantined")}
     kept, held, dropped, bad = totals.values()
     print(f"[prepare] {len(counts)} datasets: {kept} train, {held} eval aside, {dropped} dropped as in eval, {bad} quarantined")

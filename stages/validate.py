@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hum.io import read_jsonl
-from hum.provenance import load_params, model_of
+from hum.provenance import model_of, stage_params
 from hum.step import StageError, run_stage
 from hum.tokens import tokenizer
 from hum.validate import Validate
@@ -19,13 +19,13 @@ IN, OUT = Path("data/decontaminated/instructions.jsonl"), Path("data/validated")
 
 def main() -> None:
     """Write valid records and a quarantine file; exit non-zero with the reason when a guard fails."""
-    params = load_params()
-    step = Validate(**params["validate"], tokenizer=tokenizer(params["model"]))
-    used = {"validate": params["validate"], "model": params["model"]}
-    try:
-        run_stage(step, read_jsonl(IN), OUT, "quarantine.jsonl", used, model=model_of(IN.parent))
-    except StageError as exc:
-        raise SystemExit(str(exc)) from None
+    with stage_params("validate") as params:
+        step = Validate(**params["validate"], tokenizer=tokenizer(params["model"]))
+        used = {"validate": params["validate"], "model": params["model"]}
+        try:
+            run_stage(step, read_jsonl(IN), OUT, "quarantine.jsonl", used, model=model_of(IN.parent))
+        except StageError as exc:
+            raise SystemExit(str(exc)) from None
 
 
 if __name__ == "__main__":
