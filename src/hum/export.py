@@ -32,12 +32,21 @@ def to_alpaca(record: Record) -> Record:
     """
     user = message(record, "user")
     start, end = record.get("meta", {}).get("text_span", [0, 0])
-    instruction = (user[:start].rstrip() + "\n\n" + user[end:].lstrip()).strip()
+    before, after = unfenced(user[:start], user[end:])
+    instruction = (before.rstrip() + "\n\n" + after.lstrip()).strip()
     if end <= start or not instruction:
         instruction, text = user, ""
     else:
         text = user[start:end]
     return {"instruction": instruction, "input": text, "output": message(record, "assistant")}
+
+
+def unfenced(before: str, after: str) -> tuple[str, str]:
+    """The message around its input text without the fence lines that delimit the text (`hum.instructions.fenced`)."""
+    head, _, fence = before.removesuffix("\n").rpartition("\n")
+    if len(fence) >= 3 and len(set(fence)) == 1 and after.startswith("\n" + fence):  # noqa: PLR2004 - a fence's minimum
+        return head, after.removeprefix("\n" + fence)
+    return before, after
 
 
 def to_sharegpt(record: Record) -> Record:

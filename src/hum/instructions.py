@@ -12,7 +12,8 @@ SYSTEM = {  # the instruction-generalist's fixed layout; annotation tasks draw t
     "en": "You are a precise assistant for natural language understanding. Follow the instruction exactly.",
     "zh": "你是一个严谨的自然语言理解助手。请严格按照指令作答。",
 }
-TEXT_HEAD = {"en": "Text:", "zh": "文本："}  # the instruction-generalist's heading of its text
+TEXT_HEAD = {"en": "Text:", "zh": "文本："}  # the instruction-generalist's heading of its text ...
+TEXT_FENCE = '"'  # ... and the fence around it (a """ block)
 REQUEST_VERBS = frozenset(  # an English request opens a clause with one of these verbs ...
     (  # noqa: SIM905 - a word list reads best as one string
         "annotate answer assign break choose classify collect copy decide determine detect enumerate extract fill find gather "
@@ -60,15 +61,31 @@ def fill(template: str, query: Query, lang: str) -> str:
     return template.format(labels=LIST_SEP[lang].join(query.labels), **query.slots)
 
 
+def fenced(text: str, char: str) -> tuple[str, int]:
+    """`text` between two fence lines, and where it starts in that block.
+
+    The fence is `char` repeated more often than in any run of it in the text (and at least three times), as
+    CommonMark fences code: no line of the text can close the block, so nothing in it passes for the instruction.
+    """
+    longest = max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
+    fence = char * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}", len(fence) + 1
+
+
 def user_message(parts: Parts, query: Query, lang: str, layout: Layout) -> tuple[str, tuple[int, int]]:
-    """The instruction text laid out as `layout` says, and where the input text lies in it (for dedup)."""
+    """The instruction text laid out as `layout` says, and where the input text lies in it (for dedup).
+
+    The text is fenced (`fenced`); the question (one line, from the loader) follows its head on that head's line, so
+    neither can open a part of its own.
+    """
     heads = layout.heads[lang]
+    block, offset = fenced(parts.text, layout.fence)
     body = {
         "description": parts.description,
         "guidelines": parts.guidelines,
         "rules": "\n".join(layout.item.format(i=i) + r for i, r in enumerate(parts.rules, 1)),
         "format": parts.format_spec,
-        "text": parts.text,
+        "text": block if parts.text else "",
         "question": query.slots.get("question", ""),
     }
     message, span = "", (0, 0)
@@ -77,6 +94,6 @@ def user_message(parts: Parts, query: Query, lang: str, layout: Layout) -> tuple
             message += "\n\n"
         message += heads[part]
         if part == "text":
-            span = (len(message), len(message) + len(parts.text))
+            span = (len(message) + offset, len(message) + offset + len(parts.text))
         message += body[part]
     return message, span

@@ -26,12 +26,13 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Layout:
-    """How an instruction is laid out: part order, lead-ins per language, rule bullets, system message."""
+    """How an instruction is laid out: part order, lead-ins per language, rule bullets, system message, text fence."""
 
     id: str
     system: bool
     order: tuple[str, ...]
     heads: dict[str, dict[str, str]]
+    fence: str
     item: str = "{i}. "
 
 
@@ -109,13 +110,22 @@ def _layouts(path: Path) -> tuple[dict[tuple[str, ...], list[Phrase]], dict[str,
     }
     for lang, shapes in tree["guideline"].items():
         pools |= {("guideline", lang, shape): _phrases(path, f"guideline.{lang}.{shape}", t) for shape, t in shapes.items()}
-    layouts: dict[str, Layout] = {}
-    for name, spec in tree["layouts"].items():
-        order = tuple(spec["order"])
-        if sorted(order) != sorted(PARTS):
-            raise ValueError(f"{path}: layout '{name}': field 'order' must list each of {', '.join(PARTS)} once")
-        layouts[name] = Layout(name, bool(spec["system"]), order, spec["heads"], spec.get("item", "{i}. "))
-    return pools, layouts
+    return pools, {name: _layout(path, name, spec) for name, spec in tree["layouts"].items()}
+
+
+def _layout(path: Path, name: str, spec: dict[str, Any]) -> Layout:
+    """One named layout, checked so that neither the input text nor the question can pass for a part of the instruction."""
+    where = f"{path}: layout '{name}'"
+    order = tuple(spec["order"])
+    if sorted(order) != sorted(PARTS):
+        raise ValueError(f"{where}: field 'order' must list each of {', '.join(PARTS)} once")
+    fence = spec.get("fence")
+    if not isinstance(fence, str) or len(fence) != 1 or fence.isspace():
+        raise ValueError(f"{where}: field 'fence' must be one visible character")
+    for lang, heads in spec["heads"].items():
+        if not heads["question"].rsplit("\n", 1)[-1].strip():  # a question opening a line could pass for a head
+            raise ValueError(f"{where}: field 'heads.{lang}.question' must end in a lead-in on the question's own line")
+    return Layout(name, bool(spec["system"]), order, spec["heads"], fence, spec.get("item", "{i}. "))
 
 
 def load_phrasings(folder: str | Path) -> Phrasings:

@@ -14,6 +14,7 @@ import pytest
 
 from hum.export import EXPORTS, export_path, to_alpaca, to_sharegpt, write_exports
 from hum.general import to_chat
+from hum.instructions import fenced
 from hum.io import read_jsonl, write_jsonl
 from hum.records import meta_record
 
@@ -39,6 +40,16 @@ def test_alpaca_cuts_the_input_text_out_of_the_request():
         "input": TEXT,
         "output": '["Ann 0"]',
     }
+
+
+@pytest.mark.parametrize("char", ['"', "`", "~", "="])
+def test_alpaca_drops_the_fence_around_the_input_text(char):
+    block, start = fenced(TEXT + char * 3, char)
+    head = "Find the people.\n\nText:\n"
+    fenced_record = record(0)
+    fenced_record["messages"][1]["content"] = f"{head}{block}\n\nAnswer in JSON."
+    fenced_record["meta"]["text_span"] = [len(head) + start, len(head) + start + len(TEXT) + 3]
+    assert to_alpaca(fenced_record) == {**to_alpaca(record(0)), "input": TEXT + char * 3}
 
 
 def test_alpaca_keeps_the_whole_message_when_nothing_would_be_left():

@@ -14,7 +14,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from hum.instructions import TEXT_HEAD, is_request
+from hum.instructions import TEXT_FENCE, TEXT_HEAD, fenced, is_request
 from hum.io import Record
 from hum.paraphrase import TEMPLATE_TOKEN
 from hum.records import meta_record
@@ -167,15 +167,17 @@ def grounding_problem(answer: str, text: str, cfg: dict[str, Any]) -> str | None
 
 def to_record(seed: Record, kind: str, request: str, answer: str, system: str) -> Record:
     """A corpus record with the same meta fields as annotation tasks; the answer is its own gold."""
-    lang = seed["lang"]
-    user = f"{request}\n\n{TEXT_HEAD[lang]}\n{seed['text']}"
+    lang, text = seed["lang"], seed["text"]
+    head = f"{request}\n\n{TEXT_HEAD[lang]}\n"
+    block, offset = fenced(text, TEXT_FENCE)
+    start = len(head) + offset
     meta = meta_record(
         task="generalist", subtask=kind, dataset=seed["dataset"], seed_id=seed["id"], lang=lang, kind="basic",
-        columns=["answer"], gold=[[answer]], text_span=[len(user) - len(seed["text"]), len(user)],
-    )
+        columns=["answer"], gold=[[answer]], text_span=[start, start + len(text)],
+    )  # fmt: skip
     messages = [
         {"role": "system", "content": system},
-        {"role": "user", "content": user},
+        {"role": "user", "content": head + block},
         {"role": "assistant", "content": answer},
     ]
     return {"id": f"{seed['dataset']}/{seed['id']}#g", "messages": messages, "meta": meta}
