@@ -57,8 +57,13 @@ class Parts:
 
 
 def fill(template: str, query: Query, lang: str) -> str:
-    """Put the label schema and the query's slots into a description template."""
-    return template.format(labels=LIST_SEP[lang].join(query.labels), **query.slots)
+    """Put the label schema and the query's slots into a description template.
+
+    Slot values (a head entity, a trigger, a question) come from the text: their line breaks become spaces, so a span
+    across lines cannot start a line of the description that reads as a part of the instruction.
+    """
+    slots = {name: " ".join(value.split()) for name, value in query.slots.items()}
+    return template.format(labels=LIST_SEP[lang].join(query.labels), **slots)
 
 
 def fenced(text: str, char: str) -> tuple[str, int]:

@@ -1,4 +1,4 @@
-"""The `hum` command: small tools for the human side of the pipeline (review proposals, draft guidelines).
+"""The `hum` command: the user-facing tools of the pipeline (review, guideline drafts, runs outside DVC, corpus stats).
 
 Each subcommand is one entry of COMMANDS: a name, a help line, a function that adds its arguments and
 a function that runs it and returns the exit status; each lives in a module of its own.
@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hum.cli import guidelines, review
+from hum.cli import guidelines, review, run, stats
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "guidelines", "LLM-drafted label guidelines, for review: `hum guidelines draft`", guidelines.arguments, guidelines.run
     ),
+    Command("run", "run stages outside DVC with Hydra overrides (-S); -m sweeps, one folder per job", run.arguments, run.run),
+    Command("stats", "records of a corpus folder per split, task, format, language and dataset", stats.arguments, stats.run),
 )
 
 
 def parser() -> argparse.ArgumentParser:
     """`hum` and one subparser per entry of COMMANDS."""
-    top = argparse.ArgumentParser(prog="hum", description="Human-in-the-loop tools of the hum corpus pipeline.")
+    top = argparse.ArgumentParser(prog="hum", description="The hum corpus pipeline: review, drafting, runs and stats.")
     subs = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         sub = subs.add_parser(command.name, help=command.help, description=command.help)
