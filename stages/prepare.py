@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hum.io import atomic_dir, write_json
-from hum.prepare import prepare_dataset
+from hum.prepare import BadDatasetsError, prepare_all
 from hum.provenance import stage_params, write_manifest
 
 OUT = Path("data/prepared")
@@ -15,10 +15,11 @@ def main() -> None:
     """Prepare every configured dataset into one folder, swapped in only if all succeed."""
     with stage_params("prepare") as params:
         used = {"seed": params["seed"], "prepare": params["prepare"], "datasets": params["datasets"]}
-        counts = {}
         with atomic_dir(OUT) as out:
-            for name, cfg in sorted(params["datasets"].items()):
-                counts[name] = prepare_dataset(cfg, params["prepare"], params["seed"], out)
+            try:
+                counts = prepare_all(params["datasets"], params["prepare"], params["seed"], out)
+            except BadDatasetsError as exc:
+                raise SystemExit(str(exc)) from None
             write_manifest(out, "prepare", used, counts)
         write_json("metrics/prepare.json", counts)
     totals = {k: sum(c[k] for c in counts.values()) for k in ("train", "eval", "decontaminated", "quarantined")}

@@ -2,8 +2,10 @@
 
 A dataset config chooses its loader. File loaders read `cfg["train"]` / `cfg["eval"]` as file paths;
 split loaders (`disk`, `hub`) read `cfg["path"]` and take `train` / `eval` as split names. Rows read
-through Hugging Face `datasets` are located as "record N" (0-based within the split); read errors
-become `HumInputError`s that name the file and, when it can be placed, the exact line.
+through Hugging Face `datasets`, and CSV/TSV rows, are located as "record N" (0-based within the split); read
+errors become `HumInputError`s that name the file and, when it can be placed, the exact line. A row that cannot
+be read comes as its error, so quarantine sets it aside and goes on; so does a whole document (a JSON array, a
+SQuAD file) that cannot be read, as the one error of its file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import datasets
 from datasets.exceptions import DatasetGenerationError
 
 from hum.errors import HumInputError
-from hum.io import BOM, Record, iter_lines, jsonl_lines, read_jsonl_numbered, text_lines
+from hum.io import BOM, Record, jsonl_lines, read_jsonl_numbered, text_lines
 
 Located = tuple[str, Record | HumInputError]  # a row, or the error of a row that could not be read
 FileLoader = Callable[..., Iterator[Located]]
@@ -78,8 +80,8 @@ def squad(path: Path, **_: Any) -> Iterator[Located]:
     `plausible_answers` (SQuAD v2) are distractors for unanswerable questions, never gold, so they are dropped.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))["data"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+        data = _json_document(path)["data"]
+    except (KeyError, TypeError) as exc:
         raise HumInputError(path, "file", "data", f"not SQuAD JSON ({exc})") from exc
     for a, article in enumerate(data):
         for p, para in enumerate(article.get("paragraphs", [])):
@@ -127,10 +129,17 @@ def json_file(path: Path, **options: Any) -> Iterator[Located]:
 
 
 def csv_file(path: Path, **options: Any) -> Iterator[Located]:
-    """CSV with a header row, read by the `datasets` csv builder; every cell is kept as its exact text."""
-    delimiter = options.pop("delimiter", ",")
-    options = {"keep_default_na": False, "encoding": "utf-8-sig", "features": _string_columns(path, delimiter), **options}
-    return _read_file("csv", path, lambda: _diagnose_delimited(path, delimiter), delimiter=delimiter, **options)
+    """CSV with a header row, read with the csv module line by line; every cell is kept as its exact text.
+
+    A row with bad bytes, or with more or fewer fields than the header, comes as the error of its first line,
+    so quarantine sets that row aside and reads on. `options` are csv format parameters (`quotechar`, ...).
+    """
+    bad: dict[int, HumInputError] = {}
+    try:
+        reader = csv.reader(_csv_lines(path, bad), **{"delimiter": ",", **options})
+    except (TypeError, csv.Error) as exc:
+        raise HumInputError(path, "file", "options", f"not csv format parameters ({exc})") from exc
+    return _csv_rows(path, reader, bad)
 
 
 def tsv_file(path: Path, **options: Any) -> Iterator[Located]:
@@ -213,30 +222,98 @@ def _reason(exc: BaseException) -> str:
     return " ".join(str(specific[0] if specific else exc).split()) or type(exc).__name__
 
 
-def _string_columns(path: Path, delimiter: str) -> datasets.Features:
-    """Every header column as text, so "007", "NA" or an empty cell reach the normaliser exactly as written."""
-    header = next(csv.reader(iter_lines(path), delimiter=delimiter), [])
-    header = [header[0].removeprefix(BOM), *header[1:]] if header else header
-    return datasets.Features({name: datasets.Value("string") for name in header})
+def _csv_lines(path: Path, bad: dict[int, HumInputError]) -> Iterator[str]:
+    """Lines for the csv module, ends kept (CR, LF or CRLF, as `newline=""` gives them), a BOM dropped.
+
+    A line with bad bytes is decoded with surrogate escapes, so the csv module still sees its quotes and delimiters
+    and the rows after it come out right; its error is noted in `bad` for the row that holds it.
+    """
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate((part for chunk in fh for part in chunk.splitlines(keepends=True)), start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad[lineno] = HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})")
+                line = raw.decode("utf-8", "surrogateescape")
+            yield line.removeprefix(BOM) if lineno == 1 else line
 
 
-def _diagnose_delimited(path: Path, delimiter: str) -> None:
-    """Place a CSV/TSV problem on its physical line: bad bytes, or a row whose field count differs from the header."""
-    reader = csv.reader(iter_lines(path), delimiter=delimiter)
-    header = next(reader, [])
-    for row in reader:
-        if row and len(row) != len(header):
-            raise HumInputError(path, f"line {reader.line_num}", "<csv>", f"{len(row)} fields where the header has {len(header)}")
+def _csv_rows(path: Path, reader: Any, bad: dict[int, HumInputError]) -> Iterator[Located]:
+    """Each data row as a record keyed by the header ("record N"), or as the error that names its line."""
+    lined = _csv_lined(path, reader, bad)
+    first = next(lined, None)
+    if first is None:
+        return
+    header = _csv_header(path, *first)
+    for index, (lineno, row) in enumerate(lined):
+        if isinstance(row, HumInputError):
+            yield row.where, row
+        elif len(row) != len(header):
+            yield (
+                f"line {lineno}",
+                HumInputError(path, f"line {lineno}", "<csv>", f"{len(row)} fields where the header has {len(header)}"),
+            )
+        else:
+            yield f"record {index}", dict(zip(header, row, strict=True))
+
+
+def _csv_lined(path: Path, reader: Any, bad: dict[int, HumInputError]) -> Iterator[tuple[int, list[str] | HumInputError]]:
+    """Non-blank rows with their first line; a row with bad bytes, or that the csv module cannot parse, as its error."""
+    done = 0
+    while True:
+        try:
+            row: list[str] | HumInputError = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the csv module's size limit
+            row = HumInputError(path, f"line {reader.line_num}", "<csv>", str(exc))
+        first, done = done + 1, reader.line_num
+        row = next((bad[n] for n in range(first, done + 1) if n in bad), row)
+        if isinstance(row, HumInputError) or len(row) > 1 or "".join(row).strip():
+            yield first, row
+
+
+def _csv_header(path: Path, lineno: int, row: list[str] | HumInputError) -> list[str]:
+    """The column names; a header that cannot be read leaves no row readable, so it is the file's error."""
+    if isinstance(row, HumInputError):
+        raise row
+    repeated = sorted({name for name in row if row.count(name) > 1})
+    if repeated:
+        raise HumInputError(path, f"line {lineno}", "<csv>", f"the header names {repeated} more than once")
+    return row
+
+
+def _json_text(path: Path) -> str:
+    """A whole file's text for one JSON document, BOM dropped; the first line with bad bytes raises."""
+    parts = []
+    for _, line in text_lines(path):
+        if isinstance(line, HumInputError):
+            raise line
+        parts.append(line)
+    return "".join(parts)
+
+
+def _json_document(path: Path) -> Any:
+    """A whole JSON document; bad bytes or a syntax error raise, placed on their line."""
+    text = _json_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _malformed(path, exc) from exc
+
+
+def _malformed(path: Path, exc: json.JSONDecodeError) -> HumInputError:
+    return HumInputError(path, f"line {exc.lineno}", "<json>", f"malformed JSON: {exc.msg}")
 
 
 def _diagnose_json(path: Path) -> None:
-    """Place a JSON problem on its line: bad bytes, a malformed JSON line, or the syntax error of one JSON document."""
-    text = "".join(iter_lines(path))
+    """Place a JSON problem on its line: bad bytes, the syntax error of a JSON array, or a malformed JSON line."""
+    text = _json_text(path)
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith("["):
-            raise HumInputError(path, f"line {exc.lineno}", "<json>", f"malformed JSON: {exc.msg}") from exc
+            raise _malformed(path, exc) from exc
         for _ in read_jsonl_numbered(path):
             pass
 
@@ -256,24 +333,41 @@ SPLIT_LOADERS: dict[str, SplitLoader] = {"disk": disk, "hub": hub}
 
 def source(cfg: dict[str, Any], split: str) -> str:
     """How messages name a split's origin: its file, or `path[split]` for a saved or hub dataset."""
-    if cfg["loader"] in SPLIT_LOADERS:
+    if cfg.get("loader") in SPLIT_LOADERS:
         return f"{cfg['path']}[{cfg[split]}]"
     return str(cfg[split])
 
 
 def load(cfg: dict[str, Any], split: str) -> Iterator[Located]:
-    """Rows of one split ("train" or "eval") of a configured dataset, each with where it was found."""
-    loader = cfg["loader"]
+    """Rows of one split ("train" or "eval") of a configured dataset, each with where it was found.
+
+    A missing or empty file, or an unknown loader, raises: those are mistakes of the config, not of the data.
+    """
+    loader = cfg.get("loader")
     if loader in SPLIT_LOADERS:
         return SPLIT_LOADERS[loader](cfg, split)
     if loader not in FILE_LOADERS:
-        raise ValueError(f"unknown loader {loader!r}; choose one of {sorted(FILE_LOADERS | SPLIT_LOADERS)}")
+        known = sorted(FILE_LOADERS | SPLIT_LOADERS)
+        problem = "missing" if loader is None else f"unknown loader {loader!r}"
+        raise HumInputError("params.yaml", f"datasets.{cfg.get('name', '?')}", "loader", f"{problem}; choose one of {known}")
     path = Path(cfg[split])
     if not path.is_file():
         raise HumInputError(path, "file", "<file>", "no such file")
     if path.stat().st_size == 0:
         raise HumInputError(path, "file", "<file>", "empty file")
-    return _not_empty(FILE_LOADERS[loader](path, **(cfg.get("options") or {})), path)
+    return _not_empty(_unreadable_as_row(FILE_LOADERS[loader](path, **(cfg.get("options") or {}))), path)
+
+
+def _unreadable_as_row(located: Iterator[Located]) -> Iterator[Located]:
+    """A file's rows; a file its loader cannot read at all comes as one error, after the rows read before it.
+
+    Bad bytes or broken syntax in a whole JSON document (an array, a SQuAD file) leave no row of it readable:
+    as the file's one error, quarantine sets the file aside and the run goes on with the other datasets.
+    """
+    try:
+        yield from located
+    except HumInputError as exc:
+        yield exc.where, exc
 
 
 def _not_empty(located: Iterator[Located], path: Path) -> Iterator[Located]:

@@ -1,4 +1,7 @@
-"""Turn a loaded row into the one normalised record schema of its task (character offsets throughout)."""
+"""Turn a loaded row into the one normalised record schema of its task (character offsets throughout).
+
+Every record leaves in one spelling (NFC, LF line ends: `hum.textnorm`), its offsets moved to match.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hum.io import Record
+from hum.textnorm import canonical, one_line
 
 Normaliser = Callable[[Record, dict[str, Any]], Record]
 
@@ -178,6 +182,8 @@ def relation(row: Record, cfg: dict[str, Any]) -> Record:
 def mrc(row: Record, _cfg: dict[str, Any]) -> Record:
     """SQuAD answers (`answer_start`) to char spans; no answers means unanswerable (SQuAD v2 `is_impossible`).
 
+    The question is put on one line (whitespace runs as single spaces): it is one line of an instruction.
+
     Answers may come as a list of objects (SQuAD JSON) or as columns of lists (SQuAD on the Hugging Face Hub).
     `plausible_answers` are never read: they are distractors, not gold.
     """
@@ -195,7 +201,7 @@ def mrc(row: Record, _cfg: dict[str, Any]) -> Record:
     question = _need(row, "question")
     if not isinstance(question, str) or not question.strip():
         raise FieldError("question", "empty question" if isinstance(question, str) else f"expected text, got {question!r}")
-    return {"text": _need(row, "context"), "question": question, "answers": answers}
+    return {"text": _need(row, "context"), "question": one_line(question), "answers": answers}
 
 
 def classification(row: Record, cfg: dict[str, Any]) -> Record:
@@ -275,8 +281,9 @@ def normalise(row: Record, cfg: dict[str, Any], index: str) -> Record:
     """Rename columns per config, normalise for the task, and stamp id, dataset, task and language.
 
     A row without an id gets `<dataset>-<index>`, where `index` names the split and the row's position.
+    Text and strings come out in NFC with LF line ends, offsets moved to cover the same characters.
     """
     row = {cfg.get("columns", {}).get(k, k): v for k, v in row.items()}
-    body = NORMALISERS[cfg["task"]](row, cfg)
+    body = canonical(NORMALISERS[cfg["task"]](row, cfg))
     rid = str(row["id"]) if row.get("id") is not None else f"{cfg['name']}-{index}"
     return {"id": rid, "dataset": cfg["name"], "task": cfg["task"], "lang": cfg["lang"], **body}

@@ -19,6 +19,9 @@ from hum.normalise import NORMALISERS, FieldError, normalise
 from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures, repeated_ids
 from hum.step import batched
 from hum.tasks import TASKS
+from hum.textnorm import clean
+
+MAX_TEXT_CHARS = 8000  # prepare.max_text_chars where params leave it out: validate.max_user_chars, a whole prompt
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,8 @@ def check_config(cfg: dict[str, Any], params_file: str = "params.yaml") -> None:
         raise HumInputError(params_file, where, "task", f"unknown task {cfg['task']!r}; choose one of {sorted(NORMALISERS)}")
 
 
-def rows(cfg: dict[str, Any], split: str) -> Iterator[tuple[str, Record | Bad]]:
-    """Normalised records of one split, or a `Bad` for a row that cannot be normalised."""
+def rows(cfg: dict[str, Any], split: str, max_text_chars: int | None = None) -> Iterator[tuple[str, Record | Bad]]:
+    """Normalised records of one split, or a `Bad` for a row that cannot be normalised or whose text is too long."""
     check_config(cfg)
     path = source(cfg, split)
     for index, (where, row) in enumerate(load(cfg, split)):
@@ -53,11 +56,20 @@ def rows(cfg: dict[str, Any], split: str) -> Iterator[tuple[str, Record | Bad]]:
             yield where, Bad(row.path, where, row.field, row.problem)
             continue
         try:
-            yield where, normalise(row, cfg, f"{split}-{index}")
+            record: Record | Bad = capped(normalise(row, cfg, f"{split}-{index}"), max_text_chars)
         except FieldError as exc:
-            yield where, Bad(path, where, exc.field, exc.problem)
+            record = Bad(path, where, exc.field, exc.problem)
         except (KeyError, TypeError, ValueError) as exc:
-            yield where, Bad(path, where, "<record>", f"cannot normalise: {exc!r}")
+            record = Bad(path, where, "<record>", f"cannot normalise: {exc!r}")
+        yield where, record
+
+
+def capped(record: Record, max_text_chars: int | None) -> Record:
+    """The record if its text fits `prepare.max_text_chars`: a longer one cannot fit an instruction's prompt."""
+    text = record["text"]
+    if max_text_chars is not None and isinstance(text, str) and len(text) > max_text_chars:
+        raise FieldError("text", f"{len(text)} characters, over prepare.max_text_chars={max_text_chars}")
+    return record
 
 
 def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] | None, seen: set[str]) -> list[Bad]:
@@ -93,10 +105,12 @@ def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] |
     return bad
 
 
-def validated(cfg: dict[str, Any], split: str, labelset: set[str] | None, batch_size: int = 512) -> Iterator[Record | Bad]:
+def validated(
+    cfg: dict[str, Any], split: str, labelset: set[str] | None, batch_size: int = 512, max_text_chars: int | None = None
+) -> Iterator[Record | Bad]:
     """Records of a split that pass every check, and `Bad`s (all of a batch together) for those that do not."""
     seen: set[str] = set()
-    for chunk in batched(rows(cfg, split), batch_size):
+    for chunk in batched(rows(cfg, split, max_text_chars), batch_size):
         good = [(w, r) for w, r in chunk if not isinstance(r, Bad)]
         yield from (r for _, r in chunk if isinstance(r, Bad))
         problems = check_batch(good, source(cfg, split), labelset, seen) if good else []
@@ -130,16 +144,21 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
     """Write `<name>.train.jsonl` (feeds generation) and `<name>.eval.jsonl` (kept aside); return counts.
 
     The eval split is read first: training records whose text it contains are dropped (decontamination).
+    Configured labels are compared in NFC, the form records are normalised to.
     """
     check_config(cfg)
-    labelset = set(cfg["labels"]) if cfg.get("labels") else labels_in(cfg) or None
+    labelset = {clean(lab) for lab in cfg["labels"]} if cfg.get("labels") else labels_in(cfg) or None
+    cap = params.get("max_text_chars", MAX_TEXT_CHARS)
     counts = {"train": 0, "eval": 0, "decontaminated": 0, "quarantined": 0}
     bads: list[Bad] = []
     eval_texts: set[str] = set()
     with atomic_open(out / f"{cfg['name']}.train.jsonl") as train, atomic_open(out / f"{cfg['name']}.eval.jsonl") as held:
         for split in ("eval", "train") if cfg.get("eval") else ("train",):
             for item in tqdm(
-                validated(cfg, split, labelset), desc=f"prepare {cfg['name']} ({split})", unit="rec", mininterval=1.0
+                validated(cfg, split, labelset, max_text_chars=cap),
+                desc=f"prepare {cfg['name']} ({split})",
+                unit="rec",
+                mininterval=1.0,
             ):
                 if isinstance(item, Bad):
                     bads.append(item)
@@ -160,6 +179,24 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
     with atomic_open(out / f"{cfg['name']}.quarantine.jsonl") as fh:
         fh.writelines(dumps({"file": b.path, "where": b.where, "field": b.field, "reason": b.problem}) + "\n" for b in bads)
     write_json(out / f"{cfg['name']}.labels.json", sorted(labelset or []))
+    return counts
+
+
+class BadDatasetsError(ValueError):
+    """The bad input of every dataset at once, so one run shows all that is wrong."""
+
+
+def prepare_all(datasets: dict[str, dict[str, Any]], params: dict[str, Any], seed: int, out: Path) -> dict[str, dict[str, int]]:
+    """Prepare every dataset into `out`; raise `BadDatasetsError` listing each failing dataset's problems after trying all."""
+    counts, errors = {}, []
+    for name, cfg in sorted(datasets.items()):
+        try:
+            counts[name] = prepare_dataset(cfg, params, seed, out)
+        except HumInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        head = f"bad input in {len(errors)} of {len(datasets)} datasets, nothing published:"
+        raise BadDatasetsError("\n".join([head, *errors]))
     return counts
 
 

@@ -156,7 +156,10 @@ BENCHMARK = section({"path": TEXT, "field": TEXT, "name": TEXT})
 SCHEMA = section(
     {
         "seed": COUNT,
-        "prepare": {"max_records": POSITIVE, "eval_fraction": SHARE, "on_error": one_of(["raise", "quarantine"])},
+        "prepare": {
+            "max_records": POSITIVE, "eval_fraction": SHARE, "on_error": one_of(["raise", "quarantine"]),
+            "max_text_chars": POSITIVE,
+        },
         "paraphrase": {
             "per_subtask": COUNT, "attempts": POSITIVE, "temperature": NONNEG, "max_tokens": POSITIVE,
             "min_length_ratio": NONNEG, "max_length_ratio": NONNEG, "max_similarity": PERCENT, "min_overlap": PERCENT,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hum.errors import HumInputError
-from hum.prepare import prepare_dataset
+from hum.prepare import BadDatasetsError, prepare_all, prepare_dataset
 
 PARAMS = {"max_records": 100, "eval_fraction": 0.0, "on_error": "raise"}
 TEXT = "Ann met Bob"
@@ -43,6 +43,11 @@ ANSWER_TRUE = {**MRC_OK, "id": "bad", "answers": [{"text": "Ann", "answer_start"
 NOT_INT = "offset must be an integer, got"
 
 J, L2, TYPE0 = "jsonl", "line 2", "entities[0].type"
+BAD_CSV_ROW = b"text,label\nhello,greet\nB\xffob,greet\nbye,greet\n"
+BAD_JSON_ARRAY = b'[{"id": "ok", "text": "hi", "label": "greet"},\n {"id": "\xff"}]'
+BAD_SQUAD = b'{"data": [{"title": "t",\n"paragraphs": [{"context": "\xff"}]}]}'
+LONG, CAP = "x" * 8001, "prepare.max_text_chars=8000"  # the default, as in conf/config.yaml
+SHORT_CSV = "1 fields where the header has 2"
 # case -> (task, loader, file bytes, config extras, where, field, problem)
 CASES: dict[str, tuple[str, str, bytes, dict[str, Any], str, str, str]] = {
     "02 nan label": ("cls", J, jsonl(CLS_OK, cls(NAN)), {}, L2, "label", "label must be text, got nan"),
@@ -73,6 +78,17 @@ CASES: dict[str, tuple[str, str, bytes, dict[str, Any], str, str, str]] = {
     "13 non-utf8 jsonl": ("ner", J, jsonl(NER_OK) + b'{"id": "\xff"}\n', {}, L2, "<encoding>", NOT_UTF8),
     "13 non-utf8 carb": ("oie", "carb", b"s\tr\ta\ns\xff\tr\ta\n", {}, L2, "<encoding>", NOT_UTF8),
     "13 short carb row": ("oie", "carb", b"s\tr\ta\nt\tr\n", {}, L2, "tuples", SHORT_CARB),
+    "13 non-utf8 csv row": ("cls", "csv", BAD_CSV_ROW, {}, "line 3", "<encoding>", NOT_UTF8),
+    "13 non-utf8 tsv row": ("cls", "tsv", BAD_CSV_ROW.replace(b",", b"\t"), {}, "line 3", "<encoding>", NOT_UTF8),
+    "13 short csv row": ("cls", "csv", b"text,label\nhello,greet\nhi\n", {}, "line 3", "<csv>", SHORT_CSV),
+    "13 non-utf8 json array": ("cls", "json", BAD_JSON_ARRAY, {}, L2, "<encoding>", NOT_UTF8),
+    "13 non-utf8 squad": ("mrc", "squad", BAD_SQUAD, {}, L2, "<encoding>", NOT_UTF8),
+    "05 question of line breaks": (
+        "mrc", J, jsonl(MRC_OK, MRC_OK | {"id": "bad", "question": "\r\n\n"}), {}, L2, "question", "empty question",
+    ),
+    "16 text over max_text_chars": (
+        "cls", J, jsonl(CLS_OK, cls("greet") | {"text": LONG}), {}, L2, "text", f"{len(LONG)} characters, over {CAP}",
+    ),
 }  # fmt: skip
 CONFIG_CASES = {
     "08 unknown task": (
@@ -166,3 +182,46 @@ def test_bom_is_dropped(tmp_path: Path, case: str) -> None:
     plain, with_bom = results
     assert with_bom == plain
     assert [r["text"] for r in plain] == texts
+
+
+@pytest.mark.parametrize(("loader", "sep"), [("csv", b","), ("tsv", b"\t")])
+def test_a_csv_row_with_bad_bytes_is_set_aside_and_the_rest_kept(tmp_path, loader, sep):
+    path = case_file(tmp_path, "bad row", loader, BAD_CSV_ROW.replace(b",", sep))
+    out = tmp_path / "out"
+    counts = prepare_dataset(config(path, "cls", loader), PARAMS | {"on_error": "quarantine"}, 13, out)
+    assert (counts["train"], counts["quarantined"]) == (2, 1)
+    kept = [json.loads(line) for line in (out / "toy.train.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in kept] == ["hello", "bye"]
+
+
+def test_an_unreadable_document_is_its_datasets_problem_and_other_datasets_go_on(tmp_path):
+    """As the stage does: one dataset after another; the unreadable one is quarantined whole, the next one is prepared."""
+    bad = tmp_path / "bad" / "seeds.json"
+    good = tmp_path / "good" / "seeds.jsonl"
+    for path, content in ((bad, BAD_JSON_ARRAY), (good, jsonl(CLS_OK))):
+        path.parent.mkdir()
+        path.write_bytes(content)
+    configs = [config(bad, "cls", "json") | {"name": "broken"}, config(good, "cls") | {"name": "fine"}]
+    out = tmp_path / "out"
+    counts = {cfg["name"]: prepare_dataset(cfg, PARAMS | {"on_error": "quarantine"}, 13, out) for cfg in configs}
+    assert counts == {
+        "broken": {"train": 0, "eval": 0, "decontaminated": 0, "quarantined": 1},
+        "fine": {"train": 1, "eval": 0, "decontaminated": 0, "quarantined": 0},
+    }
+    assert json.loads((out / "broken.quarantine.jsonl").read_text(encoding="utf-8")) == {
+        "file": str(bad), "where": "line 2", "field": "<encoding>", "reason": NOT_UTF8,
+    }  # fmt: skip
+
+
+def test_one_run_reports_every_failing_dataset_and_publishes_nothing(tmp_path: Path) -> None:
+    good = case_file(tmp_path, "good", "jsonl", jsonl(NER_OK))
+    broken = {name: tmp_path / f"{name}.jsonl" for name in ("a", "b")}
+    broken["a"].write_bytes(b'{"text": 1}\n')
+    broken["b"].write_bytes(b"not json\n")
+    datasets = {name: {**config(path, "ner"), "name": name} for name, path in {**broken, "ok": good}.items()}
+    with pytest.raises(BadDatasetsError) as info:
+        prepare_all(datasets, PARAMS, 13, tmp_path / "out")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "bad input in 2 of 3 datasets, nothing published:"
+    assert lines[1].startswith(f"{broken['a']}: line 1: field ")
+    assert lines[2] == f"{broken['b']}: line 1: field '<json>': malformed JSON: Expecting value"

@@ -360,12 +360,18 @@ def test_missing_and_empty_file(tmp_path, loader):
     assert str(info.value) == f"{path}: file: field '<file>': empty file"
 
 
-def test_unknown_loader():
-    with pytest.raises(ValueError) as info:
-        load({"loader": "xml", "train": "x"}, "train")
-    assert str(info.value) == (
-        "unknown loader 'xml'; choose one of ['carb', 'conll', 'csv', 'disk', 'hub', 'json', 'jsonl', 'parquet', 'squad', 'tsv']"
-    )
+LOADERS = "['carb', 'conll', 'csv', 'disk', 'hub', 'json', 'jsonl', 'parquet', 'squad', 'tsv']"
+
+
+@pytest.mark.parametrize(
+    ("cfg", "problem"),
+    [({"loader": "xml"}, f"unknown loader 'xml'; choose one of {LOADERS}"), ({}, f"missing; choose one of {LOADERS}")],
+)
+def test_unknown_or_missing_loader_names_the_dataset_config(cfg, problem):
+    """Callers that skip the params check (a script, a test) still get the config's name, the field and the choices."""
+    with pytest.raises(HumInputError) as info:
+        load({"name": "toy", "train": "x", **cfg}, "train")
+    assert str(info.value) == f"params.yaml: datasets.toy: field 'loader': {problem}"
 
 
 def test_disk_loader_turns_class_label_ids_into_names(tmp_path):
@@ -387,3 +393,107 @@ def test_conll_docstart_lines_separate_documents(tmp_path):
     path.write_text("-DOCSTART- -X- O O\n\nEU\tB-ORG\nrejects\tO\n-DOCSTART- -X- O O\nPeter\tB-PER\n", encoding="utf-8")
     rows = list(read_all({"loader": "conll", "train": str(path)}))
     assert [r["tokens"] for _, r in rows] == [["EU", "rejects"], ["Peter"]]
+
+
+def located(loader, path, **cfg):
+    """Every located row of a one-file dataset, errors included (as quarantine sees them)."""
+    return [
+        (w, str(r) if isinstance(r, HumInputError) else r)
+        for w, r in load({"loader": loader, "train": str(path), **cfg}, "train")
+    ]
+
+
+@pytest.mark.parametrize(("loader", "sep"), [("csv", ","), ("tsv", "\t")])
+def test_a_delimited_row_with_bad_bytes_is_its_own_error(tmp_path, loader, sep):
+    path = tmp_path / "seeds.csv"
+    path.write_bytes(f"text{sep}label\nAnn{sep}a\n".encode() + b"B\xffob" + f"{sep}b\n\nCy{sep}c\n".encode())
+    assert located(loader, path) == [
+        ("record 0", {"text": "Ann", "label": "a"}),
+        ("line 3", f"{path}: line 3: field '<encoding>': not UTF-8 text (invalid start byte)"),
+        ("record 2", {"text": "Cy", "label": "c"}),
+    ]
+
+
+def test_bad_bytes_inside_a_quoted_multiline_cell_set_aside_only_that_row(tmp_path):
+    path = tmp_path / "seeds.csv"
+    path.write_bytes(b'text,label\n"two\nl\xe9nes, ""quoted""",a\nok,b\n')
+    assert located("csv", path) == [
+        ("line 3", f"{path}: line 3: field '<encoding>': not UTF-8 text (invalid continuation byte)"),
+        ("record 1", {"text": "ok", "label": "b"}),
+    ]
+
+
+def test_a_delimited_row_with_too_few_fields_is_its_own_error(tmp_path):
+    path = tmp_path / "seeds.csv"
+    path.write_text("text,label\nonly text\nok,b\n", encoding="utf-8")
+    assert located("csv", path) == [
+        ("line 2", f"{path}: line 2: field '<csv>': 1 fields where the header has 2"),
+        ("record 1", {"text": "ok", "label": "b"}),
+    ]
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_csv_line_ends_lf_crlf_or_cr(tmp_path, end):
+    path = tmp_path / "seeds.csv"
+    path.write_bytes(f'text,label{end}Ann,a{end}"two{end}lines",b{end}'.encode())
+    assert [r for _, r in read("csv", path)] == [{"text": "Ann", "label": "a"}, {"text": f"two{end}lines", "label": "b"}]
+
+
+def test_a_csv_cell_over_the_csv_size_limit_is_its_rows_error(tmp_path):
+    path = tmp_path / "seeds.csv"
+    path.write_text(f"text,label\n{'x' * (csv.field_size_limit() + 1)},a\nok,b\n", encoding="utf-8")
+    assert located("csv", path) == [
+        ("line 2", f"{path}: line 2: field '<csv>': field larger than field limit ({csv.field_size_limit()})"),
+        ("record 1", {"text": "ok", "label": "b"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"te\xffxt,label\nAnn,a\n", "line 1: field '<encoding>': not UTF-8 text (invalid start byte)"),
+        (b"text,text\nAnn,a\n", "line 1: field '<csv>': the header names ['text'] more than once"),
+    ],
+)
+def test_an_unreadable_csv_header_is_the_files_one_error(tmp_path, content, error):
+    path = tmp_path / "seeds.csv"
+    path.write_bytes(content)
+    assert located("csv", path) == [("line 1", f"{path}: {error}")]
+
+
+def test_csv_options_are_csv_format_parameters(tmp_path):
+    path = tmp_path / "seeds.csv"
+    path.write_text("text;label\n'a;b';x\n", encoding="utf-8")
+    assert [r for _, r in read("csv", path, options={"delimiter": ";", "quotechar": "'"})] == [{"text": "a;b", "label": "x"}]
+    with pytest.raises(HumInputError) as info:
+        load({"loader": "csv", "train": str(path), "options": {"keep_default_na": False}}, "train")
+    assert str(info.value).startswith(f"{path}: file: field 'options': not csv format parameters (")
+
+
+@pytest.mark.parametrize(
+    ("loader", "content", "error"),
+    [
+        ("json", b'[{"text": "ok"},\n {"text": "\xff"}]', "line 2: field '<encoding>': not UTF-8 text (invalid start byte)"),
+        (
+            "squad",
+            b'{"data": [\n{"title": "\xe9t\xe9"}]}',
+            "line 2: field '<encoding>': not UTF-8 text (invalid continuation byte)",
+        ),
+        ("squad", b'{"data": [\n\n{"title": }]}', "line 3: field '<json>': malformed JSON: Expecting value"),
+    ],
+)
+def test_an_unreadable_json_document_is_the_files_one_error(tmp_path, loader, content, error):
+    """No row of a whole document can be trusted past a bad byte: the file comes as one error, placed on its line."""
+    path = tmp_path / "seeds.json"
+    path.write_bytes(content)
+    where = error.split(":")[0]
+    assert located(loader, path) == [(where, f"{path}: {error}")]
+
+
+def test_squad_with_a_bom_is_read(tmp_path):
+    path = tmp_path / "seeds.json"
+    qa = {"id": "q", "question": "Who?", "answers": [{"text": "Ann", "answer_start": 0}]}
+    path.write_text(
+        "\ufeff" + json.dumps({"data": [{"title": "t", "paragraphs": [{"context": "Ann", "qas": [qa]}]}]}), encoding="utf-8"
+    )
+    assert [r["id"] for _, r in read("squad", path)] == ["q"]

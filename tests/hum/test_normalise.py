@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import unicodedata
 
 import pytest
 
@@ -206,3 +207,52 @@ def test_label_rejects(value, problem):
 
 def test_label_keeps_valid_text_and_class_ids():
     assert (label("B-PER,x", "t"), label(7, "t", numbers=True)) == ("B-PER,x", "7")
+
+
+NFD_CAFE = unicodedata.normalize("NFD", "Café")
+
+
+@pytest.mark.parametrize(
+    ("task", "row"),
+    [
+        ("ner", {"text": f"{NFD_CAFE} Ann", "entities": [{"start": 6, "end": 9, "text": "Ann", "type": "PER"}]}),
+        ("ner", {"tokens": [NFD_CAFE, "Ann"], "tags": ["O", "B-PER"]}),
+        ("re", {"text": f"{NFD_CAFE} Ann", "entities": [{"start": 6, "end": 9, "text": "Ann"}], "relations": []}),
+        ("mrc", {"context": f"{NFD_CAFE} Ann", "question": "Who?", "answers": [{"text": "Ann", "answer_start": 6}]}),
+    ],
+)
+def test_normalise_gives_nfc_text_with_offsets_on_the_same_characters(task, row):
+    out = normalise(row, {"name": "d", "task": task, "lang": "en"}, "train-0")
+    assert out["text"] == "Café Ann"
+    spans = out["answers"] if task == "mrc" else out["entities"]
+    assert [(s["start"], s["end"], s["text"]) for s in spans] == [(5, 8, "Ann")]
+
+
+def test_normalise_gives_lf_line_ends_and_nfc_strings():
+    cfg = {"name": "d", "lang": "en"}
+    ner = normalise(
+        {"text": "one\r\ntwo Ann", "entities": [{"start": 9, "end": 12, "text": "Ann", "type": NFD_CAFE}]},
+        cfg | {"task": "ner"},
+        0,
+    )
+    assert (ner["text"], ner["entities"]) == ("one\ntwo Ann", [{"start": 8, "end": 11, "text": "Ann", "type": "Café"}])
+    cls = normalise({"text": f"at the {NFD_CAFE}\r", "label": NFD_CAFE}, cfg | {"task": "cls"}, 0)
+    assert (cls["text"], cls["labels"]) == ("at the Café\n", ["Café"])
+    oie = normalise({"sentence": f"{NFD_CAFE} opens", "tuples": [[NFD_CAFE, "opens"]]}, cfg | {"task": "oie"}, 0)
+    assert (oie["text"], oie["tuples"]) == ("Café opens", [["Café", "opens"]])
+    general = normalise(
+        {"instruction": "Say it", "instances": [{"input": "", "output": f"{NFD_CAFE}\r\n"}]}, cfg | {"task": "general"}, 0
+    )
+    assert general["output"] == "Café\n"
+
+
+def test_an_mrc_question_is_put_on_one_line():
+    row = {"context": "Ann met Bob", "question": " Who\r\nmet   Bob?\n", "answers": [{"text": "Ann", "answer_start": 0}]}
+    assert mrc(row, {})["question"] == "Who met Bob?"
+
+
+@pytest.mark.parametrize("question", ["\r\n", " \n\t "])
+def test_a_question_of_line_breaks_only_is_still_empty(question):
+    with pytest.raises(FieldError) as info:
+        mrc({"context": "Ann", "question": question, "answers": []}, {})
+    assert (info.value.field, info.value.problem) == ("question", "empty question")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import datasets
 import pytest
@@ -212,3 +213,36 @@ def test_text_that_is_not_a_string_is_named(tmp_path):
     with pytest.raises(HumInputError) as info:
         prepare_dataset(cfg, PARAMS, 13, tmp_path / "out")
     assert str(info.value) == f"{path}: line 1: field 'text': wrong type: expected text"
+
+
+def test_a_text_over_max_text_chars_is_rejected_naming_field_length_and_param(tmp_path):
+    path = seed_file(tmp_path, [GOOD, GOOD | {"id": "long", "text": TEXT + " and others"}])
+    with pytest.raises(HumInputError) as info:
+        prepare_dataset(config(path), PARAMS | {"max_text_chars": 11}, 13, tmp_path / "out")
+    assert str(info.value) == f"{path}: line 2: field 'text': 22 characters, over prepare.max_text_chars=11"
+    counts = prepare_dataset(config(path), PARAMS | {"max_text_chars": 11, "on_error": "quarantine"}, 13, tmp_path / "out")
+    assert (counts["train"], counts["quarantined"]) == (1, 1)
+
+
+def test_the_text_cap_counts_normalised_characters(tmp_path):
+    """An NFD text of 12 code points is 11 characters in NFC: it fits a cap of 11."""
+    nfd = unicodedata.normalize("NFD", "Zoé met Bob")
+    path = seed_file(tmp_path, [{"id": "a", "text": nfd, "entities": []}])
+    assert prepare_dataset(config(path), PARAMS | {"max_text_chars": 11}, 13, tmp_path / "out")["train"] == 1
+
+
+def test_prepared_records_are_nfc_with_lf_line_ends_and_valid_offsets(tmp_path):
+    text = unicodedata.normalize("NFD", "Café owner\r\nAnn met Zoé")
+    entities = [{"start": text.index(n), "end": text.index(n) + len(n), "text": n, "type": "PER"} for n in ("Ann", text[-4:])]
+    path = seed_file(tmp_path, [{"id": "a", "text": text, "entities": entities}])
+    assert prepare_dataset(config(path, labels=None), PARAMS, 13, tmp_path / "out")["train"] == 1
+    (record,) = [json.loads(line) for line in (tmp_path / "out" / "toy.train.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert record["text"] == "Café owner\nAnn met Zoé"
+    assert [(e["start"], e["end"], e["text"]) for e in record["entities"]] == [(11, 14, "Ann"), (19, 22, "Zoé")]
+
+
+def test_configured_labels_are_compared_in_nfc(tmp_path):
+    path = seed_file(tmp_path, [GOOD | {"entities": [{"start": 0, "end": 3, "text": "Ann", "type": "Café"}]}])
+    cfg = config(path, labels=[unicodedata.normalize("NFD", "Café")])
+    assert prepare_dataset(cfg, PARAMS, 13, tmp_path / "out")["train"] == 1
+    assert json.loads((tmp_path / "out" / "toy.labels.json").read_text(encoding="utf-8")) == ["Café"]

@@ -120,3 +120,21 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     ):
         assert f"  - {key}" in msg
     assert isinstance(raised.value, ValueError)
+
+
+def test_the_committed_params_cap_seed_texts_like_validate_caps_prompts():
+    assert PARAMS["prepare"]["max_text_chars"] == PARAMS["validate"]["max_user_chars"] == 8000
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [(0, "0 is out of range [1, None)"), (7999.5, "7999.5 is not an integer"), (True, "True is not an integer")],
+)
+def test_a_bad_max_text_chars_is_refused(value, problem):
+    assert f"prepare.max_text_chars: {problem}" in broken(lambda p: p["prepare"].update(max_text_chars=value))
+
+
+def test_a_misspelt_prepare_key_is_refused_with_a_hint():
+    msg = broken(lambda p: p["prepare"].update(max_text_char=8000))
+    assert "prepare.max_text_char: unknown key; known: ['eval_fraction', 'max_records', 'max_text_chars', 'on_error']" in msg
+    assert "did you mean 'max_text_chars'?" in msg
