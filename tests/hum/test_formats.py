@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from conftest import DATA, ROOT
 from hum.formats import FORMATS, Format, ParseError
@@ -44,25 +45,23 @@ def widths(name: str) -> list[int]:
 CASES = [(name, w) for name in NAMES for w in widths(name)]
 
 
-# What a format cannot hold, so generation falls back to JSON (`hum.generate.renderable`). Real gold values are
-# stripped, non-empty and (but for free text) on one line, so only `lines`, `table` and `kv` ever fall back in practice.
+# What a format cannot hold, so generation falls back to JSON (`hum.generate.renderable`). Every format escapes or
+# quotes its own syntax, so what is left is what no escape can write: a one-column `lines` item with an empty value (its
+# line is blank, and blank lines are skipped), an answer that reads as the empty form, and the edge spaces of free text.
+# Real gold values are stripped and non-empty, so in practice only a one-item `lines` answer equal to the empty form falls back.
 def kinds(rows: list[tuple[str, ...]], fmt: Format, columns: tuple[str, ...], empty: str | None = None) -> set[str]:
     """The kinds of value in `rows` a format may declare it cannot hold."""
     values = [v for r in rows for v in r]
     found = {
-        "newline": any(c in BREAKS for v in values for c in v),
         "padding": any(v != v.strip() for v in values),
-        "blank": any(not v for v in values),
-        "pipe": len(columns) > 1 and any("|" in v for v in values),
+        "blank_line": len(columns) == 1 and any(not v for v in values),
         "empty_form": bool(rows) and fmt.render(rows, columns, empty).strip() == (empty or fmt.default_empty),
     }
     return {k for k, present in found.items() if present}
 
 
 CANNOT: dict[str, set[str]] = {
-    "lines": {"newline", "padding", "blank", "pipe", "empty_form"},  # " | " splits, lines and fields are stripped
-    "table": {"newline", "padding"},  # rows are lines, cells are stripped
-    "kv": {"newline", "padding", "blank"},  # blocks are split on blank lines and stripped
+    "lines": {"blank_line", "empty_form"},  # blank lines are skipped; a lone item is written bare
     "text": {"padding", "empty_form"},  # the whole answer is stripped
 }
 
@@ -253,8 +252,34 @@ EXACT = {
 }
 
 
+# Values a separator, an escape or markdown could misread, in the formats that once could not hold them all.
+HOSTILE = [("a | b", "x\\|y"), ("*bold*", "[link](u)"), ("&amp;", " pad")]
+EXACT |= {
+    "lines": [
+        (HOSTILE, "a \\| b | x\\\\\\|y\n*bold* | [link](u)\n&amp; | \\u0020pad"),
+        ([("a | b",), ("x\\|y",), ("two\nlines",)], "a | b\nx\\\\|y\ntwo\\nlines"),
+    ],
+    "table": [
+        (
+            HOSTILE,
+            "| type | entity |\n|---|---|\n| a \\| b | x\\\\\\|y |\n| \\*bold\\* | \\[link\\](u) |\n| \\&amp; | &#32;pad |",
+        ),
+        (
+            [("AT&T <i>",), ("`code` ~~x~~ _y_",), ("two\nlines ",)],
+            "| entity |\n|---|\n| AT&T \\<i> |\n| \\`code\\` \\~\\~x\\~\\~ \\_y\\_ |\n| two&#10;lines&#32; |",
+        ),
+        ([("", "Zoë, 北京: it's 1.5-2 🎉")], "| type | entity |\n|---|---|\n|  | Zoë, 北京: it's 1.5-2 🎉 |"),
+        ([("card_arrival",), ("_x a__b_",)], "| entity |\n|---|\n| card_arrival |\n| \\_x a__b\\_ |"),
+    ],
+    "kv": [
+        (HOSTILE, "type: a | b\nentity: x\\\\|y\n\ntype: *bold*\nentity: [link](u)\n\ntype: &amp;\nentity: \\u0020pad"),
+        ([("two\n\nlines", "end\\ "), ("", "x: y")], "type: two\\n\\nlines\nentity: end\\\\\\u0020\n\ntype: \nentity: x: y"),
+    ],
+}
+
+
 @pytest.mark.parametrize(("name", "rows", "text"), [(n, r, t) for n, cases in EXACT.items() for r, t in cases])
-def test_exact_renderings_of_new_formats(name, rows, text):
+def test_exact_renderings_per_format(name, rows, text):
     fmt, columns = FORMATS[name], COLUMNS[len(rows[0])]
     assert fmt.render(fmt.arrange(rows), columns) == text
     assert fmt.parse(text, columns) == fmt.arrange(rows)
@@ -287,6 +312,8 @@ def test_json_grouped_arranges_by_first_appearance():
         ("table", "| type | entity |\n|---|---|\n| 1 |", ("type", "entity"), "table: expected 2 fields per item"),
         ("kv", "entity: x\ntype: y", ("type", "entity"), 'kv: each item needs the lines "type", "entity" in order'),
         ("kv", "type: y", ("type", "entity"), 'kv: each item needs the lines "type", "entity" in order'),
+        ("kv", "type y\nentity: x", ("type", "entity"), 'kv: each item needs the lines "type", "entity" in order'),
+        ("lines", "a \\| b", ("type", "entity"), "lines: expected 2 fields per item"),
         ("lines", "person Ann", ("type", "entity"), "lines: expected 2 fields per item"),
         ("yaml", "- a\n- [b", ("entity",), "yaml: not valid YAML (ParserError)"),
         ("yaml", "entity: x", ("entity",), "yaml: expected a list"),
@@ -339,19 +366,66 @@ def test_lenient_reading_of_model_like_output():
     assert FORMATS["code"].parse('Item( type = "a" , entity = "b", )\n\n', ("type", "entity")) == [("a", "b")]
     assert FORMATS["bullets"].parse("* a\n\n- b", ("entity",)) == [("a",), ("b",)]
     assert FORMATS["yaml"].parse("- 2024\n- 1.5", ("entity",)) == [("2024",), ("1.5",)]
+    assert FORMATS["lines"].parse("a|b\n\n c |d ", ("type", "entity")) == [("a", "b"), ("c", "d")]
+    assert FORMATS["kv"].parse("type:a\n entity :  b \n\n\n\ntype: c\nentity: d", ("type", "entity")) == [("a", "b"), ("c", "d")]
+    assert FORMATS["table"].parse("type | entity\n--|--\n*a* | b\\\\c &lt;", ("type", "entity")) == [("*a*", "b\\c <")]
+
+
+# A CommonMark reader with GFM tables and strikethrough reads back every cell of a `table` answer as exactly its value.
+MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+MARKUP = [*"\\|`*_[]<>&~!#", "\\|", "**", "__", "~~", "](u)", "![", "<b>", "</i>", "<http://x.y>", "<a@b.c>", "&amp;", "&#10;"]
+MARKUP += ["&#x41;", "&copy", "&nosuch;", "\\&amp;", "www.x.com", "a_b", "x__y", "é_", "_", "# h", "- ", "1. ", "> ", "---"]
+MARKUP += ["北京大学", "🎉", "\t", "\u3000"]
+# CommonMark reads NUL as U+FFFD; markdown-it trims U+000B from a cell's edge but reads `&#11;` as U+FFFD too.
+markdown_value = st.lists(st.one_of(piece, st.sampled_from(MARKUP + NEWLINES)), max_size=6).map("".join)
+markdown_value = markdown_value.filter(lambda v: "\x00" not in v and "\x0b" not in v[:1] + v[-1:])
+
+
+def markdown_cells(text: str) -> list[tuple[str, ...]]:
+    """The rows of the table markdown-it reads in `text`, each cell as its text; a cell that holds any markup fails."""
+    rows: list[list[str]] = []
+    for before, token in itertools.pairwise(MARKDOWN.parse(text)):
+        if before.type == "tr_open":
+            rows.append([])
+        if before.type in {"th_open", "td_open"}:
+            children = token.children or []
+            assert [c.type for c in children if c.type != "text"] == [], (text, children)
+            rows[-1].append("".join(c.content for c in children))
+    return [tuple(r) for r in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_table_cells_read_back_exactly_in_commonmark(data):
+    width = data.draw(st.sampled_from([1, 2, 3]))
+    rows, columns, fmt = data.draw(table(markdown_value, width)), COLUMNS[width], FORMATS["table"]
+    text = fmt.render(rows, columns)
+    assert markdown_cells(text) == [columns, *rows], text
+    assert fmt.parse(text, columns) == rows
+
+
+def test_table_cells_of_hostile_values_in_commonmark():
+    values = ["a | b", "x\\|y", "*bold*", "[link](u)", "&amp;", "AT&T", "<b>", "`c`", "~~s~~", "_i_", "\\", " pad\n", ""]
+    rows = [(v, "北京 🎉") for v in values]
+    text = FORMATS["table"].render(rows, ("type", "entity"))
+    assert markdown_cells(text) == [("type", "entity"), *rows]
+    assert MARKDOWN.render(text).count("<td>") == 2 * len(rows)
+    assert "<td>*bold*</td><td>" in MARKDOWN.render(text).replace("\n", "")
 
 
 @pytest.mark.parametrize(("name", "width"), CASES)
 def test_values_with_pipes(name, width):
-    rows, fmt, cols = [tuple(f"a|b{i}" for i in range(width)), tuple("|x|" for _ in range(width))], FORMATS[name], COLUMNS[width]
-    if name == "lines" and width > 1:
-        return  # declared: a pipe is the separator
+    rows = [tuple(f"a|b{i}" for i in range(width)), tuple("|x|" for _ in range(width)), tuple(" | " for _ in range(width))]
+    fmt, cols = FORMATS[name], COLUMNS[width]
     assert fmt.parse(fmt.render(fmt.arrange(rows), cols), cols) == fmt.arrange(rows)
 
 
 def test_lines_value_with_pipe():
-    rows, cols = [("a|b", "c")], ("x", "y")
-    assert FORMATS["lines"].parse(FORMATS["lines"].render(rows, cols), cols) == rows
+    fmt, rows, cols = FORMATS["lines"], [("a|b", "c"), ("x", "y | z"), ("\\|", "|")], ("x", "y")
+    assert fmt.render(rows, cols) == "a\\|b | c\nx | y \\| z\n\\\\\\| | \\|"
+    assert fmt.parse(fmt.render(rows, cols), cols) == rows
+    assert fmt.parse("a\\|b|c\n x|y \\| z ", cols) == [("a|b", "c"), ("x", "y | z")]  # spaces round a separator are optional
+    assert fmt.render([("a|b",)], ("entity",)) == "a|b"  # one column: nothing to separate
 
 
 def test_registry_and_phrasing_files():

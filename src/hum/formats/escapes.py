@@ -1,8 +1,9 @@
 r"""Backslash escapes shared by the line-based formats, so any value fits on one line and survives the answer's strip.
 
 `escape` writes a backslash before `\` and before the format's own special characters, and writes every line break
-as `\n`, `\r` or `\uXXXX`; for a value that ends a line bare it also writes a trailing whitespace character as
-`\uXXXX` (answers are stripped). `unescape` undoes exactly that. Ordinary values come out unchanged.
+as `\n`, `\r` or `\uXXXX`; for a value that ends (or starts) a line or a stripped field bare it also writes a trailing
+(or leading) whitespace character as `\uXXXX` (answers are stripped). `unescape` undoes exactly that. Ordinary values
+come out unchanged.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ def _code(char: str) -> str:
     return f"\\u{ord(char):04x}"
 
 
-def escape(value: str, special: str = "", *, bare_end: bool = False) -> str:
-    """`value` escaped: nothing in it splits a line, no `special` character is bare, and with `bare_end` no space ends it."""
+def escape(value: str, special: str = "", *, bare_start: bool = False, bare_end: bool = False) -> str:
+    """`value` escaped: nothing in it splits a line, no `special` character is bare, no space starts (`bare_start`) or ends it."""
     out = [
         "\\" + c if c == "\\" or c in special else "\\" + _SHORT[c] if c in _SHORT else _code(c) if c in BREAKS else c
         for c in value
     ]
+    if bare_start and value[:1].isspace():
+        out[0] = _code(value[0])
     if bare_end and value[-1:].isspace():
         out[-1] = _code(value[-1])
     return "".join(out)
