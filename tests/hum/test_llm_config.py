@@ -66,7 +66,7 @@ def test_a_literal_api_key_is_refused_without_echoing_it() -> None:
 def test_the_openai_backend_builds_and_a_null_api_key_is_ignored() -> None:
     model = build_model({"_target_": "hum.llm.openai.OpenAIChat", "base_url": "http://x/v1/", "model": "m", "api_key": None})
     assert isinstance(model, OpenAIChat)
-    assert (model.fingerprint, model.api_key_env) == ("openai:http://x/v1#m", "OPENAI_API_KEY")
+    assert (model.base_url, model.model, model.api_key_env) == ("http://x/v1", "m", "OPENAI_API_KEY")  # nothing fetched yet
 
 
 def test_the_llamacpp_backend_is_allowed(tmp_path: Path) -> None:

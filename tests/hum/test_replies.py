@@ -7,10 +7,19 @@ import pytest
 
 from fakes.replay import FINGERPRINT, HashChat
 from hum.errors import HumInputError
+from hum.llm import embedded
 from hum.llm.llamacpp import LlamaCppChat
-from hum.llm.replies import LazyChat, RecordingChat, ReplyStore, finish, recording, reply_key, request_of
+from hum.llm.replies import LazyChat, RecordingChat, ReplyStore, finish, recorded_fingerprint, recording, reply_key, request_of
 
 MESSAGES = [{"role": "user", "content": "Rewrite: find the {labels}."}]
+
+
+@pytest.fixture(autouse=True)
+def own_hash_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GGUF hashes are cached in .hum/ of the working folder: keep this test's out of the project's."""
+    monkeypatch.setattr(embedded, "HASH_CACHE", tmp_path / "hash-cache/sha256.json")
+
+
 CALL = {"seed": 7, "temperature": 0.9, "max_tokens": 80}
 
 
@@ -222,3 +231,14 @@ def test_recording_names_the_journal_after_the_run_and_finish_reports(
     assert "1 LLM calls, 1 replies replayed" in capsys.readouterr().out
     assert len(chat.store.shard.read_text().splitlines()) == 1
     assert not chat.store.journal.exists()
+
+
+def test_a_recorded_fingerprint_is_taken_only_when_the_class_claims_exactly_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = {"_target_": "fakes.replay.HashChat"}
+    assert recorded_fingerprint(config, {"fake:a", "fake:b"}) is None  # the class claims none: it has no hook
+    monkeypatch.setattr(
+        HashChat, "matches_config", staticmethod(lambda fingerprint: fingerprint.startswith("fake:a")), raising=False
+    )
+    assert recorded_fingerprint(config, {"fake:a1", "other"}) == "fake:a1"
+    assert recorded_fingerprint(config, {"fake:a1", "fake:a2"}) is None  # several: only the model can tell
+    assert recorded_fingerprint(config, set()) is None

@@ -10,7 +10,10 @@ class ChatModel(Protocol):
 
     @property
     def fingerprint(self) -> str:
-        """Identifies the weights (file sha256 or server model name) for provenance."""
+        """Identifies the weights, never where they lie, for provenance and in every recorded reply's key.
+
+        A GGUF file's sha256; for a server, the configured name plus what its `/models` says it serves.
+        """
         ...
 
     def chat(self, messages: list[dict[str, str]], *, seed: int, temperature: float, max_tokens: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, write_json
 from hum.llm.base import ChatModel
 from hum.llm.config import build_model, check_model
-from hum.llm.embedded import embedded_model_path, file_sha256
+from hum.llm.embedded import gguf_fingerprint, model_file
 from hum.provenance import digest
 
 REPLIES = Path("data/replies")  # one shard per LLM stage: data/replies/<stage>/replies.jsonl, a DVC output
@@ -149,15 +149,25 @@ class RecordingChat:
 class LazyChat:
     """The configured model, built (its weights loaded) at the first call only: a fully replayed rebuild never loads it.
 
-    The fingerprint comes from the config when it can (see `config_fingerprint`); otherwise the model is built to
-    ask it, which is cheap for the server backend and test doubles.
+    The fingerprint is found, in this order, without building the model when it can:
+
+    1. from the config (see `config_fingerprint`): a GGUF file's hash;
+    2. from the replies recorded in `shard` (see `recorded_fingerprint`): a server model's fingerprint says what the
+       server serves, which only the server knows. When the shard names exactly one such fingerprint for this config
+       (same configured name), that one is taken, so a fully replayed rerun or rebuild contacts no server and its
+       manifests name the model that really made the replies. The first call that must reach the server checks that
+       it still serves that model, and stops otherwise: replies of two models never mix under one fingerprint;
+    3. from the model itself, built to ask it (a server is then asked `GET /models`, once).
     """
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any], shard: Path | None = None) -> None:
         self.config = dict(config)
         check_model(self.config)  # refused before its target is imported or anything is called
+        self.shard = shard
         self._model: ChatModel | None = None
         self._fingerprint: str | None = None
+        self._source = "its config"  # where the fingerprint came from, for the error when the model disagrees
+        self._from_replies = False
 
     @property
     def loaded(self) -> bool:
@@ -166,11 +176,14 @@ class LazyChat:
 
     @property
     def model(self) -> ChatModel:
-        """The model itself, built on first use; its fingerprint must be the one its config promised."""
+        """The model itself, built on first use; its fingerprint must be the one its config or its replies promised."""
         if self._model is None:
             model = build_model(self.config)
             if self._fingerprint is not None and model.fingerprint != self._fingerprint:
-                msg = f"model fingerprint {model.fingerprint!r} differs from {self._fingerprint!r} derived from its config"
+                msg = f"model fingerprint {model.fingerprint!r} differs from {self._fingerprint!r} derived from {self._source}"
+                if self._from_replies:
+                    msg += ": the server no longer serves the model that made them. Serve that model again to extend them, or "
+                    msg += "set model.model to another name (or move that shard aside) to record the new model's replies apart"
                 raise RuntimeError(msg)
             self._model = model
         return self._model
@@ -178,8 +191,19 @@ class LazyChat:
     @property
     def fingerprint(self) -> str:
         if self._fingerprint is None:
-            self._fingerprint = config_fingerprint(self.config) or self.model.fingerprint
+            self._fingerprint = self._offline_fingerprint() or self.model.fingerprint
         return self._fingerprint
+
+    def _offline_fingerprint(self) -> str | None:
+        """The fingerprint from the config or the recorded replies; None when only the model can tell."""
+        if self._model is not None:
+            return None
+        if found := config_fingerprint(self.config):
+            return found
+        if self.shard is not None and (found := recorded_fingerprint(self.config, recorded_models(self.shard))):
+            self._source, self._from_replies = f"the replies recorded for it in {self.shard}", True
+            return found
+        return None
 
     def chat(self, messages: list[dict[str, str]], *, seed: int, temperature: float, max_tokens: int) -> str:
         return self.model.chat(messages, seed=seed, temperature=temperature, max_tokens=max_tokens)
@@ -188,16 +212,35 @@ class LazyChat:
 def config_fingerprint(config: Mapping[str, Any]) -> str | None:
     """A model's fingerprint from its Hydra config alone, without building it; None when only the model knows.
 
-    A GGUF model is the sha256 of its file, as `LlamaCppChat.fingerprint` says (hashing a file loads no weights).
-    Any other `_target_` class may offer `config_fingerprint(**kwargs)` (a static or class method).
+    A GGUF model is the sha256 of its file, as `LlamaCppChat.fingerprint` says (hashing a file loads no weights; its
+    path is not part of it). Any other `_target_` class may offer `config_fingerprint(**kwargs)` (a static or class method).
     """
     target = str(config.get("_target_", ""))
     kwargs = {k: v for k, v in config.items() if not k.startswith("_")}
     if target == LLAMACPP:
-        path = kwargs.get("path")
-        return f"sha256:{file_sha256(Path(path) if path else embedded_model_path())}"
+        return gguf_fingerprint(model_file(kwargs.get("path")))
     hook = getattr(get_class(target), "config_fingerprint", None) if target else None
     return str(hook(**kwargs)) if callable(hook) else None
+
+
+def recorded_fingerprint(config: Mapping[str, Any], recorded: Collection[str]) -> str | None:
+    """The one recorded fingerprint that the config's class claims as its own; None for none or several.
+
+    A class claims fingerprints with `matches_config(fingerprint, **kwargs)` (a static or class method); with none or
+    several claimed, only the model itself can tell which it is.
+    """
+    target = str(config.get("_target_", ""))
+    claims = getattr(get_class(target), "matches_config", None) if target else None
+    if not callable(claims):
+        return None
+    kwargs = {k: v for k, v in config.items() if not k.startswith("_")}
+    claimed = {fingerprint for fingerprint in recorded if claims(fingerprint, **kwargs)}
+    return claimed.pop() if len(claimed) == 1 else None
+
+
+def recorded_models(shard: Path) -> set[str]:
+    """The model fingerprints that a shard's replies were recorded with."""
+    return {str(entry["model"]) for entry in _load(shard, repair=False).values()}
 
 
 def recording(
@@ -208,9 +251,10 @@ def recording(
     Naming the journal after the run means replies bought by a killed run are carried into the shard only by a
     rerun of that same configuration, the one that resumes its checkpoint.
     """
-    model = LazyChat(config)
+    shard = folder / stage / SHARD
+    model = LazyChat(config, shard)
     journal = journals / f"{stage}-{digest([run, model.fingerprint])[:16]}.jsonl"
-    return RecordingChat(model, ReplyStore(folder / stage / SHARD, journal))
+    return RecordingChat(model, ReplyStore(shard, journal))
 
 
 CALLS = Path(".hum/calls")  # run logs, not artifacts: a replayed rebuild must match dvc.lock to the byte
