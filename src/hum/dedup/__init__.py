@@ -1,8 +1,8 @@
 """Dedup: exact copies, near-duplicate instructions over one input or near-copy inputs, and answer conflicts.
 
 One module per concept: `keys` (the parts of a record and their hashes), `minhash` and `lsh` (near-copy
-inputs), `sources` (re-readable inputs), `scan`, `plan` and `near` (the passes), `conflicts` (policies and
-merging), `engine` (the step) and `stage` (the stage's files).
+inputs), `similar` (rapidfuzz verification at a bounded cost per pair), `sources` (re-readable inputs), `scan`,
+`plan` and `near` (the passes), `conflicts` (policies and merging), `engine` (the step) and `stage` (the stage's files).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Memory is one row of uint32 band keys per distinct input (`bands` * 4 bytes), never the texts: verification
 asks a `lookup` for the normalised texts of candidate inputs only, through a bounded cache, so the stage can
-read them back from its input files (see `sources`).
+read them back from its input files (see `sources`). The cache holds at most `similar.MAX_CHARS` characters of each,
+and a pair costs at most one bounded ratio (see `similar`), however long the inputs.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from hum.dedup.minhash import MinHasher
+from hum.dedup.similar import Bounded, near
 
 CACHE = 1 << 16  # normalised candidate inputs held at once while verifying
 _CHUNK = 4096
@@ -70,10 +71,11 @@ class InputIndex:
 
         `lookup(i)` gives input i's normalised text. Roots are final when used (pairs come sorted by the later
         input), so clusters are single-link over verified pairs, and the earliest input always roots its cluster.
+        A pair is verified by `similar.near`: rapidfuzz ratio, exact up to `similar.MAX_CHARS` characters.
         """
         root = np.arange(len(self), dtype=np.int64)
-        text = lru_cache(maxsize=CACHE)(lookup)
+        text = lru_cache(maxsize=CACHE)(lambda i: Bounded.of(lookup(i)))
         for earlier, later in self.candidates().tolist():
-            if root[later] == later and fuzz.ratio(text(later), text(earlier), score_cutoff=self.threshold):
+            if root[later] == later and near(text(later), text(earlier), self.threshold):
                 root[later] = root[earlier]
         return root
