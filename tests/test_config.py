@@ -9,6 +9,8 @@ import pytest
 import yaml
 from dvc.utils.hydra import compose_and_dump
 
+from hum.provenance import load_params
+
 STAGES = ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix"]
 
 
@@ -23,6 +25,18 @@ def test_stage_declares_exactly_the_params_it_reads(root: Path, stage: str) -> N
     declared = set(yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["params"])
     read = set(re.findall(r'params\["(\w+)"\]', (root / "stages" / f"{stage}.py").read_text()))
     assert read == declared
+
+
+@pytest.mark.parametrize("ablation", sorted(p.stem for p in (Path(__file__).parents[1] / "conf/ablation").glob("*.yaml")))
+def test_every_ablation_composes_to_checked_params_that_differ_only_where_it_says(
+    tmp_path: Path, root: Path, ablation: str
+) -> None:
+    compose_and_dump(tmp_path / "params.yaml", str(root / "conf"), None, "config", str(root), [f"ablation={ablation}"])
+    params = load_params(tmp_path / "params.yaml")
+    base = yaml.safe_load((root / "params.yaml").read_text())
+    said = yaml.safe_load((root / "conf/ablation" / f"{ablation}.yaml").read_text()) or {}
+    assert (params == base) == (ablation == "none")
+    assert {key: params[key] for key in base if key not in said} == {key: base[key] for key in base if key not in said}
 
 
 def test_every_configured_dataset_names_its_own_package(root: Path) -> None:
@@ -49,7 +63,7 @@ def imported_files(root: Path, path: Path, seen: set[Path]) -> set[Path]:
     return seen
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", [*STAGES, "summary"])
 def test_stage_depends_on_all_the_code_it_runs(root: Path, stage: str) -> None:
     deps = [root / d for d in yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["deps"]]
     code = imported_files(root, root / "stages" / f"{stage}.py", set())
