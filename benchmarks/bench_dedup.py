@@ -34,6 +34,7 @@ from hum.dedup.lsh import InputIndex
 from hum.dedup.minhash import MinHasher
 from hum.dedup.similar import MAX_CHARS, Bounded, near
 from hum.io import Record, dumps
+from hum.records import meta_record
 
 PARAMS = {"threshold": 95, "input_threshold": 90, "shingle": 5, "num_perm": 128, "bands": 32, "rows": 4}
 QUESTIONS, COPY_EVERY = 5, 10
@@ -61,7 +62,10 @@ def records(n: int) -> Iterator[Record]:
         question = "What " + " ".join(rng.choices(VOCABULARY, k=6)) + "?"
         text, ask = passage(p), "Answer the question with a span of the passage.\n\nPassage:\n"
         user = f"{ask}{text}\n\nQuestion: {question}"
-        meta = {"task": "mrc", "dataset": f"d{p % COPY_EVERY == COPY_EVERY - 1:d}", "text_span": [len(ask), len(ask) + len(text)]}
+        meta = meta_record(
+            task="mrc", subtask="extractive", dataset=f"d{p % COPY_EVERY == COPY_EVERY - 1:d}", seed_id=f"p{p}q{q}", lang="en",
+            kind="basic", text_span=[len(ask), len(ask) + len(text)],
+        )  # fmt: skip
         messages = [{"role": "user", "content": user}, {"role": "assistant", "content": rng.choice(passage(asked).split())}]
         yield {"id": f"r{i}", "messages": messages, "meta": meta}
 
