@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hum.draws import Draws
 from hum.formats import FORMATS, Format, ParseError
 from hum.guidelines import Guideline, guideline_for, load_guidelines, render_guidelines
 from hum.instructions import Parts, fill, user_message
@@ -45,9 +47,9 @@ class Context:
         return self._chosen[key]
 
 
-def record_rng(seed: int, record_id: str, k: int | str) -> random.Random:
-    """An RNG per (seed, record, k): output never depends on order, batching or resumption."""
-    return random.Random(f"{seed}:{record_id}:{k}")
+def record_draws(ctx: Context, record: Record, k: int | str) -> Draws:
+    """The draws of one (seed, record, k): output never depends on order, batching, resumption or other decisions."""
+    return Draws(ctx.seed, f"{record['dataset']}/{record['id']}", k)
 
 
 def instruction_lang(record: Record, ctx: Context) -> str:
@@ -62,14 +64,14 @@ class UnusableSeedError(ValueError):
     """A seed record that cannot give an instruction under the configuration; the reason goes to rejects."""
 
 
-def aim(record: Record, ctx: Context, rng: random.Random) -> bool | None:
+def aim(record: Record, ctx: Context, draws: Draws) -> bool | None:
     """Whether this instruction aims at an empty answer; None skips a gold-less seed over the empty-answer target."""
     target = float(ctx.params["empty"]["target"])
     bare = ctx.stats[record["dataset"]].bare_share
     if TASKS[record["task"]].bare(record):
         keep = 1.0 if bare <= target else target * (1 - bare) / (bare * (1 - target))
-        return True if rng.random() < keep else None
-    return rng.random() < max(0.0, (target - bare) / (1 - bare))
+        return True if draws.chance("empty", keep) else None
+    return draws.chance("empty", max(0.0, (target - bare) / (1 - bare)))
 
 
 def negative_passage(record: Record, ctx: Context, rng: random.Random) -> Record | None:
@@ -95,19 +97,20 @@ class Statement:
     stated_format: bool = False
 
 
-def seed_query(record: Record, ctx: Context, rng: random.Random) -> tuple[Record, Query] | None:
+def seed_query(record: Record, ctx: Context, draws: Draws) -> tuple[Record, Query] | None:
     """The (possibly negative-passage) record and the query asked of it; None when the empty target skips it."""
     task, p = TASKS[record["task"]], ctx.params
     if task.labelled and not ctx.labelsets[record["dataset"]]:
         raise UnusableSeedError(f"dataset {record['dataset']!r} has an empty label set")
-    empty_aim = aim(record, ctx, rng)
+    empty_aim = aim(record, ctx, draws)
     if empty_aim is None:
         return None
     if task.name == "mrc" and empty_aim and not task.bare(record) and p["empty"]["mrc_negatives"]:
-        record = negative_passage(record, ctx, rng) or record
+        record = negative_passage(record, ctx, draws.rng("negative")) or record
     stats = ctx.stats[record["dataset"]]
     draw = Draw(ctx.labelsets[record["dataset"]], empty_aim, p["p_hard_negative"], stats.neighbours)
-    query = task.query(record, draw, rng, rng.choice([s for s in p["subtasks"][task.name] if s in task.subtasks]))
+    subtask = draws.pick("subtask", [s for s in p["subtasks"][task.name] if s in task.subtasks])
+    query = task.query(record, draw, draws.rng("labels"), subtask)
     if query.subtask not in p["subtasks"][task.name]:
         raise UnusableSeedError(f"sub-task {query.subtask!r} is not enabled for {task.name!r}")
     return record, query
@@ -120,29 +123,41 @@ def with_reason(query: Query, guideline: Guideline | None) -> None:
         query.slots["reason"] = str(entry["definition"])
 
 
-def statement(query: Query, ctx: Context, rng: random.Random, guideline: Guideline | None, lang: str) -> Statement:
-    """Guidelines, rules and format of a compound instruction: at least one of them, never conflicting."""
+def enabled_rules(params: dict[str, Any], fmt: Format) -> Collection[str]:
+    """The rules `generate.rules` switches on (every registered rule when it is absent) that `fmt` can be stated with."""
+    return {r for r in params.get("rules", RULES) if r in RULES and RULES[r].family not in fmt.conflicts}
+
+
+def statement(query: Query, ctx: Context, draws: Draws, guideline: Guideline | None, lang: str) -> Statement:
+    """Guidelines, rules and format of a compound instruction: at least one of them, never conflicting.
+
+    The format comes first, so rules are drawn only among those it can be stated with: a rule is never
+    drawn just to be dropped, which would make records change with rules they do not state.
+    """
     p = ctx.params
     guide, labels = "", list[str]()
-    if guideline and rng.random() < p["guidelines"]["p_instruction"]:
-        guide, labels = render_guidelines(guideline, query.labels, lang, rng, phrasings=ctx.phrasings, cfg=p["guidelines"])
+    if guideline and draws.chance("with_guidelines", p["guidelines"]["p_instruction"]):
+        guide, labels = render_guidelines(
+            guideline, query.labels, lang, draws.rng("guidelines"), phrasings=ctx.phrasings, cfg=p["guidelines"]
+        )
     fits = [f for f in p["formats"] if FORMATS[f].min_columns <= len(query.columns)]
-    stated = rng.random() < p["p_format"]
-    fmt = FORMATS[rng.choice(fits) if stated else p["basic_format"]]
-    rule_ids = pick_rules(query, rng, rng.randint(1, p["max_rules"])) if rng.random() < p["p_rules"] else []
+    stated = draws.chance("with_format", p["p_format"])
+    fmt = FORMATS[draws.pick("format", fits) if stated else p["basic_format"]]
+    rule_ids: list[str] = []
+    if draws.chance("with_rules", p["p_rules"]):
+        rule_ids = pick_rules(query, draws, draws.rng("rule_count").randint(1, p["max_rules"]), enabled_rules(p, fmt))
     if not (guide or rule_ids or stated):
-        stated, fmt = True, FORMATS[rng.choice(fits)]
-    rules = tuple(r for r in rule_ids if RULES[r].family not in fmt.conflicts)
-    if query.rows and not apply_rules(list(rules), query):  # a subset that empties the answer breaks the aim
-        rules = tuple(r for r in rules if RULES[r].family not in EMPTYING)
-    return Statement(guide, tuple(labels), guideline.name if labels and guideline else None, rules, fmt.name, stated)
+        stated, fmt = True, FORMATS[draws.pick("format", fits)]
+    if query.rows and not apply_rules(rule_ids, query):  # a subset that empties the answer breaks the aim
+        rule_ids = [r for r in rule_ids if RULES[r].family not in EMPTYING]
+    return Statement(guide, tuple(labels), guideline.name if labels and guideline else None, tuple(rule_ids), fmt.name, stated)
 
 
 def instruction(record: Record, ctx: Context, k: int) -> Record | None:
     """The k-th instruction for a seed record, with everything needed to check it in `meta`; None when skipped."""
-    rng = record_rng(ctx.seed, f"{record['dataset']}/{record['id']}", k)
+    draws = record_draws(ctx, record, k)
     phrasings, lang = ctx.phrasings, instruction_lang(record, ctx)
-    asked = seed_query(record, ctx, rng)
+    asked = seed_query(record, ctx, draws)
     if asked is None:
         return None
     seed_record, query = asked
@@ -151,17 +166,17 @@ def instruction(record: Record, ctx: Context, k: int) -> Record | None:
     descriptions = ctx.descriptions.get((lang, query.task, query.subtask))
     if not descriptions:
         raise UnusableSeedError(f"no descriptions for {(lang, query.task, query.subtask)}")
-    description = rng.choice(descriptions)
-    layout = phrasings.layouts[rng.choice(ctx.params["layouts"])]
-    compound = rng.random() < ctx.params["compound_ratio"]
-    said = statement(query, ctx, rng, guideline, lang) if compound else Statement(fmt=ctx.params["basic_format"])
+    description = draws.pick("description", descriptions, key=lambda d: d["id"])
+    layout = phrasings.layouts[draws.pick("layout", ctx.params["layouts"])]
+    compound = draws.chance("compound", ctx.params["compound_ratio"])
+    said = statement(query, ctx, draws, guideline, lang) if compound else Statement(fmt=ctx.params["basic_format"])
     empty_rule = next((r for r in said.rule_ids if RULES[r].states_empty), None)
-    empty = phrasings.pick(rng, "empty", empty_rule, lang).text if empty_rule else None
+    empty = phrasings.pick(draws.rng("phrase:empty"), "empty", empty_rule, lang).text if empty_rule else None
     columns = rule_columns(said.rule_ids, query.columns)
     fmt, rows = renderable(FORMATS[said.fmt], apply_rules(list(said.rule_ids), query), columns, empty)
-    rule_phrases = [phrasings.pick(rng, "rule", r, lang) for r in said.rule_ids]
-    spec = phrasings.format_spec(rng, fmt.name, lang, len(columns)) if said.stated_format else None
-    system = phrasings.pick(rng, "system", lang) if layout.system else None
+    rule_phrases = [phrasings.pick(draws.rng(f"phrase:rule:{r}"), "rule", r, lang) for r in said.rule_ids]
+    spec = phrasings.format_spec(draws.rng("phrase:format"), fmt.name, lang, len(columns)) if said.stated_format else None
+    system = phrasings.pick(draws.rng("phrase:system"), "system", lang) if layout.system else None
     stated_rules = zip(said.rule_ids, rule_phrases, strict=True)
     parts = Parts(
         description=fill(description["text"], query, lang),
@@ -201,14 +216,14 @@ def renderable(fmt: Format, rows: list[Row], columns: tuple[str, ...], empty: st
 
 def gold_generalist(record: Record, ctx: Context) -> Record | None:
     """With chance `p_request`, a free-form request derived from the record's gold, its answer computed from it."""
-    rng, lang = record_rng(ctx.seed, f"{record['dataset']}/{record['id']}", "request"), instruction_lang(record, ctx)
-    wanted = rng.random() < ctx.params["p_request"]
-    made = gold_request(record, ctx.labelsets[record["dataset"]], rng, lang, ctx.phrasings) if wanted else None
+    draws, lang = record_draws(ctx, record, "request"), instruction_lang(record, ctx)
+    wanted = draws.chance("with_request", ctx.params["p_request"])
+    made = gold_request(record, ctx.labelsets[record["dataset"]], draws.rng("request"), lang, ctx.phrasings) if wanted else None
     if made is None:
         return None
     ask, phrase = made
-    layout = ctx.phrasings.layouts[rng.choice(ctx.params["layouts"])]
-    system = ctx.phrasings.pick(rng, "system", lang) if layout.system else None
+    layout = ctx.phrasings.layouts[draws.pick("layout", ctx.params["layouts"])]
+    system = ctx.phrasings.pick(draws.rng("phrase:system"), "system", lang) if layout.system else None
     query = Query("generalist", ask.kind, ("answer",), [(ask.answer,)], slots=dict(ask.slots))
     user, text_span = user_message(Parts(request_text(ask, phrase), record["text"]), query, lang, layout)
     meta = meta_record(

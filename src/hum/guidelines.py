@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from hum.draws import Draws
 from hum.phrasing import Phrasings
 
 ROLE = "role:"  # event roles share a dataset's label set with event types (see hum.tasks.event)
@@ -70,16 +71,18 @@ def render_guidelines(
     """Guideline lines for the stated labels that have an entry, each kept with `1 - label_dropout`; and their labels.
 
     A definition is drawn from the definition and its paraphrases, examples are shown with `p_examples`,
-    and each line's wording comes from the `guideline` pools of the layouts file.
+    and each line's wording comes from the `guideline` pools of the layouts file. Every draw is keyed by its
+    label, so another label stated or a paraphrase added leaves the other labels' lines as they were.
     """
+    draws = Draws.from_rng(rng)
     lines, used = [], []
     for label in labels:
         entry = guideline.entry(label)
-        if entry is None or rng.random() < cfg["label_dropout"]:
+        if entry is None or draws.chance("dropout", cfg["label_dropout"], label):
             continue
-        definition = rng.choice([entry["definition"], *entry.get("paraphrases", [])])
-        examples = entry.get("examples", []) if rng.random() < cfg["p_examples"] else []
-        line = phrasings.pick(rng, "guideline", lang, "examples" if examples else "plain")
+        definition = draws.pick(f"definition:{label}", [entry["definition"], *entry.get("paraphrases", [])])
+        examples = entry.get("examples", []) if draws.chance("examples", cfg["p_examples"], label) else []
+        line = phrasings.pick(draws.rng(f"line:{label}"), "guideline", lang, "examples" if examples else "plain")
         lines.append(line.text.format(label=label, definition=definition, examples=EXAMPLE_SEP[lang].join(examples)))
         used.append(label)
     return "\n".join(lines), used

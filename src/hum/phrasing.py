@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from hum.draws import Draws
+
 PARTS = ("description", "guidelines", "rules", "format", "text", "question")
 
 
@@ -44,11 +46,15 @@ class Phrasings:
     layouts: dict[str, Layout] = field(default_factory=dict)
 
     def pick(self, rng: random.Random, *key: str) -> Phrase:
-        """One phrase of the pool `key`; a missing pool is a clear error naming the key."""
+        """One phrase of the pool `key`, by phrase id (rendezvous): a phrase added to a pool changes only what it wins.
+
+        `rng` should be the caller's own for this decision: the pick takes one draw from it. A missing pool is
+        a clear error naming the key.
+        """
         pool = self.pools.get(key)
         if not pool:
             raise KeyError(f"no phrasings for {'/'.join(key)}")
-        return rng.choice(pool)
+        return Draws.from_rng(rng).pick("phrase", pool, key=lambda phrase: phrase.id)
 
     def has(self, *key: str) -> bool:
         """Whether the pool `key` has at least one phrase."""

@@ -18,7 +18,8 @@ import yaml
 from hum.export import EXPORTS
 from hum.formats import FORMATS
 from hum.llm.config import ModelConfigError, check_model
-from hum.loaders import FILE_LOADERS, SPLIT_LOADERS
+from hum.loaders import FILE_LOADERS, FOLDER_LOADERS, SPLIT_LOADERS
+from hum.rules import RULES
 from hum.tasks import TASKS
 
 Check = Callable[[Any, str, list[str]], None]  # (value, key path, problems to append to)
@@ -139,6 +140,17 @@ def subtasks(v: Any, at: str, out: list[str]) -> None:
             list_of(one_of(TASKS[task].subtasks), nonempty=True)(names, f"{at}.{task}", out)
 
 
+def paths(*, null: bool = False) -> Check:
+    """A split's file or split name, or (for folder loaders) a non-empty list of files and folders."""
+
+    def check(v: Any, at: str, out: list[str]) -> None:
+        listed = isinstance(v, list) and v and all(isinstance(p, str) for p in v)
+        if not (v is None and null) and not isinstance(v, str) and not listed:
+            out.append(f"{at}: {v!r} is not a path or a non-empty list of paths{' or null' if null else ''}")
+
+    return check
+
+
 # The schema, kept as a table:
 # fmt: off
 CORPUS_TASKS = [*TASKS, "generalist"]  # the tasks a mixed corpus holds; general data has its own share
@@ -146,9 +158,10 @@ TEXT, LABELS = of_type(str), list_of(of_type(str))
 DATASET = section(
     {
         "name": TEXT, "task": one_of([*TASKS, "general", "generalist"]), "lang": TEXT,
-        "loader": one_of([*FILE_LOADERS, *SPLIT_LOADERS]), "train": TEXT, "eval": of_type(str, null=True),
+        "loader": one_of([*FILE_LOADERS, *FOLDER_LOADERS, *SPLIT_LOADERS]), "train": paths(), "eval": paths(null=True),
         "path": TEXT, "config_name": of_type(str, null=True), "revision": of_type(str, null=True),  # split loaders
-        "options": of_type(dict, null=True), "columns": mapping(None, TEXT), "token_sep": TEXT,  # loader/normaliser
+        "options": of_type(dict, null=True), "columns": mapping(None, TEXT), "constants": of_type(dict),  # loader/normaliser
+        "token_sep": TEXT,
         "no_relation": LABELS, "labels": LABELS, "multi_label": of_type(bool), "license": TEXT,
     }
 )
@@ -168,7 +181,8 @@ SCHEMA = section(
         "generate": {
             "per_record": POSITIVE, "compound_ratio": SHARE, "p_rules": SHARE, "p_format": SHARE, "max_rules": COUNT,
             "basic_format": one_of(FORMATS), "instruction_lang": of_type(str, null=True), "unreviewed": of_type(bool),
-            "formats": list_of(one_of(FORMATS), nonempty=True), "layouts": list_of(TEXT, nonempty=True),
+            "formats": list_of(one_of(FORMATS), nonempty=True), "rules": list_of(one_of(RULES)),
+            "layouts": list_of(TEXT, nonempty=True),
             "guidelines": {"p_instruction": SHARE, "label_dropout": SHARE, "p_examples": SHARE, "min_coverage": SHARE},
             "empty": {"target": SHARE, "mrc_negatives": of_type(bool)},
             "p_hard_negative": SHARE, "p_request": SHARE, "subtasks": subtasks,

@@ -9,7 +9,7 @@ from hum.answers import answer_problem, query_of
 from hum.generate import Generate, instruction, instructions_for
 from hum.prepare import prepare_dataset, train_records
 from hum.records import input_text, message
-from hum.rules import apply_rules
+from hum.rules import RULES, apply_rules
 
 DATASETS = {
     "wnut17": ("ner", "ner/wnut17_dev.jsonl"),
@@ -165,7 +165,8 @@ def test_a_value_a_format_cannot_hold_falls_back_to_json(ctx):
     from hum.formats import FORMATS  # noqa: PLC0415
     from hum.generate import renderable  # noqa: PLC0415
 
-    assert renderable(FORMATS["lines"], [("a\nb", "x")], ("type", "entity"), None)[0].name == "json"
+    assert renderable(FORMATS["lines"], [("a\nb", "x")], ("type", "entity"), None)[0].name == "lines", "escaped"
+    assert renderable(FORMATS["lines"], [("",)], ("entity",), None)[0].name == "json", "a blank line is no item"
     assert renderable(FORMATS["lines"], [("None",)], ("entity",), None)[0].name == "json"
     assert renderable(FORMATS["lines"], [("Ann",)], ("entity",), None)[0].name == "lines"
 
@@ -256,3 +257,14 @@ def test_a_format_fallback_is_recorded(seeds, ctx):
     assert any(o["meta"]["fallback"] for o in outs)
     assert all(o["meta"]["fallback"] == (o["meta"]["format"] == "json") for o in outs)
     assert all(answer_problem(o) is None for o in outs)
+
+
+def test_rules_are_switched_on_by_config(seeds, ctx):
+    on = sorted(set(RULES) - {"dup:once", "order:alpha", "empty:na"})
+    params = {**ctx.params, "rules": on, "compound_ratio": 1.0, "p_rules": 1.0}
+    outs = [o for s in range(2) for r in seeds for o in instructions_for(r, replace(ctx, params=params, seed=s))]
+    stated = {rule for o in outs for rule in o["meta"]["rules"]}
+    assert stated <= set(on)
+    assert len(stated) >= 10
+    none = replace(ctx, params={**params, "rules": []})
+    assert not any(o["meta"]["rules"] for r in seeds for o in instructions_for(r, none))

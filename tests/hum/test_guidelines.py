@@ -65,3 +65,16 @@ def test_bad_guideline_file_names_the_field(tmp_path):
     (tmp_path / "x.yaml").write_text("lang: en\nlabels:\n  a: {examples: [b]}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"x.yaml: label 'a': field 'definition': missing or not text"):
         load_guidelines(tmp_path)
+
+
+def test_each_label_draws_its_own_line(guidelines, phrasings):
+    """Draws keyed by label: stating one more label leaves every other label's line (or its absence) as it was."""
+    wnut = next(g for g in guidelines if g.name == "wnut17")
+    labels = list(wnut.entries)
+    cfg = {"label_dropout": 0.3, "p_examples": 0.5}
+    for seed in range(30):
+        text, used = render_guidelines(wnut, labels[1:], "en", random.Random(seed), phrasings=phrasings, cfg=cfg)
+        more, more_used = render_guidelines(wnut, labels, "en", random.Random(seed), phrasings=phrasings, cfg=cfg)
+        lines = dict(zip(more_used, more.splitlines(), strict=True))
+        assert [lab for lab in more_used if lab != labels[0]] == used
+        assert [lines[lab] for lab in used] == text.splitlines()

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import DATA, ROOT
 from hum.instructions import LIST_SEP, is_request
-from hum.phrasing import _request_pools, load_phrasings
+from hum.phrasing import Phrase, _request_pools, load_phrasings
 from hum.prepare import load_labelsets, prepare_dataset, train_records
-from hum.requests import KINDS, Ask, gold_request, request_text
+from hum.requests import KINDS, Ask, Kind, gold_request, request_text
 
 DATASETS = {
     "wnut17": ("ner", "en", "jsonl", "ner/wnut17_dev.jsonl"),
@@ -265,3 +265,39 @@ def test_tasks_without_kinds_get_none(phrasings):
     rec = {"task": "oie", "text": "Ana flew to Rome.", "tuples": [["Ana", "flew to", "Rome"]]}
     assert gold_request(rec, [], random.Random(0), "en", phrasings) is None
     assert gold_request({"task": "ner", "text": "Nothing here.", "entities": []}, [], random.Random(0), "en", phrasings) is None
+
+
+# --- growing registries: a new label or kind changes only the requests that use it ------------------------------------
+
+
+def test_a_new_label_changes_only_the_requests_that_name_it(seeds, labelsets, phrasings):
+    changed = 0
+    for rec in seeds:
+        labelset = labelsets[rec["dataset"]]
+        before = gold_request(rec, labelset, random.Random(f"7:{rec['id']}"), "en", phrasings)
+        after = gold_request(rec, [*labelset, "zz_new"], random.Random(f"7:{rec['id']}"), "en", phrasings)
+        assert after == before or "zz_new" in str(after[0].slots), (before, after)
+        changed += after != before
+    assert changed
+
+
+class Echo(Kind):
+    """A new kind for NER records: which label a span has, answered from gold (enough to draw with)."""
+
+    name = "echo"
+    tasks = frozenset({"ner"})
+    slots = ("mention",)
+    spans = False
+
+    def ask(self, record, labelset, rng, lang):
+        return self.made(record["entities"][0]["type"], mention=record["entities"][0]["text"]) if record["entities"] else None
+
+
+def test_a_new_kind_changes_only_the_requests_it_makes(seeds, labelsets, phrasings, monkeypatch):
+    asks = lambda p: [gold_request(r, labelsets[r["dataset"]], random.Random(f"3:{r['id']}"), "en", p) for r in seeds]  # noqa: E731
+    before = asks(phrasings)
+    pools = {("request", "echo", "en"): [Phrase("request.echo.en.0", "What kind of thing is {mention}?")]}
+    monkeypatch.setitem(KINDS, "echo", Echo())
+    after = asks(replace(phrasings, pools=phrasings.pools | pools))
+    assert all(a == b for b, a in zip(before, after, strict=True) if a is None or a[0].kind != "echo")
+    assert any(a is not None and a[0].kind == "echo" for a in after)

@@ -14,13 +14,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hum.rules as registry
+from hum.draws import Draws
 from hum.phrasing import load_phrasings
 from hum.rules import FAMILY_ORDER, RULES, Rule, apply_rules, conflict, pick_rules, rule_columns
+from hum.settings import ConfigError, check_params
 from hum.tasks import TASKS, Query
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [("person", "bob"), ("LOC", "Paris"), ("person", "Alice"), ("LOC", "Paris"), ("org", "acme")]
 DROPPING = {"nested:outermost", "labels:subset", "dup:once", "limit:first"}  # may leave gold rows out
+CHECKED = frozenset(  # the rules whose meaning the checks below spell out; a rule registered later gets the generic checks
+    {
+        "offsets:char", "nested:outermost", "nested:all", "labels:subset", "dup:once", "dup:all", "limit:first", "order:text",
+        "order:alpha", "order:label", "case:lower", "case:upper", "mrc:sentence", "mrc:shortest", "cls:reason", "cls:label",
+        "empty:none", "empty:na", "empty:sentence", "span:verbatim", "answer:only",
+    }
+)  # fmt: skip
+EMPTY_FORMS = sorted(r for r, rule in RULES.items() if rule.states_empty)
 PROPERTY = settings(max_examples=100, deadline=None)
 
 
@@ -61,7 +71,7 @@ def test_each_rule(rule, expected):
     assert apply_rules([rule], ner_query()) == expected
 
 
-@pytest.mark.parametrize("rule", ["empty:none", "empty:na", "empty:sentence"])
+@pytest.mark.parametrize("rule", EMPTY_FORMS)
 def test_empty_rules_state_a_form_and_keep_rows(rule):
     """The form itself is drawn by generation from the `forms` pool; the rule only says it states one."""
     assert RULES[rule].states_empty
@@ -71,7 +81,7 @@ def test_empty_rules_state_a_form_and_keep_rows(rule):
     for lang in ("en", "zh"):
         assert pools["empty", rule, lang]
         assert all("{empty}" in p.text for p in pools["rule", rule, lang])
-    assert not any(r.states_empty for r in RULES.values() if r.family != "empty")
+    assert all(conflict(RULES[rule], RULES[other]) for other in EMPTY_FORMS)  # one empty form per instruction
 
 
 def test_families_apply_in_order():
@@ -82,20 +92,23 @@ def test_families_apply_in_order():
     ranks = [next(r.rank for r in RULES.values() if r.family == f) for f in FAMILY_ORDER]
     assert ranks == sorted(ranks)
     assert len(set(ranks)) == len(ranks)
-    assert FAMILY_ORDER[0] == "offsets"  # before anything drops or reorders rows
+    reordering = {RULES[r].family for r in DROPPING} | {"order"}  # offsets come before anything drops or reorders rows
+    assert all(FAMILY_ORDER.index("offsets") < FAMILY_ORDER.index(f) for f in reordering)
     assert FAMILY_ORDER.index("subset") < FAMILY_ORDER.index("casing")
     assert FAMILY_ORDER.index("duplicates") < FAMILY_ORDER.index("limit") < FAMILY_ORDER.index("order")
 
 
 def test_registry_rejects_inconsistent_rules():
+    order, free = RULES["order:alpha"].rank, max(r.rank for r in RULES.values()) + 1
+
     class Odd(Rule):
-        id, family, rank = "order:odd", "order", 7
+        id, family, rank = "order:odd", "order", order + 1
 
     class Bad(Rule):
-        id, family, rank, excludes = "x:bad", "x", 999, frozenset({"no-such-family"})
+        id, family, rank, excludes = "x:bad", "x", free, frozenset({"no-such-family"})
 
     class Twin(Rule):
-        id, family, rank = "x:twin", "x", 50  # the rank of `order`
+        id, family, rank = "x:twin", "x", order
 
     with pytest.raises(ValueError, match="has rank"):
         registry._registry([*RULES.values(), Odd()])
@@ -113,7 +126,7 @@ def test_casing_only_touches_label_column():
 
 
 def test_rule_applicability():
-    applicable = lambda q: {r for r, rule in RULES.items() if rule.applies(q)}  # noqa: E731
+    applicable = lambda q: {r for r in CHECKED if RULES[r].applies(q)}  # noqa: E731
     every = {"empty:none", "empty:na", "empty:sentence", "answer:only"}
     cls = Query("cls", "classify", ("label",), [("a",)], ["a", "b"], "label")
     assert applicable(cls) == every | {"order:alpha", "case:lower", "case:upper", "cls:label"}
@@ -417,9 +430,9 @@ def test_any_compatible_combination_obeys_every_rule(case, data):
     """Every combination `pick_rules` could return (one rule per family at most, no excluded pair)."""
     q = case.query
     families: dict[str, list[str]] = {}
-    for rule_id, rule in RULES.items():
-        if rule.applies(q):
-            families.setdefault(rule.family, []).append(rule_id)
+    for rule_id in sorted(CHECKED):
+        if RULES[rule_id].applies(q):
+            families.setdefault(RULES[rule_id].family, []).append(rule_id)
     ids: list[str] = []
     for family in data.draw(st.permutations(sorted(families))):
         options = [r for r in families[family] if compatible([*ids, r])]
@@ -436,14 +449,18 @@ def test_any_compatible_combination_obeys_every_rule(case, data):
 @given(case=cases, seed=st.integers(0, 2**32), most=st.integers(0, 8))
 def test_pick_rules_gives_compatible_rules_that_apply(case, seed, most):
     q = case.query
-    ids = pick_rules(q, random.Random(seed), most)
-    assert ids == pick_rules(q, random.Random(seed), most)  # deterministic
+    ids = pick_rules(q, Draws(seed), most)
+    assert ids == pick_rules(q, Draws(seed), most)  # deterministic
     assert ids == sorted(ids)
     assert len(ids) <= most
     assert all(RULES[r].applies(q) for r in ids)
     assert len({RULES[r].family for r in ids}) == len(ids)
     assert compatible(ids)
-    check_obeys(case, ids, apply_rules(ids, q))
+    rows = apply_rules(ids, q)
+    assert all(len(r) == len(rule_columns(ids, q.columns)) for r in rows)
+    assert apply_rules(ids[::-1], q) == rows
+    checked = pick_rules(q, Draws(seed), most, CHECKED)
+    check_obeys(case, checked, apply_rules(checked, q))
     applicable = {RULES[r].family for r in RULES if RULES[r].applies(q)}
     if most >= len(applicable):  # nothing left out that could have been taken
         assert all(not compatible([*ids, r]) for r in RULES if RULES[r].applies(q) and r not in ids)
@@ -454,7 +471,8 @@ def test_pick_rules_gives_compatible_rules_that_apply(case, seed, most):
 def test_single_rules_are_exact(case):
     """Each rule alone: what it keeps is exactly what it says (nothing more is dropped)."""
     q, col = case.query, label_index(case.query)
-    for rule_id, rule in RULES.items():
+    for rule_id in sorted(CHECKED):
+        rule = RULES[rule_id]
         if not rule.applies(q):
             continue
         rows = apply_rules([rule_id], q)
@@ -490,7 +508,7 @@ def test_excludes_is_honoured_both_ways_with_a_fallback():
     for q, excluded in ((ner, "dup:once"), (mrc, "mrc:sentence")):
         seen = Counter()
         for seed in range(300):
-            ids = pick_rules(q, random.Random(seed), 20)
+            ids = pick_rules(q, Draws(seed), 20)
             assert not {"offsets:char", excluded} <= set(ids)
             seen.update(ids)
         sibling = next(r for r, rule in RULES.items() if rule.family == RULES[excluded].family and r != excluded)
@@ -502,7 +520,7 @@ def test_excludes_is_honoured_both_ways_with_a_fallback():
 def test_nested_outermost_is_never_stated_with_a_label_subset():
     q = located_ner()
     for seed in range(300):
-        assert not {"nested:outermost", "labels:subset"} <= set(pick_rules(q, random.Random(seed), 20))
+        assert not {"nested:outermost", "labels:subset"} <= set(pick_rules(q, Draws(seed), 20))
 
 
 def sample_queries() -> list[Query]:
@@ -514,44 +532,57 @@ def sample_queries() -> list[Query]:
         Query("cls", "multi", ("label",), [("a",)], ["a", "b", "c"], "label"),
         Query("cls", "classify", ("label",), [("b",)], ["a", "b", "c"], "label", {"reason": "What b is."}),
         Query("oie", "tuples", ("subject", "relation", "object"), [("a", "b", "c")]),
+        Query("re", "triples", ("head", "relation", "tail"), [("Ann", "works_for", "ACME")], ["works_for", "born"], "relation"),
+        Query("ee", "triggers", ("type", "trigger"), [("Attack", "fired")], ["Attack", "Meet"], "type"),
     ]
 
 
-def test_registering_a_rule_does_not_shift_other_queries_draws(monkeypatch):
+def all_draws(*, allowed=None):
+    return [pick_rules(q, Draws(s), m, allowed) for q in sample_queries() for s in range(50) for m in (1, 3, 20)]
+
+
+def test_registering_a_rule_changes_only_the_draws_that_take_it(monkeypatch):
+    free = max(r.rank for r in RULES.values()) + 1
+
+    class Everywhere(Rule):  # a new family
+        id, family, rank = "new:everywhere", "new", free
+
+    class NewOrder(Rule):  # a new rule of a family that has some
+        id, family, rank = "order:new", "order", RULES["order:alpha"].rank
+
     class NotHere(Rule):
-        id, family, rank = "new:never", "new", 1000
-
-        def applies(self, query: Query) -> bool:
-            return False
-
-    class NewOrder(Rule):
-        id, family, rank = "order:new", "order", 50
+        id, family, rank = "later:never", "later", free + 1
         tasks: ClassVar[frozenset[str]] = frozenset({"nothing"})
 
-    draws = lambda: [pick_rules(q, random.Random(s), m) for q in sample_queries() for s in range(50) for m in (1, 3, 20)]  # noqa: E731
-    before = draws()
-    monkeypatch.setitem(registry.RULES, NotHere.id, NotHere())
-    monkeypatch.setitem(registry.RULES, NewOrder.id, NewOrder())
-    assert draws() == before
+    before = all_draws()
+    for rule in (Everywhere(), NewOrder(), NotHere()):
+        monkeypatch.setitem(registry.RULES, rule.id, rule)
+    after = all_draws()
+    new = {Everywhere.id, NewOrder.id}
+    assert all(b == a for b, a in zip(before, after, strict=True) if not new & set(a))
+    assert {r for a in after for r in a} >= new
+    assert NotHere.id not in {r for a in after for r in a}
 
 
-def test_caller_rng_advances_the_same_whatever_the_query():
-    after = []
-    for q in sample_queries():
-        rng = random.Random(7)
-        pick_rules(q, rng, 3)
-        after.append(rng.random())
-    assert len(set(after)) == 1
+def test_only_allowed_rules_are_picked_and_a_rule_switched_off_changes_only_its_draws():
+    assert all_draws(allowed=set(RULES)) == all_draws()
+    for off in RULES:
+        allowed = set(RULES) - {off}
+        for every, some in zip(all_draws(), all_draws(allowed=allowed), strict=True):
+            assert off not in some
+            if off not in every:
+                assert some == every
+    assert pick_rules(located_ner(), Draws(0), 20, set()) == []
 
 
 def test_pick_rules_covers_every_rule_family_and_size():
     seen, sizes = Counter(), Counter()
     for q in sample_queries():
         for seed in range(200):
-            ids = pick_rules(q, random.Random(seed), 3)
+            ids = pick_rules(q, Draws(seed), 3)
             seen.update(ids)
             sizes[len(ids)] += 1
-    assert set(seen) == set(RULES)
+    assert set(seen) == {r for r, rule in RULES.items() if any(rule.applies(q) for q in sample_queries())}
     assert set(sizes) == {3}
 
 
@@ -563,15 +594,14 @@ ASCII_PUNCT = re.compile(r"[,;:!?()]")
 def test_every_rule_has_phrasings_that_fill():
     phrasings = load_phrasings(ROOT / "data/templates")
     for rule_id, rule in RULES.items():
-        q = next((q for q in sample_queries() if rule.applies(q)), None)
-        assert q is not None, f"no sample query for {rule_id}"
+        q = next((q for q in sample_queries() if rule.applies(q)), None)  # None: a rule for queries not sampled, pools only
         for lang in ("en", "zh"):
             pool = phrasings.pools.get(("rule", rule_id, lang), [])
             assert len(pool) >= 3, (rule_id, lang)
             assert len({p.text for p in pool}) == len(pool)
             forms = [f.text for f in phrasings.pools.get(("empty", rule_id, lang), [])] if rule.states_empty else [""]
             assert forms, (rule_id, lang)
-            for phrase, form in itertools.product(pool, forms):
+            for phrase, form in itertools.product(pool, forms) if q else ():
                 slots = rule.slots(q, lang) | ({"empty": form} if rule.states_empty else {})
                 filled = phrase.text.format(**slots)
                 assert "{" not in filled, (rule_id, phrase.text)
@@ -585,3 +615,15 @@ def test_phrasing_files_name_registered_rules_of_their_family():
         for rule_id in yaml.safe_load(path.read_text(encoding="utf-8")):
             assert rule_id in RULES, (path.name, rule_id)
             assert RULES[rule_id].family == path.stem, (path.name, rule_id)
+
+
+# --- configuration ------------------------------------------------------------------------------------------------------
+
+
+def test_an_unknown_rule_in_the_config_is_refused_with_a_hint():
+    with pytest.raises(ConfigError) as raised:
+        check_params({"generate": {"rules": ["order:alpha", "order:alpah"]}})
+    assert "generate.rules[1]: 'order:alpah' is not one of [" in str(raised.value)
+    assert "did you mean 'order:alpha'?" in str(raised.value)
+    check_params({"generate": {"rules": sorted(RULES)}})
+    check_params({"generate": {"rules": []}})  # no rule stated at all

@@ -162,3 +162,30 @@ def test_by_pair_offers_every_relation_the_pair_has():
         query = TASKS["re"].query(record, ["capital_of", "located_in", "born_in", "part_of"], random.Random(seed), "by_pair")
         assert {"capital_of", "located_in"} <= set(query.labels)
         assert query.rows == [("capital_of",), ("located_in",)]
+
+
+@pytest.mark.parametrize(("empty", "p_hard"), [(False, 0.0), (True, 0.0), (False, 0.5), (True, 1.0)])
+def test_a_new_label_changes_only_the_schemas_that_ask_for_it(empty, p_hard):
+    labelset, near = [f"L{i}" for i in range(12)], {"L3": ["L4", "L9"], "L7": ["L1"]}
+    grown = [*labelset[:6], "new", *labelset[6:]]
+    before, after = Draw(labelset, empty, p_hard, near), Draw(grown, empty, p_hard, near)
+    taken = 0
+    for seed in range(200):
+        for gold in (["L3", "L7"], ["L3"], []):
+            schema = after.schema(gold, random.Random(seed))
+            assert "new" in schema or schema == before.schema(gold, random.Random(seed))
+            one = after.one(gold, random.Random(seed))
+            assert one in {"new", before.one(gold, random.Random(seed))}
+            taken += "new" in schema
+    assert taken
+
+
+def test_a_new_label_leaves_real_queries_that_do_not_ask_for_it(records):
+    labels, taken = labelset("ner", records["ner"]), 0
+    for i, rec in enumerate(records["ner"]):
+        for subtask in TASKS["ner"].subtasks:
+            before = TASKS["ner"].query(rec, Draw(labels, p_hard=0.5), random.Random(i), subtask)
+            after = TASKS["ner"].query(rec, Draw([*labels, "new-type"], p_hard=0.5), random.Random(i), subtask)
+            assert "new-type" in after.labels or after == before
+            taken += "new-type" in after.labels
+    assert taken

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+from hum.draws import Draws
 from hum.io import Record
 from hum.phrasing import Phrase, Phrasings
 from hum.requests.base import Ask, Kind
@@ -44,14 +45,15 @@ def gold_request(
 
     Kinds that apply to the record's task are tried in turn; a kind's request that would contain its own answer
     is passed over. None when no kind fits (an unsupported task, or gold too thin or too ambiguous to ask about).
+    The order is keyed by kind name and each kind draws from its own stream, so a new kind changes only the
+    requests it makes.
     """
-    kinds = [k for k in KINDS.values() if record["task"] in k.tasks]
-    rng.shuffle(kinds)
-    for kind in kinds:
-        ask = kind.ask(record, labelset, rng, lang)
+    draws = Draws.from_rng(rng)
+    for kind in draws.order("kind", (k for k in KINDS.values() if record["task"] in k.tasks), key=lambda k: k.name):
+        ask = kind.ask(record, labelset, draws.rng(f"ask:{kind.name}"), lang)
         if ask is None:
             continue
-        phrase = phrasings.pick(rng, "request", kind.name, lang)
+        phrase = phrasings.pick(draws.rng(f"phrase:request:{kind.name}"), "request", kind.name, lang)
         if not gives_away(ask, request_text(ask, phrase)):
             return ask, phrase
     return None

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from hum.draws import Draws
 from hum.instructions import LIST_SEP
 from hum.io import Record
 from hum.tasks.event import ROLE
@@ -78,18 +79,22 @@ def once(text: str, part: str) -> bool:
 
 
 def pick_label(gold: Iterable[str], labelset: list[str], rng: random.Random, p_present: float) -> str | None:
-    """A gold label with chance `p_present` (or when no label is absent), else one absent from the gold."""
+    """A gold label with chance `p_present` (or when no label is absent), else one absent from the gold (keyed by label)."""
+    draws = Draws.from_rng(rng)
     present = sorted(set(gold) & set(labelset))
     absent = [lab for lab in labelset if lab not in set(present)]
-    pool = present if present and (not absent or rng.random() < p_present) else absent
-    return rng.choice(pool) if pool else None
+    pool = present if present and (not absent or draws.chance("present", p_present)) else absent
+    return draws.pick("label", pool) if pool else None
 
 
 def options(gold: str, labelset: list[str], rng: random.Random, lang: str) -> str | None:
-    """The gold label among 1 to 4 other labels, shuffled, as a list to choose from (None: nothing to choose)."""
+    """The gold label among 1 to 4 other labels, shuffled, as a list to choose from (None: nothing to choose).
+
+    Options are ranked by keyed weights, so a label added to the label set only ever takes a place it wins.
+    """
+    draws = Draws.from_rng(rng)
     others = [lab for lab in labelset if lab != gold]
     if not others:
         return None
-    choice = [gold, *rng.sample(others, k=min(len(others), rng.randint(1, 4)))]
-    rng.shuffle(choice)
-    return LIST_SEP[lang].join(choice)
+    taken = draws.order("option", others)[: draws.rng("options").randint(1, 4)]
+    return LIST_SEP[lang].join(draws.order("order", [gold, *taken]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from hum.draws import Draws
 from hum.io import Record
 from hum.requests.base import Ask, Kind, distinct, listed, once, texts_in_order
 
@@ -19,7 +20,7 @@ class ListByType(Kind):
         labels = sorted({e["type"] for e in record["entities"]})
         if not labels:
             return None
-        label = rng.choice(labels)
+        label = Draws.from_rng(rng).pick("label", labels)
         answer = listed(record["text"], texts_in_order(e for e in record["entities"] if e["type"] == label))
         return None if answer is None else self.made(answer, label=label)
 
@@ -40,7 +41,7 @@ class RoleOf(Kind):
         args = [a for ev in same for a in ev["arguments"]]
         if not once(record["text"], trigger) or not args:
             return None
-        role = rng.choice(sorted({a["role"] for a in args}))
+        role = Draws.from_rng(rng).pick("role", sorted({a["role"] for a in args}))
         answer = listed(record["text"], texts_in_order(a for a in args if a["role"] == role))
         return None if answer is None else self.made(answer, role=role, event_type=kind, trigger=trigger)
 
@@ -56,6 +57,6 @@ class TriggerOf(Kind):
         labels = sorted({ev["type"] for ev in record["events"]})
         if not labels:
             return None
-        label = rng.choice(labels)
+        label = Draws.from_rng(rng).pick("label", labels)
         triggers = distinct(ev["trigger"] for ev in record["events"] if ev["type"] == label)
         return self.made(triggers[0]["text"], label=label) if len(triggers) == 1 else None

@@ -1,13 +1,15 @@
 """Rule registry: a new rule is one class (with its family's `rank`) plus one line in `RULES`.
 
 Rules apply to gold rows in family order, lowest `rank` first; `FAMILY_ORDER` is derived from the ranks.
+Generation states only the rules `generate.rules` lists (like `generate.formats`), and its phrasings are
+data: `data/templates/rules/<family>.yaml`.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
+from hum.draws import Draws
 from hum.rules.base import Rule
 from hum.rules.casing import LabelsLower, LabelsUpper
 from hum.rules.duplicates import DuplicatesAll, DuplicatesOnce
@@ -70,35 +72,27 @@ RULES, FAMILY_ORDER = _registry(
 
 
 def conflict(a: Rule, b: Rule) -> bool:
-    """Whether two rules may not be stated together: one family, or either excludes the other's family."""
-    return a.family == b.family or a.family in b.excludes or b.family in a.excludes
+    """Whether two rules may not be stated together: one family, either excludes the other's, or both state an empty form."""
+    return a.family == b.family or a.family in b.excludes or b.family in a.excludes or (a.states_empty and b.states_empty)
 
 
-def pick_rules(query: Query, rng: random.Random, most: int) -> list[str]:
-    """Up to `most` applicable, mutually compatible rules, at most one per family (sorted ids).
+def pick_rules(query: Query, draws: Draws, most: int, allowed: Collection[str] | None = None) -> list[str]:
+    """Up to `most` applicable, mutually compatible rules of `allowed` (default: all), at most one per family (sorted ids).
 
-    One draw from `rng` seeds a private RNG per family (seeded by the draw and the family's name), which
-    gives the family a priority and an order of its applicable rules. Families are taken by priority; a
-    family's first rule compatible with those already taken is chosen (none: the family is skipped).
-    So a family or rule that does not apply to `query` changes nothing: registering one never shifts
-    the draws of queries it does not apply to, and the caller's `rng` always advances by one draw.
+    Every family and every rule has its own priority, a weight keyed by its name alone: families are taken
+    by priority, each with its first rule (by priority) compatible with those already taken, or none. So a
+    rule or family that is not chosen changes nothing, and registering one changes only the draws it wins.
     """
-    seed = rng.getrandbits(64)
     candidates: dict[str, list[Rule]] = {}
-    for rule in sorted(RULES.values(), key=lambda r: r.id):
-        if rule.applies(query):
+    for rule in RULES.values():
+        if (allowed is None or rule.id in allowed) and rule.applies(query):
             candidates.setdefault(rule.family, []).append(rule)
-    draws: list[tuple[float, str, list[Rule]]] = []
-    for family, rules in sorted(candidates.items()):
-        family_rng = random.Random(f"{seed}:{family}")
-        priority = family_rng.random()
-        family_rng.shuffle(rules)
-        draws.append((priority, family, rules))
     chosen: list[Rule] = []
-    for _, _, rules in sorted(draws, key=lambda d: d[:2]):
+    for family in draws.order("rules:family", candidates):
         if len(chosen) >= most:
             break
-        pick = next((r for r in rules if not any(conflict(r, c) for c in chosen)), None)
+        ranked = draws.order("rules:rule", candidates[family], key=lambda r: r.id)
+        pick = next((r for r in ranked if not any(conflict(r, c) for c in chosen)), None)
         if pick is not None:
             chosen.append(pick)
     return sorted(r.id for r in chosen)

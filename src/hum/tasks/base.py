@@ -6,9 +6,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from hum.draws import Draws
 from hum.io import Record
 
 Row = tuple[str, ...]
+KEEP_GOLD = 0.8  # chance each gold label is stated when not aiming at an empty answer (one at least is)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Draw:
     `empty` asks for a schema (or a single label) absent from the text when the label set allows it;
     otherwise at least one gold label is stated. A share `p_hard` of distractors are hard negatives:
     labels close to a gold label by name or guideline text (`neighbours`), as IEPile draws them.
+    Every choice among labels is keyed by the label (`hum.draws`), so a label added to the label set
+    changes only the draws it wins: a schema without it stays as it was.
     """
 
     labelset: list[str]
@@ -80,35 +84,42 @@ class Draw:
 
     def one(self, gold: list[str], rng: random.Random) -> str:
         """A single asked label: a gold one, or a distractor when aiming at an empty answer (or none is gold)."""
+        draws = Draws.from_rng(rng)
         present = sorted(set(gold) & set(self.labelset))
         absent = [lab for lab in self.labelset if lab not in set(gold)]
         if present and (not self.empty or not absent):
-            return rng.choice(present)
-        return self._distractors(present, absent, 1, rng)[0]
+            return draws.pick("one", present)
+        return self._distractors(present, absent, 1, draws)[0]
 
     def schema(self, gold: list[str], rng: random.Random, *, keep_all_gold: bool = False) -> list[str]:
         """Some gold labels plus distractors absent from the text, shuffled; only distractors when aiming empty."""
+        draws = Draws.from_rng(rng)
         gold_set = sorted(set(gold))
         others = [lab for lab in self.labelset if lab not in gold_set]
-        if self.empty and others and not keep_all_gold:
-            kept: list[str] = []
-        elif keep_all_gold:
+        if keep_all_gold:
             kept = gold_set
+        elif self.empty and others:
+            kept = []
         else:
-            kept = [g for g in gold_set if rng.random() < 0.8] or rng.sample(gold_set, k=min(1, len(gold_set)))  # noqa: PLR2004
-        size = max(len(kept) + 1, min(len(self.labelset), rng.randint(2, 6)))
-        schema = kept + self._distractors(gold_set, others, size - len(kept), rng)
-        rng.shuffle(schema)
-        return schema
+            kept = [g for g in gold_set if draws.chance("keep", KEEP_GOLD, g)]
+            if gold_set and not kept:
+                kept = [draws.pick("kept", gold_set)]
+        size = max(len(kept) + 1, min(len(self.labelset), draws.rng("size").randint(2, 6)))
+        return draws.order("order", kept + self._distractors(gold_set, others, size - len(kept), draws))
 
-    def _distractors(self, gold: list[str], others: list[str], k: int, rng: random.Random) -> list[str]:
-        """`k` labels from `others`: each a hard negative (a gold label's neighbour) with chance `p_hard`."""
-        hard = [n for g in gold for n in self.neighbours.get(g, []) if n in set(others)]
+    def _distractors(self, gold: list[str], others: list[str], k: int, draws: Draws) -> list[str]:
+        """`k` labels from `others`: each a hard negative (a gold label's neighbour) with chance `p_hard`.
+
+        Hard and other candidates are ranked by their own keyed weights and each slot tosses its own coin,
+        so a label added to `others` is either taken or changes nothing.
+        """
+        allowed = set(others)
+        hard = draws.order("neighbour", dict.fromkeys(n for g in gold for n in self.neighbours.get(g, []) if n in allowed))
+        easy = draws.order("distractor", others)
         picked: list[str] = []
-        for _ in range(min(k, len(others))):
-            pool = [h for h in hard if h not in picked] if rng.random() < self.p_hard else []
-            pool = pool or [o for o in others if o not in picked]
-            picked.append(rng.choice(pool))
+        for slot in range(min(k, len(others))):
+            pool = [h for h in hard if h not in picked] if draws.chance("hard", self.p_hard, slot) else []
+            picked.append((pool or [o for o in easy if o not in picked])[0])
         return picked
 
 
