@@ -11,7 +11,7 @@ from dvc.utils.hydra import compose_and_dump
 
 from hum.provenance import load_params
 
-STAGES = ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix"]
+STAGES = ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix", "evaluate"]
 
 
 def test_params_yaml_is_conf_composed(tmp_path: Path, root: Path) -> None:

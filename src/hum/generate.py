@@ -65,7 +65,12 @@ class UnusableSeedError(ValueError):
 
 
 def aim(record: Record, ctx: Context, draws: Draws) -> bool | None:
-    """Whether this instruction aims at an empty answer; None skips a gold-less seed over the empty-answer target."""
+    """Whether this instruction aims at an empty answer; None skips a gold-less seed over the empty-answer target.
+
+    A null target takes every seed as it is (evaluation prompts: the record's own gold, empty or not).
+    """
+    if ctx.params["empty"]["target"] is None:
+        return TASKS[record["task"]].bare(record)
     target = float(ctx.params["empty"]["target"])
     bare = ctx.stats[record["dataset"]].bare_share
     if TASKS[record["task"]].bare(record):

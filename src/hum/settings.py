@@ -184,7 +184,7 @@ SCHEMA = section(
             "formats": list_of(one_of(FORMATS), nonempty=True), "rules": list_of(one_of(RULES)),
             "layouts": list_of(TEXT, nonempty=True),
             "guidelines": {"p_instruction": SHARE, "label_dropout": SHARE, "p_examples": SHARE, "min_coverage": SHARE},
-            "empty": {"target": SHARE, "mrc_negatives": of_type(bool)},
+            "empty": {"target": num(0, 1, null=True), "mrc_negatives": of_type(bool)},
             "p_hard_negative": SHARE, "p_request": SHARE, "subtasks": subtasks,
         },
         "generalist": {
@@ -211,6 +211,10 @@ SCHEMA = section(
             "caps": {"dataset": num(0, integer=True, null=True), "task": mapping(CORPUS_TASKS, num(0, integer=True, null=True))},
             "exports": list_of(one_of(EXPORTS), null=True), "ratios": mapping(CORPUS_TASKS, SHARE),
         },
+        "evaluate": {
+            "style": one_of(["basic", "format", "compound"]), "limit": num(1, integer=True, null=True), "max_tokens": POSITIVE,
+            "temperature": NONNEG, "model": of_type(dict),
+        },
         "datasets": mapping(None, DATASET),
         "model": of_type(dict),  # its contents: hum.llm.config.check_model, below
     }
@@ -220,11 +224,13 @@ SCHEMA = section(
 
 def _cross(params: Mapping[str, Any], root: Path, out: list[str]) -> None:
     """Checks across sections: the model, layout names, dataset tasks in generate.subtasks, MinHash bands."""
-    if isinstance(model := params.get("model"), dict):
-        try:
-            check_model(model)
-        except ModelConfigError as exc:
-            out.append(str(exc))
+    evaluate = params.get("evaluate")
+    for model in (params.get("model"), evaluate.get("model") if isinstance(evaluate, Mapping) else None):
+        if isinstance(model, dict):
+            try:
+                check_model(model)
+            except ModelConfigError as exc:
+                out.append(str(exc))
     generate = params.get("generate")
     generate = generate if isinstance(generate, Mapping) else {}
     if isinstance(layouts := generate.get("layouts"), list) and (root / LAYOUTS).is_file():

@@ -1,7 +1,7 @@
 """A build in a dozen numbers: what `dvc exp show` compares first, so experiments read side by side at 120 columns.
 
 The stages' own metrics files stay in `metrics/` for whoever opens them; this one condenses them into records,
-per-task counts, diversity, LLM yield and what the filters dropped.
+per-task counts, diversity, LLM yield, what the filters dropped and the evaluation's headline scores.
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def dropped(folder: Path) -> dict[str, int]:
     return {short: int(c.get("in", 0)) - int(c.get("out", 0)) for short, c in counts.items()}
 
 
+def scores(report: dict[str, Any]) -> dict[str, float]:
+    """The headline score of each task and overall from `metrics/eval.json` (`hum.evaluation.report`)."""
+    return {key.removesuffix("/score"): value for key, value in sorted(report.items()) if key.endswith("/score")}
+
+
 def summarize(folder: Path) -> dict[str, Any]:
     """The compact summary of the metrics files in `folder` (a missing file counts as nothing)."""
     corpus = _read(folder, "corpus")
@@ -56,4 +61,5 @@ def summarize(folder: Path) -> dict[str, Any]:
         "diversity": diversity(_read(folder, "diversity"), len(corpus.get("per_format", {}))),
         "llm_yield": {stage: _read(folder, stage).get("yield", 0.0) for stage in ("paraphrase", "generalist")},
         "dropped": dropped(folder),
+        "eval": scores(_read(folder, "eval")),
     }

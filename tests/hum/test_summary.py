@@ -21,6 +21,7 @@ def test_summary_of_a_build(tmp_path: Path) -> None:
                    "per_format": {"json": 30, "lines": 10}},
         "diversity": {"ner": task(30, 0.2, 0.1, 0.5), "mrc": task(10, 0.6, 0.3), "general": task(5, 0.0, 0.0)},
         "paraphrase": {"yield": 0.25}, "dedup": {"in": 50, "out": 45}, "validate": {"in": 45, "out": 44},
+        "eval": {"ner/score": 0.5, "ner/wnut17/entity_f1": 0.5, "overall/score": 0.5, "overall/records": 3},
     }  # fmt: skip
     for name, content in files.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(content))
@@ -31,6 +32,7 @@ def test_summary_of_a_build(tmp_path: Path) -> None:
         "diversity": {"4gram": 0.3, "descriptions": 10, "formats": 2, "rule_sets": 20, "guidelines": 0.5, "empty": 0.15},
         "llm_yield": {"paraphrase": 0.25, "generalist": 0.0},
         "dropped": {"dedup": 5, "decontam": 0, "validate": 1},
+        "eval": {"ner": 0.5, "overall": 0.5},
     }
 
 

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hum.cli import clean, guidelines, review, run, stats
+from hum.cli import clean, guidelines, review, run, scoring, stats
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ COMMANDS: tuple[Command, ...] = (
         "guidelines", "LLM-drafted label guidelines, for review: `hum guidelines draft`", guidelines.arguments, guidelines.run
     ),
     Command("run", "run stages outside DVC with Hydra overrides (-S); -m sweeps, one folder per job", run.arguments, run.run),
+    Command("eval", "score a model on the held-out splits (per-task metrics), outside DVC", scoring.arguments, scoring.run),
     Command("stats", "records of a corpus folder per split, task, format, language and dataset", stats.arguments, stats.run),
     Command("clean", "remove the temporaries that killed runs left in data/ and metrics/", clean.arguments, clean.run),
 )

@@ -6,10 +6,11 @@ Cleanings (the first variant that parses wins):
   colon), or one standing alone before a blank line;
 - trailing chatter: whole paragraphs after a blank line ("I hope this helps."), longest remaining answer first;
 - a JSON value: the list or object starting at the first `[` or `{`, whose closing bracket tells it apart from any chatter.
-Order: the reply, then the inside of its fence; each as it is, then without its lead-in; each of those whole, then cut
-of trailing paragraphs, then as its JSON value. Chatter on the very next line of a line-per-item answer cannot be told
-from a malformed item, so it is left to fail; and as the exact text comes first, a format that reads any text (free
-text, one-column lines) keeps a wrapper as part of the answer.
+Order: the reply, then the inside of its fence (the inside first when the reply is nothing but one fenced block);
+each as it is, then without its lead-in; each of those whole, then cut of trailing paragraphs, then as its JSON value.
+Chatter on the very next line of a line-per-item answer cannot be told from a malformed item, so it is left to fail;
+and the exact text comes first, but for a plain lead-in (a first line ending in a colon, then a blank line), which goes
+first, or a format that reads any text (free text, one-column lines) would keep it as part of the answer.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from hum.tasks.base import Row
 
 FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)
 LEAD_IN = re.compile(r"\A[^\n]*(?:[:：][ \t]*\n|\n[ \t]*\n)")
+ANNOUNCED = re.compile(r"\A[^\n]*[:：][ \t]*\n[ \t]*\n")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
 JSON_START = re.compile(r"[\[{]")
 
@@ -53,9 +55,16 @@ def read_reply(reply: str, fmt: Format, columns: tuple[str, ...], empty: str | N
 
 
 def variants(reply: str) -> Iterator[str]:
-    """Candidate answer texts, lightest cleaning first (see the module's docstring)."""
-    for base in (reply, *unfenced(reply)):
-        for body in (base, *without_lead_in(base)):
+    """Candidate answer texts, lightest cleaning first (see the module's docstring).
+
+    A reply that is wholly one fenced block is read inside first: no format writes its answers fenced, and a format
+    that reads any text would otherwise keep the fence lines as items.
+    """
+    inside = unfenced(reply)
+    whole = bool(inside) and reply.strip().startswith("```") and reply.strip().endswith("```")
+    for base in ((*inside, reply) if whole else (reply, *inside)):
+        rest = without_lead_in(base)
+        for body in ((*rest, base) if announced(base) else (base, *rest)):
             yield body
             yield from heads(body)
             yield from json_value(body)
@@ -65,6 +74,11 @@ def unfenced(text: str) -> list[str]:
     """The inside of the first code fence, if there is one."""
     match = FENCE.search(text)
     return [match[1]] if match else []
+
+
+def announced(text: str) -> bool:
+    """Whether the first line is plainly a lead-in: it ends in a colon and a blank line follows ("Here it is:")."""
+    return bool(ANNOUNCED.match(text.lstrip()))
 
 
 def without_lead_in(text: str) -> list[str]:
