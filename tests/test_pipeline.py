@@ -25,8 +25,9 @@ TINY = {
     "paraphrase": {"attempts": 1},
     "generate": {"per_record": 3},
     "generalist": {"per_dataset": 1, "attempts": 2},
+    "evaluate": {"limit": 1},
 }
-OUTPUTS = ("prepared", "pool", "generated", "generalist", "deduped", "decontaminated", "validated", "corpus")
+OUTPUTS = ("prepared", "pool", "generated", "generalist", "deduped", "decontaminated", "validated", "corpus", "eval")
 ANNOTATION_TASKS = {"ner", "re", "mrc", "cls", "ee", "oie"}
 VERBATIM_TASKS = {"ner", "re", "mrc", "ee"}  # open-IE tuples are not always verbatim spans
 
@@ -122,16 +123,28 @@ def test_artifacts_record_config_and_model(project: Path) -> None:
 
 
 def test_metrics_count_tasks_formats_rules_and_rejects(project: Path) -> None:
-    shown = dvc(project, "metrics", "show", "--json")
-    metrics = json.loads(shown)[""]["data"]
-    corpus = metrics["metrics/corpus.json"]["data"]
+    shown = json.loads(dvc(project, "metrics", "show", "--json"))[""]["data"]
+    assert list(shown) == ["metrics/summary.json"], "DVC shows the summary; the stages' own metrics are plain files"
+    summary = shown["metrics/summary.json"]["data"]
+    corpus = json.loads((project / "metrics/corpus.json").read_text())
+    assert summary["records"] == corpus["records"] == sum(corpus["per_task"].values())
+    assert summary["tasks"] == corpus["per_task"]
     assert set(corpus["per_task"]) >= {*ANNOTATION_TASKS, "general"}
     assert {"extract", "by_type", "triggers", "arguments", "tuples", "classify"} <= set(corpus["per_subtask"])
-    assert sum(corpus["per_task"].values()) == corpus["records"]
     assert corpus["per_format"]
     assert corpus["per_rule"]
-    assert "in" in metrics["metrics/dedup.json"]["data"]
-    assert "in" in metrics["metrics/validate.json"]["data"]
+    assert set(summary["diversity"]) == {"4gram", "descriptions", "formats", "rule_sets", "guidelines", "empty"}
+    assert "in" in json.loads((project / "metrics/dedup.json").read_text())
+
+
+def test_evaluate_scores_the_embedded_model_on_every_task(project: Path) -> None:
+    report = json.loads((project / "metrics/eval.json").read_text())
+    predictions = list(read_jsonl(project / "data/eval/predictions.jsonl"))
+    assert {p["task"] for p in predictions} == ANNOTATION_TASKS
+    assert report["overall/records"] == len(predictions) == 9 - 1  # one per task dataset (general data is not asked)
+    summary = json.loads((project / "metrics/summary.json").read_text())
+    assert set(summary["eval"]) == {*ANNOTATION_TASKS, "overall"}
+    assert all(0.0 <= v <= 1.0 for v in summary["eval"].values())
 
 
 def test_second_repro_does_nothing(project: Path) -> None:
