@@ -1,7 +1,8 @@
 """Read seed data in the formats people have it in; each row comes with where it was found.
 
-A dataset config chooses its loader. File loaders read `cfg["train"]` / `cfg["eval"]` as file paths;
-split loaders (`disk`, `hub`) read `cfg["path"]` and take `train` / `eval` as split names. Rows read
+A dataset config chooses its loader. File loaders read `cfg["train"]` / `cfg["eval"]` as file paths; folder
+loaders (`brat`) read a folder, a file, or a list of them; split loaders (`disk`, `hub`) read `cfg["path"]` and take
+`train` / `eval` as split names. Formats of their own (DyGIE++, SpERT, BRAT, Open IE) are in `hum.seedformats`. Rows read
 through Hugging Face `datasets`, and CSV/TSV rows, are located as "record N" (0-based within the split); read
 errors become `HumInputError`s that name the file and, when it can be placed, the exact line. A row that cannot
 be read comes as its error, so quarantine sets it aside and goes on; so does a whole document (a JSON array, a
@@ -11,6 +12,7 @@ SQuAD file) that cannot be read, as the one error of its file.
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,23 +22,29 @@ import datasets
 from datasets.exceptions import DatasetGenerationError
 
 from hum.errors import HumInputError
-from hum.io import BOM, Record, jsonl_lines, read_jsonl_numbered, text_lines
+from hum.io import BOM, jsonl_lines, read_jsonl_numbered, text_lines
+from hum.seedformats.base import Located, json_document, json_text, malformed
+from hum.seedformats.brat import brat
+from hum.seedformats.dygiepp import dygiepp
+from hum.seedformats.oie import carb, oie2016
+from hum.seedformats.spert import spert
 
-Located = tuple[str, Record | HumInputError]  # a row, or the error of a row that could not be read
 FileLoader = Callable[..., Iterator[Located]]
+FolderLoader = Callable[..., Iterator[Located]]
 SplitLoader = Callable[[dict[str, Any], str], Iterator[Located]]
+PER_SPLIT_OPTIONS = frozenset({"sentences"})  # options that name one file per split: {train: ..., eval: ...}
 
 # What `datasets` and pyarrow raise on unreadable input (UnicodeDecodeError and ArrowInvalid are ValueErrors).
 READ_ERRORS = (DatasetGenerationError, OSError, ValueError)
 
 
-def jsonl(path: Path, **_: Any) -> Iterator[Located]:
+def jsonl(path: Path) -> Iterator[Located]:
     """JSON lines: one object per line; a bad line comes as its error, so quarantine can go on past it."""
     for lineno, item in jsonl_lines(path):
         yield f"line {lineno}", item
 
 
-def conll(path: Path, **_: Any) -> Iterator[Located]:
+def conll(path: Path) -> Iterator[Located]:
     """CoNLL columns (token, tag), blank line between sentences; `-DOCSTART-` lines separate documents.
 
     A sentence with a bad line (bad bytes, or one column) comes as that line's error, so quarantine can go on.
@@ -74,13 +82,13 @@ def _columns(line: str) -> list[str]:
     return line.rstrip("\n").split("\t") if "\t" in line else line.split()
 
 
-def squad(path: Path, **_: Any) -> Iterator[Located]:
+def squad(path: Path) -> Iterator[Located]:
     """SQuAD-style nested JSON (v1.1 or v2): data > paragraphs > qas.
 
     `plausible_answers` (SQuAD v2) are distractors for unanswerable questions, never gold, so they are dropped.
     """
     try:
-        data = _json_document(path)["data"]
+        data = json_document(path)["data"]
     except (KeyError, TypeError) as exc:
         raise HumInputError(path, "file", "data", f"not SQuAD JSON ({exc})") from exc
     for a, article in enumerate(data):
@@ -92,35 +100,6 @@ def squad(path: Path, **_: Any) -> Iterator[Located]:
                     continue
                 fields = {k: v for k, v in qa.items() if k != "plausible_answers"}
                 yield where, {"title": article.get("title", ""), "context": para["context"], **fields}
-
-
-def carb(path: Path, **_: Any) -> Iterator[Located]:
-    """CaRB gold TSV (sentence, relation, arg1, arg2, more args): one row per sentence with all its tuples.
-
-    Tuples come as [arg1, relation, arg2, ...], CaRB's own order. Cells are stripped, because the gold
-    file pads some with spaces; rows of one sentence are merged even when not adjacent (the dev gold
-    splits three sentences that differ only by a trailing space), so each row carries its full gold.
-    """
-    found: dict[str, tuple[int, list[list[str]]]] = {}
-    for lineno, line in text_lines(path):
-        if isinstance(line, HumInputError):
-            yield f"line {lineno}", line
-            continue
-        if not line.strip():
-            continue
-        cells = [c.strip() for c in line.rstrip("\r\n").split("\t")]
-        if len(cells) < 3:  # noqa: PLR2004
-            yield (
-                f"line {lineno}",
-                HumInputError(
-                    path, f"line {lineno}", "tuples", "expected a sentence, a relation and an argument separated by tabs"
-                ),
-            )
-            continue
-        sentence, relation, first, *rest = cells
-        found.setdefault(sentence, (lineno, []))[1].append([first, relation, *rest])
-    for sentence, (lineno, tuples) in found.items():
-        yield f"line {lineno}", {"sentence": sentence, "tuples": tuples}
 
 
 def json_file(path: Path, **options: Any) -> Iterator[Located]:
@@ -283,37 +262,14 @@ def _csv_header(path: Path, lineno: int, row: list[str] | HumInputError) -> list
     return row
 
 
-def _json_text(path: Path) -> str:
-    """A whole file's text for one JSON document, BOM dropped; the first line with bad bytes raises."""
-    parts = []
-    for _, line in text_lines(path):
-        if isinstance(line, HumInputError):
-            raise line
-        parts.append(line)
-    return "".join(parts)
-
-
-def _json_document(path: Path) -> Any:
-    """A whole JSON document; bad bytes or a syntax error raise, placed on their line."""
-    text = _json_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _malformed(path, exc) from exc
-
-
-def _malformed(path: Path, exc: json.JSONDecodeError) -> HumInputError:
-    return HumInputError(path, f"line {exc.lineno}", "<json>", f"malformed JSON: {exc.msg}")
-
-
 def _diagnose_json(path: Path) -> None:
     """Place a JSON problem on its line: bad bytes, the syntax error of a JSON array, or a malformed JSON line."""
-    text = _json_text(path)
+    text = json_text(path)
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith("["):
-            raise _malformed(path, exc) from exc
+            raise malformed(path, exc) from exc
         for _ in read_jsonl_numbered(path):
             pass
 
@@ -327,35 +283,65 @@ FILE_LOADERS: dict[str, FileLoader] = {
     "conll": conll,
     "squad": squad,
     "carb": carb,
+    "oie2016": oie2016,
+    "dygiepp": dygiepp,
+    "spert": spert,
 }
+FOLDER_LOADERS: dict[str, FolderLoader] = {"brat": brat}
 SPLIT_LOADERS: dict[str, SplitLoader] = {"disk": disk, "hub": hub}
 
 
 def source(cfg: dict[str, Any], split: str) -> str:
-    """How messages name a split's origin: its file, or `path[split]` for a saved or hub dataset."""
+    """How messages name a split's origin: its file (or files), or `path[split]` for a saved or hub dataset."""
     if cfg.get("loader") in SPLIT_LOADERS:
         return f"{cfg['path']}[{cfg[split]}]"
-    return str(cfg[split])
+    return ", ".join(map(str, cfg[split])) if isinstance(cfg[split], list) else str(cfg[split])
 
 
 def load(cfg: dict[str, Any], split: str) -> Iterator[Located]:
     """Rows of one split ("train" or "eval") of a configured dataset, each with where it was found.
 
-    A missing or empty file, or an unknown loader, raises: those are mistakes of the config, not of the data.
+    A missing or empty file, an unknown loader or option, raises: those are mistakes of the config, not of the data.
     """
     loader = cfg.get("loader")
     if loader in SPLIT_LOADERS:
         return SPLIT_LOADERS[loader](cfg, split)
-    if loader not in FILE_LOADERS:
-        known = sorted(FILE_LOADERS | SPLIT_LOADERS)
+    if loader not in FILE_LOADERS and loader not in FOLDER_LOADERS:
+        known = sorted(FILE_LOADERS | FOLDER_LOADERS | SPLIT_LOADERS)
         problem = "missing" if loader is None else f"unknown loader {loader!r}"
-        raise HumInputError("params.yaml", f"datasets.{cfg.get('name', '?')}", "loader", f"{problem}; choose one of {known}")
-    path = Path(cfg[split])
+        raise _config_error(cfg, "loader", f"{problem}; choose one of {known}")
+    paths = [Path(p) for p in (cfg[split] if isinstance(cfg[split], list) else [cfg[split]])]
+    if loader in FOLDER_LOADERS:
+        return _not_empty(_unreadable_as_row(_call(cfg, FOLDER_LOADERS[loader], paths, split)), Path(source(cfg, split)))
+    if len(paths) != 1:
+        raise _config_error(cfg, split, f"the {loader} loader reads one file; only {sorted(FOLDER_LOADERS)} read a list")
+    path = paths[0]
     if not path.is_file():
         raise HumInputError(path, "file", "<file>", "no such file")
     if path.stat().st_size == 0:
         raise HumInputError(path, "file", "<file>", "empty file")
-    return _not_empty(_unreadable_as_row(FILE_LOADERS[loader](path, **(cfg.get("options") or {}))), path)
+    return _not_empty(_unreadable_as_row(_call(cfg, FILE_LOADERS[loader], path, split)), path)
+
+
+def _call(cfg: dict[str, Any], loader: FileLoader, paths: Path | list[Path], split: str) -> Iterator[Located]:
+    """The loader called with the config's `options` (those per split narrowed to this split's value)."""
+    options = dict(cfg.get("options") or {})
+    for key in PER_SPLIT_OPTIONS & options.keys():
+        per_split = options.pop(key)
+        if not isinstance(per_split, dict):
+            problem = f"expected a file per split ({{train: ..., eval: ...}}), got {per_split!r}"
+            raise _config_error(cfg, f"options.{key}", problem)
+        if per_split.get(split) is not None:
+            options[key] = per_split[split]
+    try:
+        inspect.signature(loader).bind(paths, **options)
+    except TypeError as exc:
+        raise _config_error(cfg, "options", f"not options of the {cfg['loader']} loader ({exc})") from exc
+    return loader(paths, **options)
+
+
+def _config_error(cfg: dict[str, Any], field: str, problem: str) -> HumInputError:
+    return HumInputError("params.yaml", f"datasets.{cfg.get('name', '?')}", field, problem)
 
 
 def _unreadable_as_row(located: Iterator[Located]) -> Iterator[Located]:

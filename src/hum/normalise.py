@@ -1,97 +1,40 @@
 """Turn a loaded row into the one normalised record schema of its task (character offsets throughout).
 
-Every record leaves in one spelling (NFC, LF line ends: `hum.textnorm`), its offsets moved to match.
+Offsets may come as characters or as tokens (a row with `tokens`: `hum.seedformats.source`), and relation ends,
+triggers and arguments as entity indices, ids, texts or spans (`hum.seedformats.mentions`); a dataset's `columns`
+and `constants` first fit the file's own field names (`hum.seedformats.columns`). Every record leaves in one
+spelling (NFC, LF line ends: `hum.textnorm`), its offsets moved to match.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 from hum.io import Record
+from hum.seedformats.columns import remap
+from hum.seedformats.fields import FieldError, items, label, need, offset
+from hum.seedformats.mentions import Mentions, one_span
+from hum.seedformats.source import Source
 from hum.textnorm import canonical, one_line
 
 Normaliser = Callable[[Record, dict[str, Any]], Record]
-
-
-class FieldError(ValueError):
-    """A problem with one field of one row; the caller adds file and location."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        self.field, self.problem = field, problem
-        super().__init__(f"field '{field}': {problem}")
-
-
-def _need(row: Record, name: str) -> Any:
-    if name not in row or row[name] is None:
-        raise FieldError(name, "missing")
-    return row[name]
-
-
-def offset(value: Any, field: str) -> int:
-    """A character or token offset: an integer (an integral float is taken as one); booleans, NaN and Infinity are not."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FieldError(field, f"offset must be an integer, got {value!r}")
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise FieldError(field, f"offset must be an integer, got {value!r}")
-        return int(value)
-    return value
-
-
-# What a label may not contain: instructions list labels joined by ", " and gold rows use "|" and new lines.
-LABEL_FORBIDDEN = {"|": "'|'", "\n": "a line break", "\r": "a line break", ", ": "', '"}
-
-
-def label(value: Any, field: str, *, numbers: bool = False) -> str:
-    """A label as text: non-empty, one line, without '|' or ', '; `numbers` lets integer class ids through as text."""
-    if numbers and isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise FieldError(field, f"label must be text, got {value!r}")
-    if not value.strip():
-        raise FieldError(field, f"label {value!r} is empty")
-    for bad, name in LABEL_FORBIDDEN.items():
-        if bad in value:
-            raise FieldError(field, f"label {value!r} contains {name}")
-    return value
-
-
-def token_sep(cfg: dict[str, Any]) -> str:
-    """What joins tokens into text: `token_sep` if set, else nothing for Chinese and a space otherwise."""
-    return str(cfg.get("token_sep", "" if cfg.get("lang") == "zh" else " "))
-
-
-def join_tokens(tokens: list[str], sep: str = " ") -> tuple[str, list[int]]:
-    """Joined text and the character offset of each token."""
-    offsets, pos = [], 0
-    for tok in tokens:
-        offsets.append(pos)
-        pos += len(tok) + len(sep)
-    return sep.join(tokens), offsets
-
-
-def token_span(tokens: list[str], offsets: list[int], start: int, end: int, sep: str = " ") -> dict[str, Any]:
-    """Character span covering tokens [start, end)."""
-    if not 0 <= start < end <= len(tokens):
-        raise FieldError("entities", f"token span [{start}, {end}) outside the {len(tokens)} tokens")
-    return {"start": offsets[start], "end": offsets[end - 1] + len(tokens[end - 1]), "text": sep.join(tokens[start:end])}
-
-
-def char_spans(items: Any, field: str, keys: tuple[str, ...]) -> list[Record]:
-    """Span items that carry `keys`, with integer offsets; a bad item names its index."""
-    if not isinstance(items, list):
-        raise FieldError(field, "expected a list")
-    for i, item in enumerate(items):
-        missing = [k for k in keys if not isinstance(item, dict) or item.get(k) is None]
-        if missing:
-            raise FieldError(f"{field}[{i}]", f"missing {', '.join(missing)}")
-        if not all(isinstance(item[k], int) and not isinstance(item[k], bool) for k in ("start", "end")):
-            raise FieldError(f"{field}[{i}]", f"start and end must be integers, got {item['start']!r} and {item['end']!r}")
-        if "type" in keys:
-            label(item["type"], f"{field}[{i}].type")
-    return items
+__all__ = [  # FieldError, label and offset live in hum.seedformats.fields; callers know them from here
+    "NORMALISERS",
+    "FieldError",
+    "bio_entities",
+    "classification",
+    "event",
+    "fragment_spans",
+    "general",
+    "label",
+    "mrc",
+    "ner",
+    "normalise",
+    "offset",
+    "oie",
+    "relation",
+]
 
 
 def bio_entities(tokens: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
@@ -117,110 +60,86 @@ def bio_entities(tokens: list[str], tags: list[str]) -> list[tuple[int, int, str
 
 
 def ner(row: Record, cfg: dict[str, Any]) -> Record:
-    """From tokens+tags, tokens+token-span entities, or text+char-span entities."""
-    sep = token_sep(cfg)
-    if "tokens" in row:
-        tokens = _need(row, "tokens")
-        text, offsets = join_tokens(tokens, sep)
-        if row.get("entities") is None:
-            raw = bio_entities(tokens, _need(row, "tags"))
-        else:
-            raw = [
-                (
-                    offset(e["start"], f"entities[{i}].start"),
-                    offset(e["end"], f"entities[{i}].end"),
-                    label(e["type"], f"entities[{i}].type"),
-                )
-                for i, e in enumerate(row["entities"])
-            ]
-        entities = [{**token_span(tokens, offsets, s, e, sep), "type": t} for s, e, t in raw]
-        return {"text": text, "entities": entities}
-    return {
-        "text": _need(row, "text"),
-        "entities": char_spans(_need(row, "entities"), "entities", ("start", "end", "text", "type")),
-    }
+    """From tokens and BIO tags, or entities as token or character spans; a discontinuous entity gives one per fragment."""
+    source = Source.of(row, cfg)
+    if source.tokens is not None and row.get("entities") is None:
+        found = bio_entities(source.tokens, need(row, "tags"))
+        return {"text": source.text, "entities": [{**source.token_span(s, e, "tags"), "type": t} for s, e, t in found]}
+    entities = []
+    for i, item in enumerate(items(need(row, "entities"), "entities")):
+        spans = source.spans(item, f"entities[{i}]", required=True)
+        kind = label(need(item, "type", f"entities[{i}]"), f"entities[{i}].type")
+        entities += [{**span, "type": kind} for span in spans]
+    return {"text": source.text, "entities": entities}
 
 
 def relation(row: Record, cfg: dict[str, Any]) -> Record:
-    """Entities as char spans; a relation's ends found by entity id or text; `no_relation` types dropped."""
-    text = _need(row, "text")
-    if "tokens" in row:
-        sep = token_sep(cfg)
-        _, offsets = join_tokens(row["tokens"], sep)
-        ents = [
-            {
-                **token_span(
-                    row["tokens"],
-                    offsets,
-                    offset(e["start"], f"entities[{i}].start"),
-                    offset(e["end"], f"entities[{i}].end"),
-                    sep,
-                ),
-                "id": e.get("id"),
-            }
-            for i, e in enumerate(row["entities"])
-        ]
-    else:
-        items = char_spans(_need(row, "entities"), "entities", ("start", "end", "text"))
-        ents = [{"start": e["start"], "end": e["end"], "text": e["text"], "id": e.get("id")} for e in items]
-    by_id = {e["id"]: e for e in ents if e["id"] is not None}
-    by_text = {e["text"]: e for e in ents}
+    """Entities as spans; a relation's ends by entity index, id, text or span; `no_relation` types dropped."""
+    source = Source.of(row, cfg)
+    mentions = Mentions(source, need(row, "entities"), row.get("triggers"))
     relations = []
-    for i, rel in enumerate(_need(row, "relations")):
-        if label(rel["type"], f"relations[{i}].type") in cfg.get("no_relation", []):
+    for i, rel in enumerate(items(need(row, "relations"), "relations")):
+        field = f"relations[{i}]"
+        kind = label(need(rel, "type", field), f"{field}.type")
+        if kind in cfg.get("no_relation", []):
             continue
-        ends = {}
-        for end in ("head", "tail"):
-            ent = by_id.get(rel.get(f"{end}_id")) or by_text.get(rel[end])
-            if ent is None:
-                raise FieldError(f"relations[{i}].{end}", f"{rel[end]!r} is none of the record's entities")
-            ends[end] = {k: ent[k] for k in ("start", "end", "text")}
-        relations.append({"type": rel["type"], **ends})
-    return {"text": text, "entities": [{k: e[k] for k in ("start", "end", "text")} for e in ents], "relations": relations}
+        ends = {end: mentions.resolve(rel, end, f"{field}.{end}") for end in ("head", "tail")}
+        relations.append({"type": kind, **{end: one_span(s, f"{field}.{end}", "a relation end") for end, s in ends.items()}})
+    return {"text": source.text, "entities": [s for m in mentions.entities for s in m.spans], "relations": relations}
 
 
-def mrc(row: Record, _cfg: dict[str, Any]) -> Record:
-    """SQuAD answers (`answer_start`) to char spans; no answers means unanswerable (SQuAD v2 `is_impossible`).
+def mrc(row: Record, cfg: dict[str, Any]) -> Record:
+    """SQuAD answers (`answer_start`), or token `start`/`end` over `tokens`, to char spans; every gold answer is kept.
 
-    The question is put on one line (whitespace runs as single spaces): it is one line of an instruction.
-
-    Answers may come as a list of objects (SQuAD JSON) or as columns of lists (SQuAD on the Hugging Face Hub).
-    `plausible_answers` are never read: they are distractors, not gold.
+    No answers means unanswerable (SQuAD v2 `is_impossible`). The question is put on one line (whitespace runs as
+    single spaces): it is one line of an instruction. Answers may come as a list of objects (SQuAD JSON) or as
+    columns of lists (SQuAD on the Hugging Face Hub). `plausible_answers` are never read: they are distractors.
     """
-    given = _need(row, "answers")
+    source = Source.of(row, cfg, "context")
+    given = need(row, "answers")
     if isinstance(given, dict):
+        if not all(isinstance(v, list) for v in given.values()) or len({len(v) for v in given.values()}) > 1:
+            raise FieldError("answers", f"expected answer columns of lists of one length, got {given!r}")
         given = [dict(zip(given, values, strict=True)) for values in zip(*given.values(), strict=True)]
     if row.get("is_impossible") and given:
         raise FieldError("answers", "is_impossible is true but answers are given")
-    answers = []
-    for i, a in enumerate(given):
-        start = offset(a["answer_start"] if "answer_start" in a else a["start"], f"answers[{i}].answer_start")
-        if not isinstance(a["text"], str):
-            raise FieldError(f"answers[{i}].text", f"expected text, got {a['text']!r}")
-        answers.append({"text": a["text"], "start": start, "end": start + len(a["text"])})
-    question = _need(row, "question")
+    answers = [_answer(source, a, f"answers[{i}]") for i, a in enumerate(items(given, "answers"))]
+    question = need(row, "question")
     if not isinstance(question, str) or not question.strip():
         raise FieldError("question", "empty question" if isinstance(question, str) else f"expected text, got {question!r}")
-    return {"text": _need(row, "context"), "question": one_line(question), "answers": answers}
+    return {"text": source.text, "question": one_line(question), "answers": answers}
+
+
+def _answer(source: Source, answer: Any, field: str) -> dict[str, Any]:
+    """A token span over the context's tokens, or a SQuAD answer: its text from `answer_start` (or `start`)."""
+    if source.tokens is not None:
+        return source.span(answer, field)
+    key = "start" if isinstance(answer, dict) and "answer_start" not in answer and "start" in answer else "answer_start"
+    start = offset(need(answer, key, field), f"{field}.{key}")
+    text = need(answer, "text", field)
+    if not isinstance(text, str):
+        raise FieldError(f"{field}.text", f"expected text, got {text!r}")
+    return {"text": text, "start": start, "end": start + len(text)}
 
 
 def classification(row: Record, cfg: dict[str, Any]) -> Record:
     """One `label` or a list of `labels`; `multi_label` datasets may have any number, single-label exactly one."""
-    labels = _need(row, "labels") if "labels" in row else [_need(row, "label")]
+    labels = need(row, "labels") if "labels" in row else [need(row, "label")]
     field = "labels" if "labels" in row else "label"
     if not isinstance(labels, list):
         raise FieldError(field, f"expected a list of labels, got {labels!r}")
     multi = bool(cfg.get("multi_label", False))
     if not multi and len(labels) != 1:
         raise FieldError("labels", f"{len(labels)} labels in a single-label dataset (set multi_label: true)")
-    return {"text": _need(row, "text"), "labels": [label(lab, field, numbers=True) for lab in labels], "multi_label": multi}
+    return {"text": need(row, "text"), "labels": [label(lab, field, numbers=True) for lab in labels], "multi_label": multi}
 
 
 def general(row: Record, _cfg: dict[str, Any]) -> Record:
     """General instruction data (self-instruct style): the instruction and the first instance."""
     instance = (row.get("instances") or [{}])[0]
-    prompt = _need(row, "instruction") + (f"\n\n{instance['input']}" if instance.get("input") else "")
-    return {"text": prompt, "output": instance.get("output", row.get("output", ""))}
+    prompt = need(row, "instruction") + (f"\n\n{instance['input']}" if instance.get("input") else "")
+    output = instance["output"] if "output" in instance else need(row, "output")
+    return {"text": prompt, "output": output}
 
 
 def fragment_spans(text: str, item: Record) -> list[dict[str, Any]]:
@@ -229,37 +148,43 @@ def fragment_spans(text: str, item: Record) -> list[dict[str, Any]]:
     Discontinuous items ("intravenous ... injection") have no single verbatim span; one span per fragment keeps
     every answer copyable from the text. An item without fragments but with `start`/`end` is one fragment.
     """
-    frags = item.get("fragments") or ([item] if "start" in item else [])
-    if not frags:
-        return []
-    start, end = offset(frags[0]["start"], "start"), offset(frags[-1]["end"], "end")
-    if text[start:end] == item["text"]:
-        return [{"text": item["text"], "start": start, "end": end}]
-    return [{"text": f["text"], "start": offset(f["start"], "start"), "end": offset(f["end"], "end")} for f in frags]
+    return Source(text).spans(item, "fragments")
 
 
-def event(row: Record, _cfg: dict[str, Any]) -> Record:
-    """PHEE-style events to char spans; arguments without a span are dropped, attribute values (`value`) too."""
-    text = _need(row, "text")
+def event(row: Record, cfg: dict[str, Any]) -> Record:
+    """Events to char spans: triggers and arguments as spans (tokens or characters) or as references to entities.
+
+    An argument with neither a span nor a reference (an attribute `value`) is dropped; a discontinuous argument
+    gives one argument per fragment; an argument that is another event (BRAT `Theme:E1`) is that event's trigger.
+    """
+    source = Source.of(row, cfg)
+    mentions = Mentions(source, row.get("entities") or [], row.get("triggers"))
     events = []
-    for i, ev in enumerate(_need(row, "events")):
-        trigger = fragment_spans(text, ev["trigger"])
-        if len(trigger) != 1:
-            raise FieldError(f"events[{i}].trigger", f"a trigger needs one contiguous span, found {len(trigger)}")
-        label(ev["type"], f"events[{i}].type")
+    for i, ev in enumerate(items(need(row, "events"), "events")):
+        field = f"events[{i}]"
+        trigger = one_span(mentions.resolve(ev, "trigger", f"{field}.trigger"), f"{field}.trigger", "a trigger")
+        kind = label(need(ev, "type", field), f"{field}.type")
         arguments = [
-            {"role": label(a["role"], f"events[{i}].arguments[{j}].role"), **span}
-            for j, a in enumerate(ev["arguments"])
-            for span in fragment_spans(text, a)
+            {"role": label(need(a, "role", f"{field}.arguments[{j}]"), f"{field}.arguments[{j}].role"), **span}
+            for j, a in enumerate(items(need(ev, "arguments", field), f"{field}.arguments"))
+            for span in _argument_spans(mentions, a, f"{field}.arguments[{j}]")
         ]
-        events.append({"type": ev["type"], "trigger": trigger[0], "arguments": arguments})
-    return {"text": text, "events": events}
+        events.append({"type": kind, "trigger": trigger, "arguments": arguments})
+    return {"text": source.text, "events": events}
+
+
+def _argument_spans(mentions: Mentions, argument: Any, field: str) -> list[dict[str, Any]]:
+    """An argument's own span(s) if it has any (PHEE keeps an annotation id beside them), else the entity it names."""
+    own = mentions.source.spans(argument, field)
+    if own or (argument.get("entity") is None and argument.get("entity_id") is None):
+        return own
+    return mentions.resolve(argument, "entity", f"{field}.entity")
 
 
 def oie(row: Record, _cfg: dict[str, Any]) -> Record:
     """Open IE: the sentence as `text`, tuples [subject, relation, object, ...] as given (they have no offsets)."""
-    text = row["text"] if "text" in row else _need(row, "sentence")
-    tuples = [[str(x) for x in t] for t in _need(row, "tuples")]
+    text = row["text"] if "text" in row else need(row, "sentence")
+    tuples = [[str(x) for x in items(t, f"tuples[{i}]")] for i, t in enumerate(items(need(row, "tuples"), "tuples"))]
     for i, t in enumerate(tuples):
         if len(t) < 2:  # noqa: PLR2004 - subject and relation
             raise FieldError(f"tuples[{i}]", f"needs at least a subject and a relation, has {len(t)} field(s)")
@@ -278,12 +203,12 @@ NORMALISERS: dict[str, Normaliser] = {
 
 
 def normalise(row: Record, cfg: dict[str, Any], index: str) -> Record:
-    """Rename columns per config, normalise for the task, and stamp id, dataset, task and language.
+    """Map columns (and constants) per config, normalise for the task, and stamp id, dataset, task and language.
 
     A row without an id gets `<dataset>-<index>`, where `index` names the split and the row's position.
     Text and strings come out in NFC with LF line ends, offsets moved to cover the same characters.
     """
-    row = {cfg.get("columns", {}).get(k, k): v for k, v in row.items()}
+    row = remap(row, cfg)
     body = canonical(NORMALISERS[cfg["task"]](row, cfg))
     rid = str(row["id"]) if row.get("id") is not None else f"{cfg['name']}-{index}"
     return {"id": rid, "dataset": cfg["name"], "task": cfg["task"], "lang": cfg["lang"], **body}

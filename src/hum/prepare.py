@@ -17,6 +17,7 @@ from hum.io import Record, atomic_open, dumps, read_jsonl, write_json
 from hum.loaders import load, source
 from hum.normalise import NORMALISERS, FieldError, normalise
 from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures, repeated_ids
+from hum.seedformats.columns import problems as column_problems
 from hum.step import batched
 from hum.tasks import TASKS
 from hum.textnorm import clean
@@ -39,12 +40,14 @@ class Bad:
 
 
 def check_config(cfg: dict[str, Any], params_file: str = "params.yaml") -> None:
-    """A dataset config's own mistakes (no or an unknown task) are config errors, raised whatever `on_error` says."""
+    """A dataset config's own mistakes (no or an unknown task, a bad column path): config errors, whatever `on_error` says."""
     where = f"datasets.{cfg.get('name', '?')}"
     if cfg.get("task") is None:
         raise HumInputError(params_file, where, "task", f"missing; choose one of {sorted(NORMALISERS)}")
     if cfg["task"] not in NORMALISERS:
         raise HumInputError(params_file, where, "task", f"unknown task {cfg['task']!r}; choose one of {sorted(NORMALISERS)}")
+    if (problem := next(column_problems(cfg), None)) is not None:
+        raise HumInputError(params_file, where, *problem)
 
 
 def rows(cfg: dict[str, Any], split: str, max_text_chars: int | None = None) -> Iterator[tuple[str, Record | Bad]]:

@@ -312,6 +312,8 @@ def test_jsonl_not_an_object(tmp_path):
         ("csv", "text,category"),
         ("tsv", "text\tcategory"),
         ("carb", "s\tr\ta"),
+        ("oie2016", "s\th\tr\ta"),
+        ("dygiepp", '{"doc_key": "d", "sentences": [["ok"]]}'),
     ],
 )
 def test_non_utf8_file_is_an_input_error(tmp_path, loader, good_line):
@@ -360,7 +362,9 @@ def test_missing_and_empty_file(tmp_path, loader):
     assert str(info.value) == f"{path}: file: field '<file>': empty file"
 
 
-LOADERS = "['carb', 'conll', 'csv', 'disk', 'hub', 'json', 'jsonl', 'parquet', 'squad', 'tsv']"
+LOADERS = (
+    "['brat', 'carb', 'conll', 'csv', 'disk', 'dygiepp', 'hub', 'json', 'jsonl', 'oie2016', 'parquet', 'spert', 'squad', 'tsv']"
+)
 
 
 @pytest.mark.parametrize(
@@ -372,6 +376,28 @@ def test_unknown_or_missing_loader_names_the_dataset_config(cfg, problem):
     with pytest.raises(HumInputError) as info:
         load({"name": "toy", "train": "x", **cfg}, "train")
     assert str(info.value) == f"params.yaml: datasets.toy: field 'loader': {problem}"
+
+
+@pytest.mark.parametrize(
+    ("cfg", "field", "problem"),
+    [
+        (
+            {"loader": "jsonl", "train": ["a.jsonl", "b.jsonl"]},
+            "train",
+            "the jsonl loader reads one file; only ['brat'] read a list",
+        ),
+        ({"loader": "jsonl", "options": {"sentences": {"train": "s.txt"}}}, "options", "not options of the jsonl loader ("),
+        ({"loader": "brat", "options": {"suffixes": [".a1"]}}, "options", "not options of the brat loader ("),
+    ],
+)
+def test_a_list_of_files_or_options_a_loader_does_not_take_are_config_errors(tmp_path, cfg, field, problem):
+    (tmp_path / "a.jsonl").write_text('{"text": "ok"}\n', encoding="utf-8")
+    (tmp_path / "doc.ann").write_text("", encoding="utf-8")
+    train = str(tmp_path / ("doc.ann" if cfg["loader"] == "brat" else "a.jsonl"))
+    with pytest.raises(HumInputError) as info:
+        load({"name": "toy", "train": train, **cfg}, "train")
+    assert (info.value.path, info.value.where, info.value.field) == ("params.yaml", "datasets.toy", field)
+    assert info.value.problem.startswith(problem)
 
 
 def test_disk_loader_turns_class_label_ids_into_names(tmp_path):

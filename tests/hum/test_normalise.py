@@ -11,14 +11,13 @@ from hum.normalise import (
     FieldError,
     bio_entities,
     classification,
-    join_tokens,
     label,
     mrc,
     normalise,
     offset,
     relation,
-    token_span,
 )
+from hum.seedformats.source import Source
 
 TOKENS = list("abcdef")
 
@@ -54,13 +53,14 @@ def test_bio_entities_invalid(tags, problem):
     assert str(info.value) == f"field 'tags': {problem}"
 
 
-def test_join_tokens_offsets():
-    text, offsets = join_tokens(["New", "York", "😀", "北京"])
-    assert (text, offsets) == ("New York 😀 北京", [0, 4, 9, 11])
-    assert all(text[o : o + len(t)] == t for o, t in zip(offsets, ["New", "York", "😀", "北京"], strict=True))
-    assert token_span(["New", "York", "is"], [0, 4, 9], 0, 2) == {"start": 0, "end": 8, "text": "New York"}
-    with pytest.raises(FieldError, match=r"token span \[2, 4\) outside the 3 tokens"):
-        token_span(["New", "York", "is"], [0, 4, 9], 2, 4)
+def test_joined_tokens_offsets():
+    source = Source.of({"tokens": ["New", "York", "😀", "北京"]}, {})
+    assert (source.text, source.starts) == ("New York 😀 北京", [0, 4, 9, 11])
+    assert all(source.text[o : o + len(t)] == t for o, t in zip(source.starts, ["New", "York", "😀", "北京"], strict=True))
+    assert source.token_span(0, 2, "entities[0]") == {"start": 0, "end": 8, "text": "New York"}
+    with pytest.raises(FieldError) as info:
+        source.token_span(2, 5, "entities[0]")
+    assert (info.value.field, info.value.problem) == ("entities[0]", "token span [2, 5) outside the 4 tokens")
 
 
 def test_ner_from_tags_real():
@@ -162,13 +162,15 @@ def test_chinese_tokens_join_without_spaces():
 @pytest.mark.parametrize(
     ("entities", "field", "problem"),
     [
-        ([{"start": 0, "end": 3, "text": "Ann"}], "entities[0]", "missing type"),
+        ([{"start": 0, "end": 3, "text": "Ann"}], "entities[0].type", "missing"),
         (
             [{"start": "0", "end": 3, "text": "Ann", "type": "PER"}],
             "entities[0]",
             "start and end must be integers, got '0' and 3",
         ),
-        ("Ann", "entities", "expected a list"),
+        ([{"start": 0, "end": 3, "type": "PER"}], "entities[0].text", "missing"),
+        ([{"text": "Ann", "type": "PER"}], "entities[0].start", "missing"),
+        ("Ann", "entities", "expected a list, got 'Ann'"),
     ],
 )
 def test_char_span_entities_are_checked(entities, field, problem):
@@ -256,3 +258,11 @@ def test_a_question_of_line_breaks_only_is_still_empty(question):
     with pytest.raises(FieldError) as info:
         mrc({"context": "Ann", "question": question, "answers": []}, {})
     assert (info.value.field, info.value.problem) == ("question", "empty question")
+
+
+def test_general_output_is_never_a_silent_default():
+    cfg = {"name": "d", "lang": "en", "task": "general"}
+    assert normalise({"instruction": "Say it", "output": "it"}, cfg, 0)["output"] == "it"
+    with pytest.raises(FieldError) as info:
+        normalise({"instruction": "Say it", "instances": [{"input": "x"}]}, cfg, 0)
+    assert (info.value.field, info.value.problem) == ("output", "missing")
