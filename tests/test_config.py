@@ -11,7 +11,7 @@ from dvc.utils.hydra import compose_and_dump
 
 from hum.provenance import load_params
 
-STAGES = ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix", "evaluate"]
+STAGES = ["prepare", "paraphrase", "generate", "generalist", "dedup", "decontaminate", "validate", "mix", "evaluate", "summary"]
 
 
 def test_params_yaml_is_conf_composed(tmp_path: Path, root: Path) -> None:
@@ -63,7 +63,7 @@ def imported_files(root: Path, path: Path, seen: set[Path]) -> set[Path]:
     return seen
 
 
-@pytest.mark.parametrize("stage", [*STAGES, "summary"])
+@pytest.mark.parametrize("stage", STAGES)
 def test_stage_depends_on_all_the_code_it_runs(root: Path, stage: str) -> None:
     deps = [root / d for d in yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["deps"]]
     code = imported_files(root, root / "stages" / f"{stage}.py", set())

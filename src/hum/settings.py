@@ -169,6 +169,7 @@ BENCHMARK = section({"path": TEXT, "field": TEXT, "name": TEXT})
 SCHEMA = section(
     {
         "seed": COUNT,
+        "ablation": TEXT,
         "prepare": {
             "max_records": POSITIVE, "eval_fraction": SHARE, "on_error": one_of(["raise", "quarantine"]),
             "max_text_chars": POSITIVE,

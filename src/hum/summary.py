@@ -12,7 +12,7 @@ from typing import Any
 
 ANNOTATION = ("ner", "re", "ee", "cls", "mrc", "oie")  # the task families whose instructions are rendered from gold
 LABELLED = ("ner", "re", "ee", "cls")  # ... whose instructions may state label guidelines
-FILTERS = {"dedup": "dedup", "decontaminate": "decontam", "validate": "validate"}
+FILTERS = ("dedup", "decontaminate", "validate")
 
 
 def _read(folder: Path, name: str) -> dict[str, Any]:
@@ -32,18 +32,18 @@ def diversity(per_task: dict[str, dict[str, Any]], formats: int) -> dict[str, An
     tasks = tuple(t for t in ANNOTATION if t in per_task)
     return {
         "4gram": _mean(per_task, "distinct 4-gram ratio", tasks),
-        "descriptions": sum(v for t in tasks for k, v in per_task[t].items() if k.startswith("distinct descriptions")),
+        "descr": sum(v for t in tasks for k, v in per_task[t].items() if k.startswith("distinct descriptions")),
         "formats": formats,
-        "rule_sets": sum(per_task[t]["distinct rule combinations"] for t in tasks),
-        "guidelines": _mean(per_task, "guideline share of labelled compound", tuple(t for t in LABELLED if t in tasks)),
+        "rulesets": sum(per_task[t]["distinct rule combinations"] for t in tasks),
+        "guided": _mean(per_task, "guideline share of labelled compound", tuple(t for t in LABELLED if t in tasks)),
         "empty": _mean(per_task, "empty share", tasks),
     }
 
 
-def dropped(folder: Path) -> dict[str, int]:
-    """Records each filtering stage removed (in minus out)."""
-    counts = {short: _read(folder, stage) for stage, short in FILTERS.items()}
-    return {short: int(c.get("in", 0)) - int(c.get("out", 0)) for short, c in counts.items()}
+def dropped(folder: Path) -> int:
+    """Records the filtering stages removed (in minus out, summed)."""
+    counts = [_read(folder, stage) for stage in FILTERS]
+    return sum(int(c.get("in", 0)) - int(c.get("out", 0)) for c in counts)
 
 
 def scores(report: dict[str, Any]) -> dict[str, float]:
@@ -52,14 +52,17 @@ def scores(report: dict[str, Any]) -> dict[str, float]:
 
 
 def summarize(folder: Path) -> dict[str, Any]:
-    """The compact summary of the metrics files in `folder` (a missing file counts as nothing)."""
+    """The compact summary of the metrics files in `folder` (a missing file counts as nothing).
+
+    Flat, short keys first, so each is one narrow column of `dvc exp show`; per-task counts and scores are nested.
+    """
     corpus = _read(folder, "corpus")
     return {
         "records": corpus.get("records", 0),
-        "validation": corpus.get("splits", {}).get("validation", 0),
-        "tasks": dict(sorted(corpus.get("per_task", {}).items())),
-        "diversity": diversity(_read(folder, "diversity"), len(corpus.get("per_format", {}))),
-        "llm_yield": {stage: _read(folder, stage).get("yield", 0.0) for stage in ("paraphrase", "generalist")},
+        **diversity(_read(folder, "diversity"), len(corpus.get("per_format", {}))),
+        "para_yield": _read(folder, "paraphrase").get("yield", 0.0),
+        "gen_yield": _read(folder, "generalist").get("yield", 0.0),
         "dropped": dropped(folder),
         "eval": scores(_read(folder, "eval")),
+        "tasks": dict(sorted(corpus.get("per_task", {}).items())),
     }
