@@ -40,11 +40,18 @@ def composed(conf: Path, overrides: list[str]) -> dict[str, Any]:
 
 
 def table(report: dict[str, Any]) -> str:
-    """Records, unreadable replies and the headline score per dataset and task."""
+    """Records, unreadable replies and the headline score per dataset and task (`hum.evaluation.report.HEADLINE`)."""
+    from hum.evaluation.report import HEADLINE  # noqa: PLC0415 - the model stack loads only for this command
+
+    def score(key: str) -> str:
+        if f"{key}/score" in report:
+            return f"{report[f'{key}/score']:.3f}"
+        found = [report[f"{key}/{m}"] for m in HEADLINE.get(key.partition("/")[0], ()) if f"{key}/{m}" in report]
+        return f"{sum(found) / len(found):.3f}" if found else ""
+
+    keys = sorted(k.removesuffix("/records") for k in report if k.endswith("/records"))
     rows = [("task/dataset", "records", "unread", "score")]
-    for key in sorted(k.removesuffix("/records") for k in report if k.endswith("/records")):
-        score = report.get(f"{key}/score", "")
-        rows.append((key, f"{report[f'{key}/records']:.0f}", f"{report[f'{key}/unparsable']:.0f}", f"{score}"))
+    rows += [(k, f"{report[f'{k}/records']:.0f}", f"{report[f'{k}/unparsable']:.0f}", score(k)) for k in keys]
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{a:<{width}}  {b:>7}  {c:>6}  {d:>6}" for a, b, c, d in rows)
 
