@@ -63,7 +63,18 @@ def fill(template: str, query: Query, lang: str) -> str:
     across lines cannot start a line of the description that reads as a part of the instruction.
     """
     slots = {name: " ".join(value.split()) for name, value in query.slots.items()}
-    return template.format(labels=LIST_SEP[lang].join(query.labels), **slots)
+    return template.format(labels=label_list(query.labels, lang), **slots)
+
+
+def label_list(labels: list[str], lang: str) -> str:
+    """The labels joined by the language's list separator, each quoted when one of them holds it: one reading only.
+
+    Only a Chinese label can hold its separator `、`; an English one with `", "` is refused at load.
+    """
+    sep = LIST_SEP[lang]
+    if any(sep.strip() in label for label in labels):
+        return sep.join(f"“{label}”" for label in labels)
+    return sep.join(labels)
 
 
 def fenced(text: str, char: str) -> tuple[str, int]:

@@ -152,3 +152,11 @@ def test_layouts_without_a_fence_or_with_a_question_on_its_own_line_are_refused(
     (tmp_path / "layouts.yaml").write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match=r"layout 'markdown': field 'heads\.zh\.question' must end in a lead-in"):
         load_phrasings(tmp_path)
+
+
+def test_a_label_list_reads_one_way_only():
+    from hum.instructions import label_list  # noqa: PLC0415
+
+    assert label_list(["人物", "地点"], "zh") == "人物、地点"
+    assert label_list(["人物、角色", "地点"], "zh") == "“人物、角色”、“地点”"
+    assert label_list(["person", "location"], "en") == "person, location"
