@@ -104,7 +104,7 @@ def test_hum_eval_of_a_server_model_writes_predictions_and_metrics_and_replays(t
     finally:
         server.stop()
     assert "[evaluate] 8 prompts" in done.stdout
-    assert re.search(r"^overall\s+8\s+\d+\s+0\.0$", done.stdout, re.MULTILINE)
+    assert re.search(r"^overall\s+8\s+\d+\s+0\.000$", done.stdout, re.MULTILINE)
     assert sum(m.startswith("POST") for m in server.methods()) == 8, "the second run replays every reply"
     assert len(list(read_jsonl(tmp_path / "eval/predictions.jsonl"))) == 8
     assert not any(KEY in p.read_text() for p in (tmp_path / "eval").rglob("*") if p.is_file()), "no key is written"
