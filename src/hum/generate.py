@@ -180,7 +180,12 @@ def instruction(record: Record, ctx: Context, k: int) -> Record | None:
     columns = rule_columns(said.rule_ids, query.columns)
     fmt, rows = renderable(FORMATS[said.fmt], apply_rules(list(said.rule_ids), query), columns, empty)
     rule_phrases = [phrasings.pick(draws.rng(f"phrase:rule:{r}"), "rule", r, lang) for r in said.rule_ids]
-    spec = phrasings.format_spec(draws.rng("phrase:format"), fmt.name, lang, len(columns)) if said.stated_format else None
+    single = query.subtask in TASKS[query.task].single
+    spec = (
+        phrasings.format_spec(draws.rng("phrase:format"), fmt.name, lang, len(columns), single=single)
+        if said.stated_format
+        else None
+    )
     system = phrasings.pick(draws.rng("phrase:system"), "system", lang) if layout.system else None
     stated_rules = zip(said.rule_ids, rule_phrases, strict=True)
     parts = Parts(

@@ -60,10 +60,16 @@ class Phrasings:
         """Whether the pool `key` has at least one phrase."""
         return bool(self.pools.get(key))
 
-    def format_spec(self, rng: random.Random, name: str, lang: str, width: int) -> Phrase:
-        """A format's spec phrasing for one column (`one`) or several (`many`), else its `any` pool."""
-        shape = "one" if width == 1 else "many"
-        return self.pick(rng, "format", name, lang, shape if self.has("format", name, lang, shape) else "any")
+    def format_spec(self, rng: random.Random, name: str, lang: str, width: int, *, single: bool = False) -> Phrase:
+        """A format's spec phrasing from the most specific of its pools: never "one result per line" for a single answer.
+
+        `single` (an answer of one item at most, in one column: a class label, an answer span), then `one` (one
+        column) or `many` (several), then `any`. A single item of several columns (a label and its reason) takes
+        `many`: how a format writes several fields differs with their number, and `many` names them.
+        """
+        width_shape = "one" if width == 1 else "many"
+        shapes = ("single", width_shape) if single and width == 1 else (width_shape,)
+        return self.pick(rng, "format", name, lang, next((s for s in shapes if self.has("format", name, lang, s)), "any"))
 
 
 def _yaml(path: Path) -> Any:

@@ -436,8 +436,8 @@ def test_registry_and_phrasing_files():
         assert fmt.name == name
         assert type(fmt).__doc__
         assert sys.modules[type(fmt).__module__].__doc__
-        for lang, width in itertools.product(("en", "zh"), widths(name)):
-            assert PHRASINGS.format_spec(random.Random(0), name, lang, width).text
+        for lang, width, single in itertools.product(("en", "zh"), widths(name), (False, True)):
+            assert PHRASINGS.format_spec(random.Random(0), name, lang, width, single=single).text
 
 
 def test_every_phrasing_fills():
@@ -448,7 +448,7 @@ def test_every_phrasing_fills():
             continue
         _, name, lang, shape = key
         fmt = FORMATS[name]
-        shape_widths = {"one": [1], "many": [2, 3]}.get(shape, [1, 2, 3])
+        shape_widths = {"one": [1], "single": [1], "many": [2, 3]}.get(shape, [1, 2, 3])
         for phrase, width in itertools.product(pool, [w for w in shape_widths if w >= fmt.min_columns]):
             columns = COLUMNS[width]
             text = fmt.describe(phrase.text, columns)
@@ -461,6 +461,52 @@ def test_every_phrasing_fills():
             seen[name, lang] += 1
     assert {name for name, _ in seen} == set(FORMATS)
     assert all(seen[name, lang] >= 3 for name in FORMATS for lang in ("en", "zh")), seen
+
+
+ONE_COLUMN = sorted(name for name, fmt in FORMATS.items() if fmt.min_columns == 1)
+SEVERAL = re.compile(r"\b(each|every|per|all|results|items|lines)\b|每|各|所有|逐")  # wording that presumes several items
+
+
+@pytest.mark.parametrize("name", ONE_COLUMN)
+def test_every_format_that_takes_one_column_has_single_phrasings(name):
+    """An answer of one item (a class label, an answer span) is told so in both languages, never "one per line"."""
+    for lang in ("en", "zh"):
+        pool = PHRASINGS.pools.get(("format", name, lang, "single"), [])
+        assert len(pool) >= 3, (name, lang)
+        for phrase in pool:
+            assert not SEVERAL.search(phrase.text), phrase.id
+
+
+def test_json_grouped_has_no_single_pool():
+    """It needs two columns, and `single` is for one-column answers."""
+    assert not any(key[:2] == ("format", "json_grouped") and key[3] == "single" for key in PHRASINGS.pools)
+
+
+@pytest.mark.parametrize(("name", "width", "single", "shape"), [
+    ("json", 1, True, "single"),
+    ("json", 1, False, "one"),
+    ("json", 2, True, "many"),  # a label with its reason: `many` names the fields
+    ("csv", 1, True, "single"),
+    ("csv", 1, False, "any"),
+    ("csv", 2, True, "any"),
+    ("json_grouped", 2, True, "any"),
+])  # fmt: skip
+def test_format_spec_takes_the_most_specific_pool(name, width, single, shape):
+    for lang, seed in itertools.product(("en", "zh"), range(5)):
+        phrase = PHRASINGS.format_spec(random.Random(seed), name, lang, width, single=single)
+        assert phrase.id.startswith(f"format.{name}.{lang}.{shape}."), phrase.id
+
+
+def test_single_phrasings_show_the_answer_as_it_is_rendered():
+    """A `single` phrasing that shows the answer's syntax (its pattern or key line) shows what the format writes for one item."""
+    for name, lang in itertools.product(ONE_COLUMN, ("en", "zh")):
+        fmt, columns, value = FORMATS[name], ("label",), "card_arrival"
+        answer = fmt.render([(value,)], columns)
+        assert fmt.parse(answer, columns) == [(value,)]
+        for phrase, slot in itertools.product(PHRASINGS.pools["format", name, lang, "single"], ("pattern", "keys")):
+            if "{" + slot + "}" in phrase.text:
+                shown = fmt.slots(columns)[slot].strip('"')  # a placeholder "..." or the column name stands for the value
+                assert answer in {shown.replace("...", value), shown.replace(columns[0], value)}, (phrase.id, shown, answer)
 
 
 @pytest.mark.parametrize("name", NAMES)

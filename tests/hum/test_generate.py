@@ -9,7 +9,7 @@ from hum.answers import answer_problem, query_of
 from hum.generate import Generate, instruction, instructions_for
 from hum.prepare import prepare_dataset, train_records
 from hum.records import input_text, message
-from hum.rules import RULES, apply_rules
+from hum.rules import RULES, apply_rules, rule_columns
 
 DATASETS = {
     "wnut17": ("ner", "ner/wnut17_dev.jsonl"),
@@ -268,3 +268,42 @@ def test_rules_are_switched_on_by_config(seeds, ctx):
     assert len(stated) >= 10
     none = replace(ctx, params={**params, "rules": []})
     assert not any(o["meta"]["rules"] for r in seeds for o in instructions_for(r, none))
+
+
+def format_shape(out):
+    """The pool the stated format phrasing came from (`format.<name>.<lang>.<shape>.<i>`), or None when none is stated."""
+    spec = out["meta"]["phrasings"]["format"]
+    return spec and spec.split(".")[3]
+
+
+def stating_formats(ctx, lang=None):
+    return replace(ctx, params={**ctx.params, "compound_ratio": 1.0, "p_format": 1.0, "instruction_lang": lang})
+
+
+@pytest.mark.parametrize("lang", [None, "zh"])
+def test_a_single_answer_states_a_format_worded_for_one(seeds, ctx, lang):
+    """A single-label class or an extractive answer span holds one item: its format spec is drawn from `single`."""
+    single = [r for r in seeds if r["dataset"] in {"banking77", "xquad_en"}]
+    outs = [o for s in range(3) for r in single for o in instructions_for(r, replace(stating_formats(ctx, lang), seed=s))]
+    outs = [o for o in outs if o["meta"]["task"] != "generalist"]
+    assert {(o["meta"]["task"], o["meta"]["subtask"]) for o in outs} == {("cls", "classify"), ("mrc", "extractive")}
+    assert all(format_shape(o) for o in outs)
+    for out in outs:
+        meta = out["meta"]
+        width = len(rule_columns(meta["rules"], tuple(meta["columns"])))
+        assert (format_shape(out) == "single") == (width == 1), meta["phrasings"]  # a label with its reason names both fields
+        assert meta["phrasings"]["format"].startswith(f"format.{meta['format']}.{meta['lang']}.")
+        assert answer_problem(out) is None
+    assert {o["meta"]["format"] for o in outs if format_shape(o) == "single"} >= set(FORMATS) - {"json_grouped"}
+
+
+def test_a_multi_label_or_ner_answer_never_states_a_single_format(seeds, ctx):
+    """Multi-label classes and entities may be several: their format spec never says one."""
+    multi = {"id": "m1", "dataset": "banking77", "task": "cls", "lang": "en", "text": "t", "labels": ["a"], "multi_label": True}
+    labelled = replace(stating_formats(ctx), labelsets={**ctx.labelsets, "banking77": ["a", "b", "c", "d"]})
+    outs = [instruction(multi, labelled, k) for k in range(12)]
+    outs += [o for r in seeds if r["task"] == "ner" for o in instructions_for(r, stating_formats(ctx))]
+    outs = [o for o in outs if o["meta"]["task"] != "generalist"]
+    assert {o["meta"]["subtask"] for o in outs} == {"multi", "extract", "by_type"}
+    assert all(format_shape(o) in {"one", "many", "any"} for o in outs)
+    assert any(format_shape(o) == "one" for o in outs if o["meta"]["subtask"] in {"multi", "by_type"})

@@ -44,6 +44,7 @@ class Task:
     name: ClassVar[str]
     subtasks: ClassVar[tuple[str, ...]]
     labelled: ClassVar[bool] = True  # whether instructions show a label schema drawn from the dataset's labels
+    single: ClassVar[frozenset[str]] = frozenset()  # sub-tasks whose answer holds one item at most, so it is worded for one
 
     def query(self, record: Record, labels: Draw | list[str], rng: random.Random, subtask: str) -> Query:
         """Build the query for `subtask` over `record`; its labels are drawn from `labels` (see `Draw`)."""

@@ -14,6 +14,7 @@ class Classification(Task):
 
     name = "cls"
     subtasks: ClassVar[tuple[str, ...]] = ("classify", "multi")
+    single: ClassVar[frozenset[str]] = frozenset({"classify"})  # exactly one label
 
     def labels_of(self, record: Record) -> list[str]:
         return list(record["labels"])

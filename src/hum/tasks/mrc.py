@@ -26,6 +26,7 @@ class MRC(Task):
     name = "mrc"
     labelled = False
     subtasks: ClassVar[tuple[str, ...]] = ("extractive",)
+    single: ClassVar[frozenset[str]] = frozenset({"extractive"})  # the first gold span, or none
 
     def spans(self, record: Record) -> list[Span]:
         return [char_span(a, "answers") for a in record["answers"]]
