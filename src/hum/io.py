@@ -124,14 +124,14 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
             if tmp in _ACTIVE or (pid != os.getpid() and _pid_alive(pid)):
                 continue
         if entry.is_dir(follow_symlinks=False):
-            _rmtree(tmp)
+            remove_tree(tmp)
         else:
             tmp.unlink(missing_ok=True)
         removed.append(tmp)
     return removed
 
 
-def _rmtree(path: Path) -> None:
+def remove_tree(path: Path) -> None:
     """Remove a folder tree of ours that is on its way out, even where a stage made parts of it read-only."""
     try:
         shutil.rmtree(path)
@@ -227,14 +227,14 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
             yield tmp
             _swap(tmp, path)
         except BaseException:
-            _rmtree(tmp)
+            remove_tree(tmp)
             raise
 
 
 def _swap(tmp: Path, path: Path) -> None:
     """Put the folder `tmp` in place of `path` with two renames, so the previous output is never deleted first."""
     old = path.with_name(f".{path.name}.old")
-    _rmtree(old)
+    remove_tree(old)
     moved = False
     try:
         if path.exists():
@@ -245,4 +245,4 @@ def _swap(tmp: Path, path: Path) -> None:
         if moved:
             old.replace(path)  # the new output could not go in: the previous one stays where it was
         raise
-    _rmtree(old)  # a read-only previous output is made writable first, so no `.<name>.old` is left behind
+    remove_tree(old)  # a read-only previous output is made writable first, so no `.<name>.old` is left behind

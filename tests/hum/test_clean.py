@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hum.cli import clean, main
-from hum.io import atomic_dir
+from hum.io import atomic_dir, remove_tree
 
 
 @pytest.fixture(scope="module")
@@ -167,15 +168,15 @@ def test_a_read_only_tree_is_made_writable_and_removed(tmp_path: Path, monkeypat
     tree = tmp_path / ".x.1.abcdefgh.tmp"
     touch(tree / "sub/file")
     (tree / "sub").chmod(0o500)
-    real, calls = clean.shutil.rmtree, []
+    real, calls = shutil.rmtree, []
 
-    def refuse_once(path: Path) -> None:
+    def refuse_once(path: Path, **options: bool) -> None:
         calls.append(path)
         if len(calls) == 1:
             raise PermissionError(13, "Permission denied", str(path / "sub/file"))
-        real(path)
+        real(path, **options)
 
-    monkeypatch.setattr(clean.shutil, "rmtree", refuse_once)
-    clean._rmtree(tree)
+    monkeypatch.setattr(shutil, "rmtree", refuse_once)
+    remove_tree(tree)
     assert not tree.exists()
     assert len(calls) == 2

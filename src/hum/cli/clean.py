@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from hum.checkpoint import CHECKPOINTS
+from hum.io import remove_tree
 from hum.llm.replies import JOURNALS
 
 TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>[1-9][0-9]*)\.[a-z0-9_]{8}\.tmp")  # as `hum.io` names them
@@ -117,26 +117,11 @@ def remove(root: Path, found: list[Leftover]) -> list[Leftover]:
         if item.live or (item.pid is not None and running(item.pid)):
             continue
         if item.folder:
-            _rmtree(path)
+            remove_tree(path)
         else:
             path.unlink(missing_ok=True)
         gone.append(item)
     return gone
-
-
-def _rmtree(path: Path) -> None:
-    """Remove a folder tree, also where a killed stage left parts of it read-only."""
-    try:
-        shutil.rmtree(path)
-    except FileNotFoundError:
-        return
-    except PermissionError:
-        for folder, subfolders, _ in os.walk(path):  # top-down: each folder is made writable before it is entered
-            Path(folder).chmod(0o700)
-            for name in subfolders:
-                if not Path(folder, name).is_symlink():
-                    Path(folder, name).chmod(0o700)
-        shutil.rmtree(path)
 
 
 def running(pid: int) -> bool:
