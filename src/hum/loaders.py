@@ -16,10 +16,7 @@ import inspect
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import datasets
-from datasets.exceptions import DatasetGenerationError
+from typing import TYPE_CHECKING, Any
 
 from hum.errors import HumInputError
 from hum.io import BOM, jsonl_lines, read_jsonl_numbered, text_lines
@@ -29,13 +26,13 @@ from hum.seedformats.dygiepp import dygiepp
 from hum.seedformats.oie import carb, oie2016
 from hum.seedformats.spert import spert
 
+if TYPE_CHECKING:
+    import datasets
+
 FileLoader = Callable[..., Iterator[Located]]
 FolderLoader = Callable[..., Iterator[Located]]
 SplitLoader = Callable[[dict[str, Any], str], Iterator[Located]]
 PER_SPLIT_OPTIONS = frozenset({"sentences"})  # options that name one file per split: {train: ..., eval: ...}
-
-# What `datasets` and pyarrow raise on unreadable input (UnicodeDecodeError and ArrowInvalid are ValueErrors).
-READ_ERRORS = (DatasetGenerationError, OSError, ValueError)
 
 
 def jsonl(path: Path) -> Iterator[Located]:
@@ -133,10 +130,12 @@ def parquet_file(path: Path, **options: Any) -> Iterator[Located]:
 
 def disk(cfg: dict[str, Any], split: str) -> Iterator[Located]:
     """A folder written by `save_to_disk`: a DatasetDict (`train`/`eval` name its splits) or one Dataset (the train split)."""
+    import datasets  # noqa: PLC0415 - heavy (~1 s): only runs that read through it pay for it
+
     name = source(cfg, split)
     try:
         loaded = datasets.load_from_disk(cfg["path"])
-    except READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise HumInputError(name, "dataset", "<dataset>", f"cannot load: {_reason(exc)}") from exc
     if isinstance(loaded, datasets.DatasetDict):
         if cfg[split] not in loaded:
@@ -149,21 +148,35 @@ def disk(cfg: dict[str, Any], split: str) -> Iterator[Located]:
 
 def hub(cfg: dict[str, Any], split: str) -> Iterator[Located]:
     """A dataset on the Hugging Face Hub, or a local folder laid out like one: `path`, `config_name`, `revision`."""
+    import datasets  # noqa: PLC0415 - heavy (~1 s): only runs that read through it pay for it
+
     name = source(cfg, split)
     try:
         ds = datasets.load_dataset(
             cfg["path"], cfg.get("config_name"), split=cfg[split], revision=cfg.get("revision"), **(cfg.get("options") or {})
         )
-    except READ_ERRORS as exc:
+    except _read_errors() as exc:
         raise HumInputError(name, "dataset", "<dataset>", f"cannot load: {_reason(exc)}") from exc
     yield from _records(ds)
 
 
+def _read_errors() -> tuple[type[Exception], ...]:
+    """What `datasets` and pyarrow raise on unreadable input (UnicodeDecodeError and ArrowInvalid are ValueErrors).
+
+    Built at call time, as `DatasetGenerationError` lives in `datasets`, which only the readers that use it import.
+    """
+    from datasets.exceptions import DatasetGenerationError  # noqa: PLC0415 - see above
+
+    return (DatasetGenerationError, OSError, ValueError)
+
+
 def _read_file(builder: str, path: Path, diagnose: Callable[[], None], **options: Any) -> Iterator[Located]:
     """Rows of one local file read by a `datasets` builder; on failure, the problem placed as exactly as possible."""
+    import datasets  # noqa: PLC0415 - heavy (~1 s): only runs that read through it pay for it
+
     try:
         ds = datasets.load_dataset(builder, data_files=str(path), split="train", **options)
-    except READ_ERRORS as exc:
+    except _read_errors() as exc:
         diagnose()
         raise HumInputError(path, "file", "<file>", f"cannot read as {builder}: {_reason(exc)}") from exc
     yield from _records(ds)
@@ -178,6 +191,8 @@ def _records(ds: datasets.Dataset) -> Iterator[Located]:
 
 def _label_names(feature: Any) -> list[str] | None:
     """Names of a ClassLabel column, or of a sequence of ClassLabels (BIO tags); None for other columns."""
+    import datasets  # noqa: PLC0415 - loaded already by whatever read the split
+
     inner = getattr(feature, "feature", None) if isinstance(feature, datasets.Sequence) else feature
     if isinstance(feature, list) and feature:
         inner = feature[0]
@@ -192,6 +207,8 @@ def _decode(value: Any, names: list[str] | None) -> Any:
 
 def _reason(exc: BaseException) -> str:
     """The most specific message in an exception chain, skipping the generic "error while generating" wrapper."""
+    from datasets.exceptions import DatasetGenerationError  # noqa: PLC0415 - loaded already by whatever raised
+
     chain: list[BaseException] = []
     cur: BaseException | None = exc
     while cur is not None and cur not in chain:

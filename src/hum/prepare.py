@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from tqdm import tqdm
 
 from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, read_jsonl, write_json
 from hum.loaders import load, source
 from hum.normalise import NORMALISERS, FieldError, normalise
-from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures, repeated_ids
 from hum.seedformats.columns import problems as column_problems
 from hum.step import batched
 from hum.tasks import TASKS
@@ -77,6 +75,10 @@ def capped(record: Record, max_text_chars: int | None) -> Record:
 
 def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] | None, seen: set[str]) -> list[Bad]:
     """All problems of a batch at once: ids (also against earlier batches), empty text, offsets, labels."""
+    import pandas as pd  # noqa: PLC0415 - pandas and pandera load for the prepare stage, not for every reader of prepared data
+
+    from hum.schemas import SEED_SCHEMA, SPAN_SCHEMA, failures, repeated_ids  # noqa: PLC0415 - as above
+
     where = [w for w, _ in batch]
     records = [r for _, r in batch]
     bad = [Bad(path, where[i], "id", "duplicate id") for i in repeated_ids([r["id"] for r in records], seen)]
