@@ -1,16 +1,24 @@
-"""Dedup speed, recall and scale, in one process.
+"""Dedup speed and recall against all pairs, and scale, in one process.
 
-Run: python benchmarks/bench_dedup.py [n_records]
+Run: python benchmarks/bench_dedup.py [n_records]   (default 20,000; 5,000 takes well under a minute)
 
-1. Near-copy inputs among 20,000 synthetic QA records (4,000 passages of 60-140 words, five questions each; every
-   tenth passage is an earlier one shipped again by "another dataset" with one to three words changed): hum's
-   MinHash LSH + rapidfuzz verification against rapidfuzz over all pairs of distinct inputs (`process.cdist`, one
-   thread, each input against every earlier one). Prints both times, the speed-up (target >= 50x) and the recall
-   of the injected near copies (target >= 0.95).
-2. The whole dedup stage (`run_dedup`: keys, fuzzy and write passes over a JSON-lines file) on `n_records` such
-   records (default 20,000, a few seconds): prints records/s and the peak RSS. The scale figure:
+Planted near copies are edited anywhere, so the benchmark shows what blocking loses as well as what it saves:
+every COPY_EVERY-th item is a copy of the one before it, with one kind of edit in turn. Recall is planted pairs found
+over planted pairs, for hum and for the all-pairs baseline (its ceiling: it compares every pair, with the same test).
+
+1. Near-copy inputs of `n_records` QA records (a passage of 60-140 words per five questions): hum's MinHash LSH (band
+   keys of word 5-shingles) + rapidfuzz verification against rapidfuzz over all pairs of distinct inputs
+   (`process.cdist`, one thread). Edits: `words` (one to three words replaced anywhere), `head` (a word among the
+   first BLOCK_WORDS replaced), `typos` (a letter doubled in every 6th-16th word: a near copy by ratio whose
+   shingles mostly change, so it may share no band). Prints both times, the speed-up and recall per edit.
+2. Near-duplicate requests without an input text (one per five records): the dedup step, which compares such records
+   only within their block (the first BLOCK_WORDS words of the instruction), against all pairs under the same test
+   (instruction+answer ratio >= threshold, same words up to spelling). Edits: a misspelt word inside the block
+   (`in_block`) or after it (`after_block`). Prints both times, the speed-up and recall per edit.
+3. The whole dedup stage (`run_dedup`: keys, fuzzy and write passes over a JSON-lines file) on the records of part 1:
+   records/s, the peak RSS and the share of planted copy records it removed. The scale figure:
    `python benchmarks/bench_dedup.py 1000000` (about 1 GB of temporary JSON lines).
-3. One long pair: two 500,000-character near copies (20 words changed at scattered places) verified by naive
+4. One long pair: two 500,000-character near copies (20 words changed at scattered places) verified by naive
    `fuzz.ratio` (quadratic in length: ~2 s; a 2 MB pair took 25 s) and by hum's bounded check (`dedup.similar`:
    length bound, score_cutoff, prefix+suffix beyond MAX_CHARS). Prints both times and the cost ratio.
 """
@@ -22,33 +30,90 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from hum.dedup import run_dedup
-from hum.dedup.keys import normalised
+from hum.dedup import Dedup, Parts, run_dedup
+from hum.dedup.keys import BLOCK_WORDS, normalised
 from hum.dedup.lsh import InputIndex
 from hum.dedup.minhash import MinHasher
+from hum.dedup.near import same_words
 from hum.dedup.similar import MAX_CHARS, Bounded, near
-from hum.io import Record, dumps
+from hum.io import Record, dumps, read_jsonl
 from hum.records import meta_record
 
-PARAMS = {"threshold": 95, "input_threshold": 90, "shingle": 5, "num_perm": 128, "bands": 32, "rows": 4}
+PARAMS: dict[str, Any] = {"threshold": 95, "input_threshold": 90, "shingle": 5, "num_perm": 128, "bands": 32, "rows": 4}
 QUESTIONS, COPY_EVERY = 5, 10
-LONG_PAIR = 500_000  # characters per text of part 3
+LONG_PAIR = 500_000  # characters per text of part 4
 VOCABULARY = ["".join(random.Random(i).choices("abcdefghijklmnopqrstuvwxyz", k=2 + i % 8)) for i in range(20000)]
+Edit = Callable[[list[str], random.Random], None]
+
+
+def misspelt(word: str, rng: random.Random) -> str:
+    """The word with one letter doubled: a misspelling by `same_words` (ratio >= 80) however short the word."""
+    k = rng.randrange(len(word))
+    return word[: k + 1] + word[k:]
+
+
+def replace_words(words: list[str], rng: random.Random) -> None:
+    """One to three words replaced by others, anywhere."""
+    for _ in range(rng.randint(1, 3)):
+        words[rng.randrange(len(words))] = rng.choice(VOCABULARY)
+
+
+def replace_head(words: list[str], rng: random.Random) -> None:
+    """One word of the opening BLOCK_WORDS replaced: the first shingles, and the block of a record without input."""
+    words[rng.randrange(BLOCK_WORDS)] = rng.choice(VOCABULARY)
+
+
+def typos(words: list[str], rng: random.Random) -> None:
+    """A letter doubled in every 6th to 16th word: few characters, but most word shingles change."""
+    every = rng.randint(6, 16)
+    for i in range(rng.randrange(every), len(words), every):
+        words[i] = misspelt(words[i], rng)
+
+
+def typo_in_block(words: list[str], rng: random.Random) -> None:
+    """One word misspelt among the first BLOCK_WORDS: the record lands in another block."""
+    i = rng.randrange(BLOCK_WORDS)
+    words[i] = misspelt(words[i], rng)
+
+
+def typo_after_block(words: list[str], rng: random.Random) -> None:
+    """One word misspelt after the first BLOCK_WORDS: the record stays in its block."""
+    i = rng.randrange(BLOCK_WORDS, len(words))
+    words[i] = misspelt(words[i], rng)
+
+
+INPUT_EDITS: dict[str, Edit] = {"words": replace_words, "head": replace_head, "typos": typos}
+REQUEST_EDITS: dict[str, Edit] = {"in_block": typo_in_block, "after_block": typo_after_block}
+
+
+def planted(i: int) -> bool:
+    """Whether item i is a planted near copy of item i - 1."""
+    return i % COPY_EVERY == COPY_EVERY - 1
+
+
+def edit_of(i: int, edits: dict[str, Edit]) -> str:
+    """The kind of edit planted copy i carries: each kind in turn."""
+    return list(edits)[i // COPY_EVERY % len(edits)]
+
+
+def edited(text: str, i: int, edits: dict[str, Edit]) -> str:
+    """Text with planted copy i's edit, seeded by i."""
+    words = text.split()
+    edits[edit_of(i, edits)](words, random.Random(-i))
+    return " ".join(words)
 
 
 def passage(p: int) -> str:
-    """Passage p; every COPY_EVERY-th one is the previous passage with one to three words changed."""
-    if p % COPY_EVERY == COPY_EVERY - 1:
-        rng, words = random.Random(-p), passage(p - 1).split()
-        for _ in range(rng.randint(1, 3)):
-            words[rng.randrange(len(words))] = rng.choice(VOCABULARY)
-        return " ".join(words)
+    """Passage p; a planted one is the previous passage with an edit of INPUT_EDITS."""
+    if planted(p):
+        return edited(passage(p - 1), p, INPUT_EDITS)
     rng = random.Random(p)
     return " ".join(rng.choices(VOCABULARY, k=rng.randint(60, 140))).capitalize() + "."
 
@@ -57,21 +122,41 @@ def records(n: int) -> Iterator[Record]:
     """QA records: five questions per passage (a copied passage is asked its original's questions)."""
     for i in range(n):
         p, q = divmod(i, QUESTIONS)
-        asked = p - 1 if p % COPY_EVERY == COPY_EVERY - 1 else p
+        asked = p - 1 if planted(p) else p
         rng = random.Random(asked * QUESTIONS + q)
         question = "What " + " ".join(rng.choices(VOCABULARY, k=6)) + "?"
         text, ask = passage(p), "Answer the question with a span of the passage.\n\nPassage:\n"
         user = f"{ask}{text}\n\nQuestion: {question}"
         meta = meta_record(
-            task="mrc", subtask="extractive", dataset=f"d{p % COPY_EVERY == COPY_EVERY - 1:d}", seed_id=f"p{p}q{q}", lang="en",
+            task="mrc", subtask="extractive", dataset=f"d{planted(p):d}", seed_id=f"p{p}q{q}", lang="en",
             kind="basic", text_span=[len(ask), len(ask) + len(text)],
         )  # fmt: skip
         messages = [{"role": "user", "content": user}, {"role": "assistant", "content": rng.choice(passage(asked).split())}]
         yield {"id": f"r{i}", "messages": messages, "meta": meta}
 
 
+def request_text(r: int) -> str:
+    """Request r (12-20 words); a planted one is the previous request with an edit of REQUEST_EDITS."""
+    if planted(r):
+        return edited(request_text(r - 1), r, REQUEST_EDITS)
+    rng = random.Random(10**9 + r)
+    return " ".join(rng.choices(VOCABULARY, k=rng.randint(12, 20)))
+
+
+def requests(n: int) -> list[Record]:
+    """Free-form requests without an input text (no `text_span`); a planted copy keeps its original's answer."""
+    out = []
+    for r in range(n):
+        original = r - 1 if planted(r) else r
+        answer = " ".join(random.Random(-(10**9) - original).choices(VOCABULARY, k=4))
+        meta = meta_record(task="generalist", subtask="free_form", dataset="g", seed_id=f"g{r}", lang="en", kind="basic")
+        messages = [{"role": "user", "content": request_text(r).capitalize() + "?"}, {"role": "assistant", "content": answer}]
+        out.append({"id": f"g{r}", "messages": messages, "meta": meta})
+    return out
+
+
 def all_pairs(texts: list[str], threshold: float) -> set[tuple[int, int]]:
-    """Every input against every earlier one with rapidfuzz (C++ loop, one thread): the quadratic baseline."""
+    """Every text against every earlier one with rapidfuzz (C++ loop, one thread): the quadratic baseline."""
     found, step = set(), 500
     for start in range(0, len(texts), step):
         scores = process.cdist(texts[start : start + step], texts[: start + step], scorer=fuzz.ratio, score_cutoff=threshold,
@@ -82,25 +167,61 @@ def all_pairs(texts: list[str], threshold: float) -> set[tuple[int, int]]:
     return found
 
 
-def near_copies(n: int = 20000) -> None:
+def recall_lines(
+    pairs: list[tuple[int, int]], edits: dict[str, Edit], hum: set[tuple[int, int]], base: set[tuple[int, int]]
+) -> None:
+    """Recall of the planted pairs (original, copy) per edit and overall, for hum and for the all-pairs baseline."""
+    print(f"    {'edit':<12} {'planted':>7} {'hum recall':>10} {'all-pairs recall':>16}")
+    for kind in [*edits, "all"]:
+        chosen = [pair for pair in pairs if kind in ("all", edit_of(pair[1], edits))]
+        hum_recall, base_recall = (sum(pair in found for pair in chosen) / len(chosen) for found in (hum, base))
+        print(f"    {kind:<12} {len(chosen):>7} {hum_recall:>10.3f} {base_recall:>16.3f}")
+
+
+def speed_line(baseline: float, hum: float, what: str) -> None:
+    """Both times and the speed-up of hum over the all-pairs baseline run just before it."""
+    print(f"    all-pairs rapidfuzz: {baseline:.2f}s  {what}: {hum:.3f}s  speed-up: {baseline / hum:.0f}x")
+
+
+def near_copies(n: int) -> None:
     """Part 1: LSH against all pairs over the distinct inputs of n records."""
     texts = [normalised(passage(p)) for p in range((n + QUESTIONS - 1) // QUESTIONS)]
-    injected = [(p - 1, p) for p in range(len(texts)) if p % COPY_EVERY == COPY_EVERY - 1]
+    pairs = [(p - 1, p) for p in range(len(texts)) if planted(p)]
     t0 = time.perf_counter()
-    hasher = MinHasher(PARAMS["num_perm"], PARAMS["shingle"], PARAMS["bands"], PARAMS["rows"])
-    index = InputIndex(hasher, PARAMS["input_threshold"])
+    index = InputIndex(
+        MinHasher(PARAMS["num_perm"], PARAMS["shingle"], PARAMS["bands"], PARAMS["rows"]), PARAMS["input_threshold"]
+    )
     for text in texts:
         index.add(text)
     root = index.clusters(texts.__getitem__)
     t1 = time.perf_counter()
     baseline = all_pairs(texts, PARAMS["input_threshold"])
     t2 = time.perf_counter()
-    recall = sum(root[a] == root[b] for a, b in injected) / len(injected)
+    clustered = {(a, b) for a, b in pairs if root[a] == root[b]}
     agree = sum(root[a] == root[b] for a, b in baseline) / max(len(baseline), 1)
-    print(f"[1] records={n} distinct inputs={len(texts)} injected near copies={len(injected)} all-pairs found={len(baseline)}")
-    ratio = (t2 - t1) / (t1 - t0)
-    print(f"    all-pairs rapidfuzz: {t2 - t1:.2f}s  MinHash LSH + verify: {t1 - t0:.3f}s  speed-up: {ratio:.0f}x")
-    print(f"    recall of injected near copies: {recall:.3f}  (of all-pairs matches: {agree:.3f})")
+    print(f"[1] near-copy inputs: records={n} distinct inputs={len(texts)} planted={len(pairs)} all-pairs found={len(baseline)}")
+    speed_line(t2 - t1, t1 - t0, "MinHash LSH + verify")
+    recall_lines(pairs, INPUT_EDITS, clustered, baseline)
+    print(f"    share of all-pairs matches hum clusters together: {agree:.3f}")
+
+
+def near_requests(n: int) -> None:
+    """Part 2: the dedup step over requests without input against all pairs, under the same near-duplicate test."""
+    batch = requests(n)
+    pairs = [(r - 1, r) for r in range(n) if planted(r)]
+    t0 = time.perf_counter()
+    step = Dedup(**PARAMS)
+    step.process(batch)
+    t1 = time.perf_counter()
+    parts = [Parts.of(record) for record in batch]
+    scored = all_pairs([part.pair for part in parts], PARAMS["threshold"])
+    baseline = {(a, b) for a, b in scored if same_words(parts[a].instruction, parts[b].instruction)}
+    t2 = time.perf_counter()
+    position = {record["id"]: i for i, record in enumerate(batch)}
+    removed = {(position[r["duplicate_of"]], position[r["record"]["id"]]) for r in step.rejected}
+    print(f"[2] near-duplicate requests without input: records={n} planted={len(pairs)} all-pairs found={len(baseline)}")
+    speed_line(t2 - t1, t1 - t0, "dedup step (within blocks)")
+    recall_lines(pairs, REQUEST_EDITS, removed, baseline)
 
 
 def rss_mb() -> float:
@@ -110,7 +231,7 @@ def rss_mb() -> float:
 
 
 def scale(n: int) -> None:
-    """Part 2: the dedup stage over n records written to a JSON-lines file."""
+    """Part 3: the dedup stage over n records written to a JSON-lines file; how many planted copy records it removed."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "instructions.jsonl"
         with path.open("w", encoding="utf-8") as fh:
@@ -122,12 +243,16 @@ def scale(n: int) -> None:
         seconds = time.perf_counter() - t0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         size = path.stat().st_size / 2**20
-    print(f"[2] records={n} ({size:.0f} MiB of JSON lines) kept={step.stats['out']} in {seconds:.1f}s: {n / seconds:,.0f} rec/s")
+        removed = {r["record"]["id"] for r in read_jsonl(Path(tmp) / "deduped" / "removed.jsonl")}
+    copies = [f"r{i}" for i in range(n) if planted(i // QUESTIONS)]
+    found = sum(rid in removed for rid in copies)
+    print(f"[3] records={n} ({size:.0f} MiB of JSON lines) kept={step.stats['out']} in {seconds:.1f}s: {n / seconds:,.0f} rec/s")
     print(f"    RSS before the stage {before:.0f} MiB, peak RSS {peak:.0f} MiB")
+    print(f"    planted copy records removed: {found} of {len(copies)} (recall {found / max(len(copies), 1):.3f})")
 
 
 def long_pair(chars: int = LONG_PAIR) -> None:
-    """Part 3: one pair of long near copies, naive rapidfuzz against the bounded verification of the dedup stage."""
+    """Part 4: one pair of long near copies, naive rapidfuzz against the bounded verification of the dedup stage."""
     rng = random.Random(7)
     words = rng.choices(VOCABULARY, k=chars // 5)
     a = " ".join(words)[:chars]
@@ -140,14 +265,16 @@ def long_pair(chars: int = LONG_PAIR) -> None:
     t1 = time.perf_counter()
     bounded = near(Bounded.of(a), Bounded.of(b), threshold)
     t2 = time.perf_counter()
-    print(f"[3] long pair ({chars:,} characters each, near: {bool(naive)} / {bounded}): naive fuzz.ratio {t1 - t0:.2f}s, "
+    print(f"[4] long pair ({chars:,} characters each, near: {bool(naive)} / {bounded}): naive fuzz.ratio {t1 - t0:.2f}s, "
           f"bounded (at most {MAX_CHARS:,} characters each) {t2 - t1:.4f}s: cost ratio {(t1 - t0) / (t2 - t1):.0f}x")  # fmt: skip
 
 
 def main() -> None:
-    """All three parts; the scale run's size from argv."""
-    near_copies()
-    scale(int(sys.argv[1]) if len(sys.argv) > 1 else 20000)
+    """All four parts, at the size given in argv."""
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    near_copies(n)
+    near_requests(n // QUESTIONS)
+    scale(n)
     long_pair()
 
 
