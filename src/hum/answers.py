@@ -1,10 +1,14 @@
-"""Check an answer against its gold annotation: parse it back and compare with the rule-applied gold."""
+"""Check an answer against its gold annotation: parse it back and compare with the rule-applied gold.
+
+An MRC question with several gold answers accepts any of them, unless a stated rule picks one (`mrc:shortest`).
+"""
 
 from __future__ import annotations
 
 from hum.formats import FORMATS, ParseError
 from hum.io import Record
 from hum.rules import apply_rules, rule_columns
+from hum.rules.mrc_span import gold_choices
 from hum.tasks import Query
 
 
@@ -25,14 +29,14 @@ def query_of(meta: Record) -> Query:
 
 
 def answer_problem(record: Record) -> str | None:
-    """None when the assistant message parses back to the gold rows the stated rules call for (`empty`: the stated form)."""
+    """None when the assistant message parses back to gold rows the stated rules call for (`empty`: the stated form)."""
     meta = record["meta"]
     query, fmt = query_of(meta), FORMATS[meta["format"]]
-    expected = fmt.arrange(apply_rules(meta["rules"], query))
+    accepted = [fmt.arrange(apply_rules(meta["rules"], q)) for q in gold_choices(query, meta["rules"])]
     try:
         parsed = fmt.parse(record["messages"][-1]["content"], rule_columns(meta["rules"], query.columns), meta.get("empty"))
     except ParseError as exc:
         return f"answer does not parse: {exc}"
-    if parsed != expected:
+    if parsed not in accepted:
         return "answer does not parse back to its gold annotation"
     return None

@@ -19,8 +19,10 @@ from hum.seedformats.columns import problems as column_problems
 from hum.step import batched
 from hum.tasks import TASKS
 from hum.textnorm import clean
+from hum.windows import windowed
 
 MAX_TEXT_CHARS = 8000  # prepare.max_text_chars where params leave it out: validate.max_user_chars, a whole prompt
+WINDOW_COUNTS = ("windows", "windowed_answerable", "windowed_unanswerable")  # windows written; only for a windowed MRC dataset
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ def check_config(cfg: dict[str, Any], params_file: str = "params.yaml") -> None:
         raise HumInputError(params_file, where, *problem)
 
 
-def rows(cfg: dict[str, Any], split: str, max_text_chars: int | None = None) -> Iterator[tuple[str, Record | Bad]]:
+def rows(
+    cfg: dict[str, Any], split: str, max_text_chars: int | None = None, mrc_window: int | None = None
+) -> Iterator[tuple[str, Record | Bad]]:
     """Normalised records of one split, or a `Bad` for a row that cannot be normalised or whose text is too long."""
     check_config(cfg)
     path = source(cfg, split)
@@ -57,7 +61,7 @@ def rows(cfg: dict[str, Any], split: str, max_text_chars: int | None = None) -> 
             yield where, Bad(row.path, where, row.field, row.problem)
             continue
         try:
-            record: Record | Bad = capped(normalise(row, cfg, f"{split}-{index}"), max_text_chars)
+            record: Record | Bad = capped(normalise(row, cfg, f"{split}-{index}"), max_text_chars, mrc_window)
         except FieldError as exc:
             record = Bad(path, where, exc.field, exc.problem)
         except (KeyError, TypeError, ValueError) as exc:
@@ -65,9 +69,14 @@ def rows(cfg: dict[str, Any], split: str, max_text_chars: int | None = None) -> 
         yield where, record
 
 
-def capped(record: Record, max_text_chars: int | None) -> Record:
-    """The record if its text fits `prepare.max_text_chars`: a longer one cannot fit an instruction's prompt."""
+def capped(record: Record, max_text_chars: int | None, mrc_window: int | None = None) -> Record:
+    """The record if its text fits `prepare.max_text_chars`: a longer one cannot fit an instruction's prompt.
+
+    An MRC context is let through when `prepare.mrc_window` is set: it is cut into windows instead (`hum.windows`).
+    """
     text = record["text"]
+    if mrc_window is not None and record["task"] == "mrc":
+        return record
     if max_text_chars is not None and isinstance(text, str) and len(text) > max_text_chars:
         raise FieldError("text", f"{len(text)} characters, over prepare.max_text_chars={max_text_chars}")
     return record
@@ -111,11 +120,17 @@ def check_batch(batch: list[tuple[str, Record]], path: str, labelset: set[str] |
 
 
 def validated(
-    cfg: dict[str, Any], split: str, labelset: set[str] | None, batch_size: int = 512, max_text_chars: int | None = None
+    cfg: dict[str, Any],
+    split: str,
+    labelset: set[str] | None,
+    batch_size: int = 512,
+    max_text_chars: int | None = None,
+    *,
+    mrc_window: int | None = None,
 ) -> Iterator[Record | Bad]:
     """Records of a split that pass every check, and `Bad`s (all of a batch together) for those that do not."""
     seen: set[str] = set()
-    for chunk in batched(rows(cfg, split, max_text_chars), batch_size):
+    for chunk in batched(rows(cfg, split, max_text_chars, mrc_window), batch_size):
         good = [(w, r) for w, r in chunk if not isinstance(r, Bad)]
         yield from (r for _, r in chunk if isinstance(r, Bad))
         problems = check_batch(good, source(cfg, split), labelset, seen) if good else []
@@ -149,18 +164,21 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
     """Write `<name>.train.jsonl` (feeds generation) and `<name>.eval.jsonl` (kept aside); return counts.
 
     The eval split is read first: training records whose text it contains are dropped (decontamination).
-    Configured labels are compared in NFC, the form records are normalised to.
+    Configured labels are compared in NFC, the form records are normalised to. A long MRC context is cut into
+    windows (`prepare.mrc_window`, see `hum.windows`), each a record; the whole context decides the side, so
+    overlapping windows never straddle train and eval.
     """
     check_config(cfg)
     labelset = {clean(lab) for lab in cfg["labels"]} if cfg.get("labels") else labels_in(cfg) or None
-    cap = params.get("max_text_chars", MAX_TEXT_CHARS)
+    cap, window = params.get("max_text_chars", MAX_TEXT_CHARS), window_size(cfg, params)
     counts = {"train": 0, "eval": 0, "decontaminated": 0, "quarantined": 0}
+    counts |= dict.fromkeys(WINDOW_COUNTS if window else (), 0)
     bads: list[Bad] = []
     eval_texts: set[str] = set()
     with atomic_open(out / f"{cfg['name']}.train.jsonl") as train, atomic_open(out / f"{cfg['name']}.eval.jsonl") as held:
         for split in ("eval", "train") if cfg.get("eval") else ("train",):
             for item in tqdm(
-                validated(cfg, split, labelset, max_text_chars=cap),
+                validated(cfg, split, labelset, max_text_chars=cap, mrc_window=window),
                 desc=f"prepare {cfg['name']} ({split})",
                 unit="rec",
                 mininterval=1.0,
@@ -169,15 +187,20 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
                     bads.append(item)
                     continue
                 key = text_key(item["text"])
-                if split == "eval" or (not cfg.get("eval") and held_out(key, seed, params["eval_fraction"])):
-                    eval_texts.add(key)
-                    counts["eval"] += 1
-                    held.write(dumps(item) + "\n")
-                elif key in eval_texts:
-                    counts["decontaminated"] += 1
-                elif counts["train"] < params["max_records"]:
-                    counts["train"] += 1
-                    train.write(dumps(item) + "\n")
+                for piece in windowed(item, window) if window else [item]:
+                    if split == "eval" or (not cfg.get("eval") and held_out(key, seed, params["eval_fraction"])):
+                        eval_texts.add(key)
+                        counts["eval"] += 1
+                        held.write(dumps(piece) + "\n")
+                    elif key in eval_texts:
+                        counts["decontaminated"] += 1
+                        continue
+                    elif counts["train"] < params["max_records"]:
+                        counts["train"] += 1
+                        train.write(dumps(piece) + "\n")
+                    else:
+                        continue
+                    count_window(counts, piece)
     if bads and params["on_error"] == "raise":
         raise too_bad(bads)
     counts["quarantined"] = len({(b.path, b.where) for b in bads})
@@ -185,6 +208,22 @@ def prepare_dataset(cfg: dict[str, Any], params: dict[str, Any], seed: int, out:
         fh.writelines(dumps({"file": b.path, "where": b.where, "field": b.field, "reason": b.problem}) + "\n" for b in bads)
     write_json(out / f"{cfg['name']}.labels.json", sorted(labelset or []))
     return counts
+
+
+def window_size(cfg: dict[str, Any], params: dict[str, Any], params_file: str = "params.yaml") -> int | None:
+    """`prepare.mrc_window` for an MRC dataset (None for others, or when off); a window must fit `max_text_chars`."""
+    size = params.get("mrc_window") if cfg["task"] == "mrc" else None
+    cap = params.get("max_text_chars", MAX_TEXT_CHARS)
+    if size is not None and size > cap:
+        raise HumInputError(params_file, "prepare", "mrc_window", f"{size} is over prepare.max_text_chars={cap}")
+    return size
+
+
+def count_window(counts: dict[str, int], record: Record) -> None:
+    """Count a written window of a long MRC context, answerable or not (a context that fit is no window)."""
+    if "window" in record:
+        counts["windows"] += 1
+        counts["windowed_answerable" if record["answers"] else "windowed_unanswerable"] += 1
 
 
 class BadDatasetsError(ValueError):

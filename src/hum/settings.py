@@ -172,7 +172,7 @@ SCHEMA = section(
         "ablation": TEXT,
         "prepare": {
             "max_records": POSITIVE, "eval_fraction": SHARE, "on_error": one_of(["raise", "quarantine"]),
-            "max_text_chars": POSITIVE,
+            "max_text_chars": POSITIVE, "mrc_window": num(100, integer=True, null=True),
         },
         "paraphrase": {
             "per_subtask": COUNT, "attempts": POSITIVE, "temperature": NONNEG, "max_tokens": POSITIVE,

@@ -5,10 +5,14 @@ import unicodedata
 
 import datasets
 import pytest
+import yaml
+from test_windows import stretched
 
+from conftest import ROOT
 from hum.errors import HumInputError
 from hum.io import atomic_dir
-from hum.prepare import Bad, check_batch, held_out, prepare_dataset, rows, too_bad, validated
+from hum.prepare import WINDOW_COUNTS, Bad, check_batch, held_out, prepare_dataset, rows, too_bad, validated
+from hum.settings import ConfigError, check_params
 
 TEXT = "Ann met Bob"
 GOOD = {"id": "a", "text": TEXT, "entities": [{"start": 0, "end": 3, "text": "Ann", "type": "PER"}]}
@@ -246,3 +250,92 @@ def test_configured_labels_are_compared_in_nfc(tmp_path):
     cfg = config(path, labels=[unicodedata.normalize("NFD", "Café")])
     assert prepare_dataset(cfg, PARAMS, 13, tmp_path / "out")["train"] == 1
     assert json.loads((tmp_path / "out" / "toy.labels.json").read_text(encoding="utf-8")) == ["Café"]
+
+
+# --- windows over long MRC contexts (issue 16) --------------------------------------------------------------------------
+
+MRC = {"name": "xq", "task": "mrc", "lang": "en", "loader": "jsonl"}
+
+
+def written(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_long_mrc_contexts_are_windowed_instead_of_refused(tmp_path):
+    seeds = stretched()
+    cfg = MRC | {"train": str(seed_file(tmp_path, seeds))}
+    params = PARAMS | {"max_text_chars": 1000}
+    with pytest.raises(HumInputError, match=r"over prepare.max_text_chars=1000"):
+        prepare_dataset(cfg, params, 13, tmp_path / "refused")
+    counts = prepare_dataset(cfg, params | {"mrc_window": 600, "max_records": 10_000}, 13, tmp_path / "out")
+    records = written(tmp_path / "out" / "xq.train.jsonl")
+    assert counts["train"] == counts["windows"] == len(records) > len(seeds)
+    assert counts["windowed_answerable"] == sum(bool(r["answers"]) for r in records) > 0
+    assert counts["windowed_unanswerable"] == sum(not r["answers"] for r in records) > 0
+    assert counts["quarantined"] == 0
+    context = seeds[0]["context"]
+    for rec in records:
+        start, end = rec["window"]
+        assert rec["text"] == context[start:end]
+        assert len(rec["text"]) <= 600
+        assert all(rec["text"][a["start"] : a["end"]] == a["text"] for a in rec["answers"])
+        assert rec["id"].rsplit("#w", 1)[0] in {row["id"] for row in seeds}
+
+
+def test_every_window_of_a_context_lands_on_one_side(tmp_path):
+    seeds = [row | {"id": f"{row['id']}/{first}"} for first in (0, 4, 8, 12) for row in stretched(first)]
+    cfg = MRC | {"train": str(seed_file(tmp_path, seeds))}
+    params = PARAMS | {"eval_fraction": 0.5, "mrc_window": 700, "max_records": 10_000}
+    counts = prepare_dataset(cfg, params, 13, tmp_path / "out")
+    train, held = written(tmp_path / "out" / "xq.train.jsonl"), written(tmp_path / "out" / "xq.eval.jsonl")
+    assert train
+    assert held
+    assert counts["windows"] == counts["train"] + counts["eval"] == len(train) + len(held)
+    contexts = [{r["id"].rsplit("#w", 1)[0].rsplit("/", 1)[1] for r in recs} for recs in (train, held)]
+    assert all(contexts)
+    assert not contexts[0] & contexts[1]
+
+
+def test_windows_count_toward_max_records(tmp_path):
+    cfg = MRC | {"train": str(seed_file(tmp_path, stretched()))}
+    counts = prepare_dataset(cfg, PARAMS | {"mrc_window": 600, "max_records": 7}, 13, tmp_path / "out")
+    assert counts["train"] == counts["windows"] == 7
+
+
+def test_a_context_that_fits_the_window_is_no_window(tmp_path):
+    seeds = stretched(n_passages=1)
+    cfg = MRC | {"train": str(seed_file(tmp_path, seeds))}
+    counts = prepare_dataset(cfg, PARAMS | {"mrc_window": 8000}, 13, tmp_path / "out")
+    assert counts == {"train": len(seeds), "eval": 0, "decontaminated": 0, "quarantined": 0} | dict.fromkeys(WINDOW_COUNTS, 0)
+    assert all("window" not in r for r in written(tmp_path / "out" / "xq.train.jsonl"))
+
+
+def test_other_tasks_ignore_the_window(tmp_path):
+    path = seed_file(tmp_path, [GOOD])
+    assert prepare_dataset(config(path), PARAMS | {"mrc_window": 100}, 13, tmp_path / "out") == {
+        "train": 1, "eval": 0, "decontaminated": 0, "quarantined": 0
+    }  # fmt: skip
+
+
+def test_a_window_over_max_text_chars_is_a_config_error(tmp_path):
+    cfg = MRC | {"train": str(seed_file(tmp_path, stretched()))}
+    with pytest.raises(HumInputError) as info:
+        prepare_dataset(cfg, PARAMS | {"mrc_window": 9000}, 13, tmp_path / "out")
+    assert (info.value.where, info.value.field) == ("prepare", "mrc_window")
+
+
+@pytest.mark.parametrize(("value", "ok"), [(None, True), (2000, True), (100, True), (99, False), ("2000", False), (True, False)])
+def test_mrc_window_param_is_checked(value, ok):
+    params = {"prepare": {"mrc_window": value}}
+    if ok:
+        check_params(params)
+    else:
+        with pytest.raises(ConfigError, match=r"prepare\.mrc_window"):
+            check_params(params)
+
+
+def test_shipped_prepare_params_match_the_config_and_leave_windows_off():
+    conf = yaml.safe_load((ROOT / "conf" / "config.yaml").read_text(encoding="utf-8"))["prepare"]
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))["prepare"]
+    assert conf == params
+    assert params["mrc_window"] is None

@@ -14,11 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hum.rules as registry
+from hum.answers import answer_problem
 from hum.draws import Draws
+from hum.formats import FORMATS
 from hum.phrasing import load_phrasings
+from hum.records import meta_record
 from hum.rules import FAMILY_ORDER, RULES, Rule, apply_rules, conflict, pick_rules, rule_columns
+from hum.rules.mrc_span import gold_choices
 from hum.settings import ConfigError, check_params
 from hum.tasks import TASKS, Query
+from hum.tasks.mrc import ANSWERS_SLOT, gold_answers
+from hum.validate import checked_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [("person", "bob"), ("LOC", "Paris"), ("person", "Alice"), ("LOC", "Paris"), ("org", "acme")]
@@ -218,6 +224,65 @@ def test_mrc_rules_on_real_records(records):
             assert q.rows[0][0] in sentence
             assert sentence in rec["text"]
     assert stated > 0
+
+
+SEVERAL = Query(
+    "mrc", "extractive", ("answer",), [("3 May 1990",)], [], None,
+    {"question": "When?", "sentence": "It opened on 3 May 1990.", ANSWERS_SLOT: '["3 May 1990", "May 1990", "1990 May"]'},
+)  # fmt: skip
+
+
+def mrc_instruction(query: Query, rules: list[str], answer: str, fmt: str = "json") -> dict:
+    """An instruction record on `query` stating `rules`, whose assistant message answers `answer`."""
+    meta = meta_record(
+        task="mrc", subtask="extractive", format=fmt, rules=rules, columns=list(query.columns), slots=query.slots,
+        gold=[list(r) for r in query.rows],
+    )  # fmt: skip
+    content = FORMATS[fmt].render([(answer,)], rule_columns(rules, query.columns))
+    return {"messages": [{"role": "user", "content": "?"}, {"role": "assistant", "content": content}], "meta": meta}
+
+
+def test_mrc_shortest_picks_the_shortest_gold_answer_the_first_of_equal_length():
+    assert apply_rules(["mrc:shortest"], SEVERAL) == [("May 1990",)]
+    assert apply_rules([], SEVERAL) == [("3 May 1990",)]  # the default: the first gold answer
+    assert apply_rules(["mrc:shortest"], Query("mrc", "extractive", ("answer",), [], [], None, {})) == []
+    assert conflict(RULES["mrc:shortest"], RULES["offsets:char"])  # the picked answer's span is not the query's
+
+
+def test_gold_choices_are_every_gold_answer_unless_a_stated_rule_picks_one():
+    assert [q.rows for q in gold_choices(SEVERAL, [])] == [[("3 May 1990",)], [("May 1990",)], [("1990 May",)]]
+    assert [q.rows for q in gold_choices(SEVERAL, ["span:verbatim"])] == [[(a,)] for a in gold_answers(SEVERAL)]
+    assert gold_choices(SEVERAL, ["mrc:shortest"]) == [SEVERAL]
+    ner = Query("ner", "extract", ("type", "entity"), [("PER", "Ann")], ["PER"], "type")
+    assert gold_choices(ner, []) == [ner]
+
+
+@pytest.mark.parametrize("fmt", ["json", "lines", "yaml"])
+def test_validation_accepts_any_gold_answer_where_no_rule_picks_one(fmt):
+    for answer in gold_answers(SEVERAL):
+        assert answer_problem(mrc_instruction(SEVERAL, [], answer, fmt)) is None
+        assert checked_answer(mrc_instruction(SEVERAL, ["span:verbatim"], answer, fmt)) == ""
+    assert answer_problem(mrc_instruction(SEVERAL, [], "3 May", fmt)) == "answer does not parse back to its gold annotation"
+
+
+def test_validation_wants_the_answer_a_stated_rule_picks():
+    assert answer_problem(mrc_instruction(SEVERAL, ["mrc:shortest"], "May 1990")) is None
+    for other in ("3 May 1990", "1990 May"):
+        assert answer_problem(mrc_instruction(SEVERAL, ["mrc:shortest"], other)) is not None
+    assert answer_problem(mrc_instruction(SEVERAL, ["mrc:sentence"], "It opened on 3 May 1990.")) is None
+    assert answer_problem(mrc_instruction(SEVERAL, ["mrc:sentence"], "May 1990")) is not None
+
+
+def test_validation_of_several_gold_answers_on_a_real_record(records):
+    rec = next(r for r in records["mrc"] if r["answers"] and " " in r["answers"][0]["text"])
+    first = rec["answers"][0]
+    short = {"text": first["text"][1:], "start": first["start"] + 1, "end": first["end"]}
+    q = TASKS["mrc"].query({**rec, "answers": [first, short]}, [], random.Random(0), "extractive")
+    assert answer_problem(mrc_instruction(q, [], first["text"])) is None
+    assert answer_problem(mrc_instruction(q, [], short["text"])) is None
+    assert answer_problem(mrc_instruction(q, ["mrc:shortest"], short["text"])) is None
+    assert answer_problem(mrc_instruction(q, ["mrc:shortest"], first["text"])) is not None
+    assert answer_problem(mrc_instruction(q, ["mrc:sentence"], q.slots["sentence"])) is None
 
 
 def test_nested_rules_on_a_nested_ner_record():

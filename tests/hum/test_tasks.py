@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -10,6 +11,7 @@ from hum.paraphrase import PLACEHOLDER
 from hum.pool import human_descriptions
 from hum.tasks import TASKS, Query
 from hum.tasks.base import Draw
+from hum.tasks.mrc import ANSWERS_SLOT, gold_answers, sentence_of
 
 
 def labelset(kind, recs):
@@ -119,6 +121,38 @@ def test_re_by_pair_without_relations_falls_back_to_triples(records):
 def test_mrc_unanswerable():
     rec = {"text": "abc", "question": "q?", "answers": []}
     assert TASKS["mrc"].query(rec, [], random.Random(0), "extractive").rows == []
+
+
+def several_answers(record, *extra):
+    """A real XQuAD record (one gold answer) given more gold answers, each `(start, end)` of its text, as SQuAD dev has."""
+    text = record["text"]
+    return {**record, "answers": record["answers"] + [{"text": text[s:e], "start": s, "end": e} for s, e in extra]}
+
+
+def test_mrc_renders_the_first_of_several_gold_answers_and_keeps_them_all(records):
+    rec = next(r for r in records["mrc"] if r["answers"] and " " in r["answers"][0]["text"])
+    first = rec["answers"][0]
+    cut = first["text"].index(" ")
+    wider = several_answers(rec, (first["start"], first["start"] + cut), (first["start"], first["end"]))  # a repeat, kept once
+    q = TASKS["mrc"].query(wider, [], random.Random(0), "extractive")
+    assert q.rows == [(first["text"],)]
+    assert gold_answers(q) == [first["text"], first["text"][:cut]]
+    assert json.loads(q.slots[ANSWERS_SLOT]) == gold_answers(q)
+    assert q.slots["sentence"] == sentence_of(rec["text"], first["start"], first["end"])
+
+
+def test_mrc_states_no_sentence_when_gold_answers_lie_in_different_sentences(records):
+    rec = next(r for r in records["mrc"] if r["answers"] and r["answers"][0]["start"] > 200)  # an earlier sentence exists
+    q = TASKS["mrc"].query(several_answers(rec, (0, 3)), [], random.Random(0), "extractive")
+    assert "sentence" not in q.slots
+    assert gold_answers(q) == [rec["answers"][0]["text"], rec["text"][:3]]
+
+
+def test_real_xquad_records_have_one_gold_answer_so_their_queries_are_as_before(records):
+    for i, rec in enumerate(records["mrc"]):
+        q = TASKS["mrc"].query(rec, [], random.Random(i), "extractive")
+        assert ANSWERS_SLOT not in q.slots
+        assert gold_answers(q) == [a["text"] for a in rec["answers"][:1]]
 
 
 def test_spans_and_labels_of(records):
