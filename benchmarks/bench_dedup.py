@@ -7,14 +7,15 @@ every COPY_EVERY-th item is a copy of the one before it, with one kind of edit i
 over planted pairs, for hum and for the all-pairs baseline (its ceiling: it compares every pair, with the same test).
 
 1. Near-copy inputs of `n_records` QA records (a passage of 60-140 words per five questions): hum's MinHash LSH (band
-   keys of word 5-shingles) + rapidfuzz verification against rapidfuzz over all pairs of distinct inputs
+   keys of character 5-shingles) + rapidfuzz verification against rapidfuzz over all pairs of distinct inputs
    (`process.cdist`, one thread). Edits: `words` (one to three words replaced anywhere), `head` (a word among the
    first BLOCK_WORDS replaced), `typos` (a letter doubled in every 6th-16th word: a near copy by ratio whose
-   shingles mostly change, so it may share no band). Prints both times, the speed-up and recall per edit.
+   word shingles would mostly change; most character shingles stay). Prints both times, the speed-up and recall per edit.
 2. Near-duplicate requests without an input text (one per five records): the dedup step, which compares such records
-   only within their block (the first BLOCK_WORDS words of the instruction), against all pairs under the same test
-   (instruction+answer ratio >= threshold, same words up to spelling). Edits: a misspelt word inside the block
-   (`in_block`) or after it (`after_block`). Prints both times, the speed-up and recall per edit.
+   only within their LSH cluster (near-copy instructions, as for inputs), against all pairs under the same test
+   (instruction+answer ratio >= threshold, same words up to spelling). Edits: a misspelt word among the first
+   BLOCK_WORDS (`in_block`: blocking by opening words missed these) or after them (`after_block`). Prints both times,
+   the speed-up and recall per edit.
 3. The whole dedup stage (`run_dedup`: keys, fuzzy and write passes over a JSON-lines file) on the records of part 1:
    records/s, the peak RSS and the share of planted copy records it removed. The scale figure:
    `python benchmarks/bench_dedup.py 1000000` (about 1 GB of temporary JSON lines).
@@ -38,17 +39,17 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from hum.dedup import Dedup, Parts, run_dedup
-from hum.dedup.keys import BLOCK_WORDS, normalised
+from hum.dedup.keys import normalised
 from hum.dedup.lsh import InputIndex
 from hum.dedup.minhash import MinHasher
-from hum.dedup.near import same_words
-from hum.dedup.similar import MAX_CHARS, Bounded, near
+from hum.dedup.similar import MAX_CHARS, Bounded, near, same_words
 from hum.io import Record, dumps, read_jsonl
 from hum.records import meta_record
 
 PARAMS: dict[str, Any] = {"threshold": 95, "input_threshold": 90, "shingle": 5, "num_perm": 128, "bands": 32, "rows": 4}
 QUESTIONS, COPY_EVERY = 5, 10
 LONG_PAIR = 500_000  # characters per text of part 4
+BLOCK_WORDS = 8  # the opening words requests without input were once blocked by: the edits aim inside and after them
 VOCABULARY = ["".join(random.Random(i).choices("abcdefghijklmnopqrstuvwxyz", k=2 + i % 8)) for i in range(20000)]
 Edit = Callable[[list[str], random.Random], None]
 
@@ -66,7 +67,7 @@ def replace_words(words: list[str], rng: random.Random) -> None:
 
 
 def replace_head(words: list[str], rng: random.Random) -> None:
-    """One word of the opening BLOCK_WORDS replaced: the first shingles, and the block of a record without input."""
+    """One word of the opening BLOCK_WORDS replaced: the first shingles."""
     words[rng.randrange(BLOCK_WORDS)] = rng.choice(VOCABULARY)
 
 
@@ -78,13 +79,13 @@ def typos(words: list[str], rng: random.Random) -> None:
 
 
 def typo_in_block(words: list[str], rng: random.Random) -> None:
-    """One word misspelt among the first BLOCK_WORDS: the record lands in another block."""
+    """One word misspelt among the first BLOCK_WORDS: blocking by opening words would put the copy in another block."""
     i = rng.randrange(BLOCK_WORDS)
     words[i] = misspelt(words[i], rng)
 
 
 def typo_after_block(words: list[str], rng: random.Random) -> None:
-    """One word misspelt after the first BLOCK_WORDS: the record stays in its block."""
+    """One word misspelt after the first BLOCK_WORDS."""
     i = rng.randrange(BLOCK_WORDS, len(words))
     words[i] = misspelt(words[i], rng)
 
@@ -220,7 +221,7 @@ def near_requests(n: int) -> None:
     position = {record["id"]: i for i, record in enumerate(batch)}
     removed = {(position[r["duplicate_of"]], position[r["record"]["id"]]) for r in step.rejected}
     print(f"[2] near-duplicate requests without input: records={n} planted={len(pairs)} all-pairs found={len(baseline)}")
-    speed_line(t2 - t1, t1 - t0, "dedup step (within blocks)")
+    speed_line(t2 - t1, t1 - t0, "dedup step (within clusters)")
     recall_lines(pairs, REQUEST_EDITS, removed, baseline)
 
 

@@ -167,13 +167,32 @@ def test_the_first_in_stream_order_survives_and_output_is_deterministic():
     assert removed == {"a": ("near-duplicate instruction over the same input", "b")}
 
 
-def test_records_without_input_text_meet_by_their_opening_words():
+def test_records_without_input_text_meet_by_their_near_copy_instructions():
     a = record("a", text="", ask="Write a short poem about the sea and the sky at night.", answer="Waves.")
     b = record("b", text="", ask="Write a short poem about the sea and the sky at nigth.", answer="Waves.")
     c = record("c", text="", ask="Name three rivers in Europe.", answer="Rhine, Danube, Seine")
-    _, kept, removed = run([a, b, c])
+    step, kept, removed = run([a, b, c])
     assert kept == ["a", "c"]
     assert removed == {"b": ("near-duplicate instruction over the same input", "a")}
+    assert (step.stats["requests: distinct"], step.stats["requests: near copies"]) == (3, 1)
+
+
+def test_a_request_misspelt_in_its_first_word_is_found():
+    ask = "Write a short poem about the sea and the sky at night, in the style of an old sailor."
+    a = record("a", text="", ask=ask, answer="Waves.")
+    b = record("b", text="", ask="Wirte" + ask.removeprefix("Write"), answer="Waves.")  # once in another block
+    c = record("c", text="", ask="Wirte" + ask.removeprefix("Write").replace("sailor", "sailer"), answer="Gulls.")  # other answer
+    _, kept, removed = run([a, b, c])
+    assert kept == ["a"]
+    assert removed == {"b": ("near-duplicate instruction over the same input", "a"), "c": ("conflicting answer", "a")}
+
+
+def test_a_request_never_meets_a_record_over_an_input_text():
+    request = record("r", text="", ask=SEED, answer="Waves.")
+    over_input = record("i", ask="", answer="Waves.")  # its input is the request's words
+    step, kept, _ = run([request, over_input])
+    assert kept == ["r", "i"]
+    assert (step.stats["inputs: near copies"], step.stats["requests: near copies"]) == (0, 0)
 
 
 def test_parameters_are_checked():

@@ -6,7 +6,7 @@ from test_dedup import SEED, qa, record
 from hum.answers import answer_problem
 from hum.dedup import Dedup, Parts
 from hum.dedup.conflicts import rendered
-from hum.dedup.near import same_words
+from hum.dedup.similar import same_words
 
 ASK = "List every entity of type person or location, with its type."
 PERSON, BOWL, PASADENA = ["person", "Taylor Swift"], ["location", "Rose Bowl"], ["location", "Pasadena"]

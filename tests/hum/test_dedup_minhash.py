@@ -34,9 +34,10 @@ def test_signatures_estimate_jaccard_and_do_not_depend_on_the_process():
     assert h.keys(a).dtype == np.uint32
 
 
-def test_short_texts_are_one_shingle_and_cjk_is_shingled_by_characters():
+def test_texts_are_shingled_by_characters_and_short_ones_are_one_shingle():
     h = MinHasher(8, 5, 4, 2)
-    assert h.shingles("two words").shape == (1,)
+    assert h.shingles("two words").shape == (len("two words") - 4,)
+    assert h.shingles("two").shape == (1,)
     assert h.shingles("").shape == (0,)
     assert h.shingles(normalised("北京大学创建于1898年")).shape == (len("北京大学创建于1898年") - 4,)
     assert h.signature("").max() == 2**32 - 1
@@ -86,3 +87,11 @@ def test_recall_of_injected_near_copies():
     root = index.clusters(texts.__getitem__)
     assert sum(root[b] == root[a] for a, b in pairs) / len(pairs) >= 0.95
     assert (root[:300] == np.arange(300)).all()  # no false near copies among the originals
+
+
+def test_typos_spread_over_a_text_keep_it_a_candidate():
+    h = MinHasher(128, 5, 32, 4)
+    a = text(3, 120)
+    b = " ".join(w + w[-1] if i % 6 == 0 else w for i, w in enumerate(a.split()))  # a letter doubled in every 6th word
+    assert jaccard(h, a, b) > 0.6  # word 5-shingles would share none
+    assert (h.keys(a) == h.keys(b)).any()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import pytest
+from test_dedup import qa
 
 from conftest import DATA, generation_context
 from hum.dedup import Dedup
@@ -78,3 +80,23 @@ def test_the_questions_over_an_edited_copy_of_each_passage_are_removed(generated
     assert all(reasons[c["id"]] in expected for c in copies)
     assert questions_by_passage(kept) == questions_by_passage(generated)
     assert step.stats["inputs: near copies"] >= len({input_text(r) for r in long_passages})
+
+
+def typos_spread(text, every=5):
+    """Every `every`-th word with a letter doubled: a near copy by ratio, but every word 5-shingle changes."""
+    words = text.split(" ")
+    return " ".join(w[:2] + w[1:] if i % every == 3 else w for i, w in enumerate(words))
+
+
+def test_a_copy_of_a_real_passage_with_typos_spread_over_it_is_found():
+    rows = [json.loads(line) for line in (DATA / "mrc/xquad_en_squad11dev_subset.jsonl").read_text(encoding="utf-8").splitlines()]
+    passages = list(dict.fromkeys(r["context"] for r in rows))[:40]
+    copy = typos_spread(passages[7])
+    assert copy != passages[7]
+    records = [qa(f"p{i}", "What is this passage about?", "this", text=t) for i, t in enumerate(passages)]
+    step = Dedup()
+    _, removed = step([*records, qa("copy", "What is this passage about?", "this", text=copy, dataset="d2")])
+    assert [(r["record"]["id"], r["reason"], r["duplicate_of"]) for r in removed] == [
+        ("copy", "near-duplicate input and instruction", "p7")
+    ]
+    assert step.stats["inputs: near copies"] == 1  # no two distinct real passages are taken for near copies

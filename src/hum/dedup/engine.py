@@ -70,10 +70,16 @@ class Dedup(Step):
         plan = exact_plan(scanned)
         near_pass(source, scanned, plan, self.threshold, progress)
         apply_policy(plan, self.policy)
-        roots = int((scanned.root == np.arange(len(scanned.root))).sum())
-        self.stats.update({"inputs: distinct": len(scanned.root), "inputs: near copies": len(scanned.root) - roots})
+        self._count_copies("inputs", scanned, ~scanned.request)
+        if scanned.request.any():
+            self._count_copies("requests", scanned, scanned.request)
         self.stats.update(Counter(f"conflicts: {c.kind}" for c in plan.conflicts))
         yield from self._write(source, scanned, plan, progress)
+
+    def _count_copies(self, kind: str, scanned: Scan, chosen: np.ndarray) -> None:
+        """How many distinct inputs (or requests without input) there are, and how many are near copies of another."""
+        copies = scanned.root[chosen] != np.flatnonzero(chosen)
+        self.stats.update({f"{kind}: distinct": int(chosen.sum()), f"{kind}: near copies": int(copies.sum())})
 
     def _write(self, source: Source, keys: Scan, plan: Plan, progress: bool) -> Iterator[tuple[Kind, Record]]:
         """The ordered last pass; ids of referred-to records are held only until their last reference."""

@@ -15,7 +15,6 @@ from hum.records import message
 
 _NON_WORD = re.compile(r"[\W_]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-BLOCK_WORDS = 8  # records without an input text are grouped by their instruction's first words instead
 
 
 def normalised(text: str) -> str:
@@ -59,11 +58,17 @@ class Parts:
         """What near-duplicates compare: instruction and answer, the (possibly long, shared) input left out."""
         return self.instruction + "\n" + self.answer
 
+    @property
+    def indexed(self) -> str:
+        """The text whose near copies the LSH index finds: the input, or for a request without one its instruction."""
+        return self.input or self.instruction
+
     def group(self) -> int:
-        """The input's key: records over one input (or, without one, one instruction opening) meet for fuzzy checks."""
-        if self.input:
-            return digest("input", self.input.replace(" ", ""))
-        return digest("block", *self.instruction.split()[:BLOCK_WORDS])
+        """The key of the indexed text: records over one input (or, without one, one instruction) meet for fuzzy checks.
+
+        Requests without input are not grouped by their opening words: one typo there would keep two copies apart.
+        """
+        return digest("input" if self.input else "request", self.indexed.replace(" ", ""))
 
 
 @dataclass(frozen=True, slots=True)

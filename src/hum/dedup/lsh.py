@@ -1,5 +1,9 @@
 """Near-copy input texts: LSH band keys of every distinct input, candidate pairs by sorting, rapidfuzz to verify.
 
+Requests without an input text are indexed by their instruction in the same index, as a kind of their own: their
+near copies meet (an input never meets a request), verified by `same_words`, the test any near-duplicate
+request must pass, so blocking costs no pair that test would accept beyond what LSH misses.
+
 Memory is one row of uint32 band keys per distinct input (`bands` * 4 bytes), never the texts: verification
 asks a `lookup` for the normalised texts of candidate inputs only, through a bounded cache, so the stage can
 read them back from its input files (see `sources`). The cache holds at most `similar.MAX_CHARS` characters of each,
@@ -14,28 +18,33 @@ from functools import lru_cache
 import numpy as np
 
 from hum.dedup.minhash import MinHasher
-from hum.dedup.similar import Bounded, near
+from hum.dedup.similar import Bounded, near, same_words
 
 CACHE = 1 << 16  # normalised candidate inputs held at once while verifying
 _CHUNK = 4096
 
 
 class InputIndex:
-    """Band keys of distinct inputs in stream order; `clusters` maps each input to the earliest near-copy root."""
+    """Band keys of distinct inputs (and requests) in stream order; `clusters` maps each to its near-copy root."""
 
     def __init__(self, hasher: MinHasher, threshold: float) -> None:
         self.hasher, self.threshold = hasher, threshold
         self._chunks: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
         self._hashed: list[bool] = []
+        self._request: list[bool] = []
 
     def __len__(self) -> int:
         return len(self._hashed)
 
-    def add(self, text: str) -> int:
-        """Register a distinct normalised input; returns its id. An empty input takes part in no near-copy pair."""
+    def add(self, text: str, request: bool = False) -> int:
+        """Register a distinct normalised input (or a request's instruction); returns its id.
+
+        An empty text takes part in no near-copy pair.
+        """
         self._rows.append(self.hasher.keys(text) if text else np.zeros(self.hasher.bands, dtype=np.uint32))
         self._hashed.append(bool(text))
+        self._request.append(request)
         if len(self._rows) == _CHUNK:
             self._chunks.append(np.stack(self._rows))
             self._rows = []
@@ -46,8 +55,12 @@ class InputIndex:
         parts = self._chunks + ([np.stack(self._rows)] if self._rows else [])
         return np.concatenate(parts) if parts else np.zeros((0, self.hasher.bands), dtype=np.uint32)
 
+    def requests(self) -> np.ndarray:
+        """Per id, whether it is a request's instruction rather than an input."""
+        return np.array(self._request, dtype=bool)
+
     def candidates(self) -> np.ndarray:
-        """Pairs (earlier, later) of inputs sharing a band key, sorted by later then earlier.
+        """Pairs (earlier, later) of one kind (inputs or requests) sharing a band key, sorted by later then earlier.
 
         Within a run of equal keys each input is paired with the run's first and with its predecessor: linear in
         the run (a key shared by boilerplate never explodes into all pairs), and a small cluster still meets whole.
@@ -64,18 +77,42 @@ class InputIndex:
             later = member != run_first
             found.append(member[later] * n + run_first[later])
         codes = np.unique(np.concatenate(found))
-        return np.stack([codes % max(n, 1), codes // max(n, 1)], axis=1)
+        pairs = np.stack([codes % max(n, 1), codes // max(n, 1)], axis=1)
+        request = self.requests()
+        kept: np.ndarray = pairs[request[pairs[:, 0]] == request[pairs[:, 1]]]
+        return kept
 
     def clusters(self, lookup: Callable[[int], str]) -> np.ndarray:
-        """The root input of each input: itself, or the root of the earliest candidate whose text it nearly copies.
+        """The root of each id: the earliest id of its component over verified candidate pairs.
 
-        `lookup(i)` gives input i's normalised text. Roots are final when used (pairs come sorted by the later
-        input), so clusters are single-link over verified pairs, and the earliest input always roots its cluster.
-        A pair is verified by `similar.near`: rapidfuzz ratio, exact up to `similar.MAX_CHARS` characters.
+        `lookup(i)` gives id i's normalised text. Inputs are verified by `similar.near` (rapidfuzz ratio, exact up
+        to `similar.MAX_CHARS` characters), requests by `same_words`. Components, not first matches: a text near
+        two earlier ones that are not near each other brings all three together, so none of its pairs is lost.
         """
-        root = np.arange(len(self), dtype=np.int64)
+        parent = np.arange(len(self), dtype=np.int64)
         text = lru_cache(maxsize=CACHE)(lambda i: Bounded.of(lookup(i)))
+        request = self.requests()
         for earlier, later in self.candidates().tolist():
-            if root[later] == later and near(text(later), text(earlier), self.threshold):
-                root[later] = root[earlier]
-        return root
+            a, b = _find(parent, earlier), _find(parent, later)
+            if a != b and self._verified(text(earlier), text(later), bool(request[later])):
+                parent[max(a, b)] = min(a, b)  # the earlier root stays: a root is its component's first id
+        return _flattened(parent)
+
+    def _verified(self, a: Bounded, b: Bounded, request: bool) -> bool:
+        """Whether a candidate pair is a near copy: by ratio for inputs, by the near-duplicate word test for requests."""
+        return same_words(a.text, b.text) if request else near(a, b, self.threshold)
+
+
+def _find(parent: np.ndarray, i: int) -> int:
+    """The root of i, halving the path on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = int(parent[i])
+    return i
+
+
+def _flattened(parent: np.ndarray) -> np.ndarray:
+    """Every id pointing at its root directly."""
+    while not np.array_equal(grand := parent[parent], parent):
+        parent = grand
+    return parent

@@ -1,4 +1,8 @@
-"""MinHash signatures of input texts and their LSH band keys, in numpy.
+"""MinHash signatures of input texts (and of requests without one) and their LSH band keys, in numpy.
+
+Shingles are character `shingle`-grams of the normalised text, in every language: a typo changes only the few
+windows over it, so a copy with misspellings spread over a passage keeps most of its shingles (word shingles all
+change when every tenth word is misspelt). CJK text is shingled without its spaces, as it is written.
 
 A signature holds, for each of `num_perm` hash functions h(x) = (a*x + b) mod 2**64 >> 32 (multiply-add-shift,
 2-universal over 32-bit shingle hashes, no slow modulo), the smallest value over the text's shingles; two texts
@@ -8,8 +12,6 @@ so candidate pairs are found without comparing all pairs.
 """
 
 from __future__ import annotations
-
-import zlib
 
 import numpy as np
 
@@ -22,7 +24,7 @@ _BLOCK = 4096  # shingles hashed at once: memory stays flat and cache-friendly f
 
 
 class MinHasher:
-    """Signatures over word `shingle`-grams (character `shingle`-grams for CJK text), and their band keys."""
+    """Signatures over character `shingle`-grams, and their band keys."""
 
     def __init__(self, num_perm: int, shingle: int, bands: int, rows: int) -> None:
         if bands * rows != num_perm:
@@ -37,11 +39,9 @@ class MinHasher:
         self.band_mix = rng.integers(1, 2**63, rows, dtype=U64) | np.uint64(1)
 
     def shingles(self, text: str) -> np.ndarray:
-        """32-bit hashes of the text's token windows (a text shorter than a window is one shingle)."""
-        if is_cjk(text):
-            tokens = np.frombuffer(text.replace(" ", "").encode("utf-32-le"), dtype=np.uint32).astype(U64)
-        else:
-            tokens = np.fromiter(map(zlib.crc32, text.encode().split()), dtype=U64)
+        """32-bit hashes of the text's character windows (a text shorter than a window is one shingle)."""
+        chars = text.replace(" ", "") if is_cjk(text) else text
+        tokens = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(U64)
         width = min(self.shingle, len(tokens))
         count = len(tokens) - width + 1
         if width == 0:
@@ -55,10 +55,14 @@ class MinHasher:
     def signature(self, text: str) -> np.ndarray:
         """The `num_perm` minimum hash values (uint32) of a normalised text; all-max for an empty one."""
         x = self.shingles(text)
-        lowest = np.full(self.a.shape[0], 2**32 - 1, dtype=U64)
+        lowest = np.full(self.a.shape[0], 2**64 - 1, dtype=U64)
+        buffer = np.empty((self.a.shape[0], min(x.size, _BLOCK)), dtype=U64)
         for start in range(0, x.size, _BLOCK):  # (num_perm x block) at a time: a 2 MB text needs 4 MB, not 300 MB
-            np.minimum(lowest, ((self.a * x[None, start : start + _BLOCK] + self.b) >> _SHIFT).min(axis=1), out=lowest)
-        signature: np.ndarray = lowest.astype(np.uint32)
+            block = buffer[:, : min(_BLOCK, x.size - start)]
+            np.multiply(self.a, x[None, start : start + _BLOCK], out=block)
+            block += self.b
+            np.minimum(lowest, block.min(axis=1), out=lowest)  # the shift is monotone: min first, shift once
+        signature: np.ndarray = (lowest >> _SHIFT).astype(np.uint32)
         return signature
 
     def band_keys(self, signature: np.ndarray) -> np.ndarray:

@@ -13,17 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
 from tqdm import tqdm
 
 from hum.dedup.keys import Parts
 from hum.dedup.plan import CONFLICT, KEEP, NEAR_INPUT, NEAR_INSTRUCTION, NEAR_SAME, Conflict, Plan
 from hum.dedup.scan import Scan
-from hum.dedup.similar import Bounded, near, within_reach
+from hum.dedup.similar import Bounded, near, same_words, within_reach
 from hum.dedup.sources import Source
-
-SPELLING = 80  # rapidfuzz ratio at or above which two words (or runs of words) are one thing spelled differently
-FILLER = 3  # characters of inserted or dropped words ("a", "the", "of") that do not change what is asked
 
 
 @dataclass
@@ -60,22 +56,23 @@ def near_pass(source: Source, scan: Scan, plan: Plan, threshold: float, progress
     A record is compared with the kept records of its cluster: instruction+answer at `threshold` (rapidfuzz
     ratio) with the same words in the instruction (`same_words`) makes it a near-duplicate, over the same input
     or over a near-copy one. Else, over the very same input, such an instruction with another answer is a conflict.
+    Requests without input text all ask over the same (absent) input: their clusters are near-copy instructions.
     Texts longer than `similar.MAX_CHARS` are compared by their prefix+suffix, once their lengths allow a match.
     """
     wanted, last = to_check(scan, plan)
-    cluster, inputs = scan.cluster, scan.input
+    cluster = scan.cluster
     groups: dict[int, Open] = {}
     total = int(wanted.sum())
     bar = tqdm(source.records(wanted), total=total, desc="dedup: near", unit="rec", mininterval=1.0, disable=not progress)
     for i, _, record in bar:
-        parts, group, input_id = Parts.of(record, with_input=False), int(cluster[i]), int(inputs[i])
+        parts, group, input_id = Parts.of(record, with_input=False), int(cluster[i]), scan.asked_over(i)
         pair, instruction = Bounded.of(parts.pair), Bounded.of(parts.instruction)
         kept = groups.setdefault(group, Open())
         matches = process.extract(pair.text, kept.pair, scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
         found = [k for _, _, k in matches if _duplicate(kept, k, pair, instruction, threshold)]
         if found:
             j = kept.index[found[0]]
-            plan.remove(i, NEAR_SAME if inputs[j] == input_id else NEAR_INPUT, j)
+            plan.remove(i, NEAR_SAME if kept.input[found[0]] == input_id else NEAR_INPUT, j)
         elif (j := _near_instruction(kept, input_id, instruction, threshold)) >= 0:
             plan.remove(i, CONFLICT, j)
             plan.conflicts.append(Conflict(j, i, NEAR_INSTRUCTION))
@@ -101,33 +98,3 @@ def _near_instruction(kept: Open, input_id: int, instruction: Bounded, threshold
         if close and same_words(instruction.text, kept.instruction[k].text):
             return kept.index[k]
     return -1
-
-
-def same_words(a: str, b: str) -> bool:
-    """Whether two instructions ask the same thing: the same words up to spelling and a few short filler words.
-
-    A ratio alone calls two questions near when they differ in one name under a long shared description
-    ("... founded by Ann?" / "... founded by Bob?"); they are different questions, never duplicates nor a
-    conflict. So every changed run of words must be a misspelling (ratio >= SPELLING) with the same digits,
-    and inserted or dropped words may hold at most FILLER characters.
-    """
-    words_a, words_b = a.split(), b.split()
-    added, changes = 0, list[tuple[int, int, int, int]]()
-    for op in Levenshtein.opcodes(words_a, words_b):  # runs of adjacent changes count as one ("e mail" / "email")
-        if op.tag == "equal":
-            continue
-        if changes and changes[-1][1] == op.src_start and changes[-1][3] == op.dest_start:
-            src_start, _, dest_start, _ = changes.pop()
-            changes.append((src_start, op.src_end, dest_start, op.dest_end))
-        else:
-            changes.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
-    for src_start, src_end, dest_start, dest_end in changes:
-        old, new = " ".join(words_a[src_start:src_end]), " ".join(words_b[dest_start:dest_end])
-        if _digits(old) != _digits(new) or (old and new and fuzz.ratio(old, new) < SPELLING):
-            return False
-        added += 0 if old and new else len(old) + len(new)
-    return added <= FILLER
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())

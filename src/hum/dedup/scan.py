@@ -2,6 +2,7 @@
 
 Per record it keeps four int64 (exact key, user-message key, input id, location): 32 bytes, whatever the
 record's size. Per distinct input it keeps a dict entry (its group key), its first location and its band keys.
+A record without an input text counts its instruction as its input, flagged as a request's (see `lsh`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ class Scan:
     user: np.ndarray
     input: np.ndarray  # distinct-input id of each record
     location: np.ndarray
-    root: np.ndarray  # per distinct input: the earliest input it is a near-copy of (itself when none)
+    root: np.ndarray  # per distinct input: the earliest input of its near-copy component (itself when none)
+    request: np.ndarray  # per distinct input: whether it is the instruction of a request without input text
+
+    def asked_over(self, index: int) -> int:
+        """The input record `index` asks over: its distinct-input id, or -1 for every request without one."""
+        input_id = int(self.input[index])
+        return -1 if self.request[input_id] else input_id
 
     @property
     def cluster(self) -> np.ndarray:
@@ -44,15 +51,15 @@ def scan(source: Source, index: InputIndex, progress: bool = False) -> Scan:
         keys = Keys.of(parts)
         input_id = ids.get(keys.group)
         if input_id is None:
-            input_id = ids[keys.group] = index.add(parts.input)
+            input_id = ids[keys.group] = index.add(parts.indexed, request=not parts.input)
             first.append(location)
         exact.append(keys.exact)
         user.append(keys.user)
         inputs.append(input_id)
         locations.append(location)
     del ids
-    root = index.clusters(lambda i: Parts.of(source.at(first[i])).input)
-    return Scan(int64(exact), int64(user), int64(inputs), int64(locations), root)
+    root = index.clusters(lambda i: Parts.of(source.at(first[i])).indexed)
+    return Scan(int64(exact), int64(user), int64(inputs), int64(locations), root, index.requests())
 
 
 def int64(values: array[int]) -> np.ndarray:
