@@ -91,7 +91,7 @@ def _tmp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Whether a process with this pid exists; when unsure (no permission, odd pid), say yes and keep its files."""
     try:
         os.kill(pid, 0)
@@ -121,7 +121,7 @@ def remove_stale_temporaries(path: Path) -> list[Path]:
             continue
         pid, tmp = int(found[1]), _real(Path(entry.path))
         with _ACTIVE_LOCK:
-            if tmp in _ACTIVE or (pid != os.getpid() and _pid_alive(pid)):
+            if tmp in _ACTIVE or (pid != os.getpid() and pid_alive(pid)):
                 continue
         if entry.is_dir(follow_symlinks=False):
             remove_tree(tmp)

@@ -127,13 +127,13 @@ def test_a_live_writer_is_checked_again_when_removing(tmp_path: Path, pids: tupl
     """A pid is checked again just before its temporary goes: one that came alive since the scan stays."""
     live = tmp_path / f"data/.validated.{pids[1]}.abcdefgh.tmp"
     touch(live / "instructions.jsonl")
-    real, asked = clean.alive, []
+    real, asked = clean.pid_alive, []
 
     def reused_meanwhile(pid: int) -> bool:
         asked.append(pid)
         return len(asked) > 1 and real(pid)  # dead at the scan, alive again when its turn to go comes
 
-    monkeypatch.setattr(clean, "alive", reused_meanwhile)
+    monkeypatch.setattr(clean, "pid_alive", reused_meanwhile)
     out = cleaned(tmp_path, capsys=capsys)
     assert live.is_dir()
     assert out == [f"left data/.validated.{pids[1]}.abcdefgh.tmp/ (pid {pids[1]} is running)", out[-1]]

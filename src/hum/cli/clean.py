@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hum.checkpoint import CHECKPOINTS
-from hum.io import remove_tree
+from hum.io import pid_alive, remove_tree
 from hum.llm.replies import JOURNALS
 
 TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>[1-9][0-9]*)\.[a-z0-9_]{8}\.tmp")  # as `hum.io` names them
@@ -126,18 +126,7 @@ def remove(root: Path, found: list[Leftover]) -> list[Leftover]:
 
 def running(pid: int) -> bool:
     """Whether a temporary's writer is at work; our own pid in a name is a reused one (this command writes none)."""
-    return pid != os.getpid() and alive(pid)
-
-
-def alive(pid: int) -> bool:
-    """Whether a process with this pid exists; when unsure (no permission, odd pid), say yes and keep its files."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):
-        return True
-    return True
+    return pid != os.getpid() and pid_alive(pid)
 
 
 def footprint(path: Path) -> int:
