@@ -15,6 +15,7 @@ import csv
 import inspect
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from hum.io import BOM, jsonl_lines, read_jsonl_numbered, text_lines
 from hum.seedformats.base import Located, json_document, json_text, malformed
 from hum.seedformats.brat import brat
 from hum.seedformats.dygiepp import dygiepp
+from hum.seedformats.fields import FieldError
 from hum.seedformats.oie import carb, oie2016
 from hum.seedformats.spert import spert
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 FileLoader = Callable[..., Iterator[Located]]
 FolderLoader = Callable[..., Iterator[Located]]
 SplitLoader = Callable[[dict[str, Any], str], Iterator[Located]]
+Decoder = Callable[[Any, str], Any]  # a value and the field it is in (messages name it) -> the value made plain
 PER_SPLIT_OPTIONS = frozenset({"sentences"})  # options that name one file per split: {train: ..., eval: ...}
 
 
@@ -143,7 +146,7 @@ def disk(cfg: dict[str, Any], split: str) -> Iterator[Located]:
         loaded = loaded[cfg[split]]
     elif split != "train":
         raise HumInputError(name, "dataset", "<split>", "the folder holds one Dataset, which serves only as the train split")
-    yield from _records(loaded)
+    yield from _records(loaded, name)
 
 
 def hub(cfg: dict[str, Any], split: str) -> Iterator[Located]:
@@ -157,7 +160,7 @@ def hub(cfg: dict[str, Any], split: str) -> Iterator[Located]:
         )
     except _read_errors() as exc:
         raise HumInputError(name, "dataset", "<dataset>", f"cannot load: {_reason(exc)}") from exc
-    yield from _records(ds)
+    yield from _records(ds, name)
 
 
 def _read_errors() -> tuple[type[Exception], ...]:
@@ -179,30 +182,80 @@ def _read_file(builder: str, path: Path, diagnose: Callable[[], None], **options
     except _read_errors() as exc:
         diagnose()
         raise HumInputError(path, "file", "<file>", f"cannot read as {builder}: {_reason(exc)}") from exc
-    yield from _records(ds)
+    yield from _records(ds, path)
 
 
-def _records(ds: datasets.Dataset) -> Iterator[Located]:
-    """Rows of a split with their 0-based index; class-label ids become their names (hub datasets store ids)."""
-    names = {col: _label_names(feature) for col, feature in ds.features.items()}
+def _records(ds: datasets.Dataset, name: str | Path) -> Iterator[Located]:
+    """Rows of a split with their 0-based index, made plain (see `_decoder`); a value that cannot be comes as its error."""
+    decoders = {col: decoder for col, feature in ds.features.items() if (decoder := _decoder(feature)) is not None}
     for index, row in enumerate(ds):
-        yield f"record {index}", {col: _decode(value, names[col]) for col, value in row.items()}
+        where = f"record {index}"
+        try:
+            plain = {col: decoders[col](value, col) if col in decoders else value for col, value in row.items()}
+        except FieldError as exc:
+            yield where, HumInputError(name, where, exc.field, exc.problem)
+            continue
+        yield where, plain
 
 
-def _label_names(feature: Any) -> list[str] | None:
-    """Names of a ClassLabel column, or of a sequence of ClassLabels (BIO tags); None for other columns."""
+def _decoder(feature: Any) -> Decoder | None:
+    """How a column's values become what a seed file would hold; None for a column that is plain already.
+
+    Hub datasets store class ids, which become their names, at any depth. `datasets` keeps a sequence of objects
+    (`Sequence({start: ..., type: ...})`, SQuAD `answers`) as an object of lists, which it cannot tell from an object
+    whose fields are all lists: every such object becomes the list of objects it stands for, so `columns` paths with
+    `*` reach into it and the normalisers see the same shape as in a JSON seed file.
+    """
     import datasets  # noqa: PLC0415 - loaded already by whatever read the split
 
-    inner = getattr(feature, "feature", None) if isinstance(feature, datasets.Sequence) else feature
-    if isinstance(feature, list) and feature:
-        inner = feature[0]
-    return list(inner.names) if isinstance(inner, datasets.ClassLabel) else None
+    lists = (datasets.Sequence, datasets.LargeList)
+    if isinstance(feature, datasets.ClassLabel):
+        return partial(_class_name, list(feature.names))
+    if isinstance(feature, lists):
+        inner = _decoder(feature.feature)
+        return None if inner is None else partial(_each, inner)
+    if isinstance(feature, dict) and feature and all(isinstance(sub, lists) for sub in feature.values()):
+        return partial(_objects, {key: _decoder(sub.feature) or _as_is for key, sub in feature.items()})
+    if isinstance(feature, dict):
+        inner_fields = {key: decoder for key, sub in feature.items() if (decoder := _decoder(sub)) is not None}
+        return partial(_fields, inner_fields) if inner_fields else None
+    return None
 
 
-def _decode(value: Any, names: list[str] | None) -> Any:
-    if names is None:
-        return value
-    return [names[v] for v in value] if isinstance(value, list) else names[value]
+def _class_name(names: list[str], value: Any, field: str) -> str | None:
+    """The name of a class id; -1 is how `datasets` marks a row without a label (a hidden test split), so it is an error."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or not 0 <= value < len(names):
+        unlabelled = " (datasets marks an unlabelled row with -1)" if value == -1 else ""
+        raise FieldError(field, f"class id {value!r} is not one of the {len(names)} classes{unlabelled}")
+    return names[value]
+
+
+def _each(decoder: Decoder, value: Any, field: str) -> list[Any] | None:
+    return None if value is None else [decoder(item, f"{field}[{i}]") for i, item in enumerate(value)]
+
+
+def _fields(decoders: dict[str, Decoder], value: Any, field: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {key: decoders[key](item, f"{field}.{key}") if key in decoders else item for key, item in value.items()}
+
+
+def _objects(decoders: dict[str, Decoder], value: Any, field: str) -> list[dict[str, Any]] | None:
+    """A sequence of objects from the object of lists `datasets` gives; lists of different lengths cannot be paired."""
+    if value is None:
+        return None
+    lengths = {key: len(items) for key, items in value.items() if items is not None}
+    if len(set(lengths.values())) > 1:
+        raise FieldError(field, f"a sequence of objects whose fields have different lengths: {lengths}")
+    size = max(lengths.values(), default=0)
+    columns = {key: [None] * size if items is None else items for key, items in value.items()}
+    return [{key: decoders[key](items[i], f"{field}[{i}].{key}") for key, items in columns.items()} for i in range(size)]
+
+
+def _as_is(value: Any, _field: str) -> Any:
+    return value
 
 
 def _reason(exc: BaseException) -> str:
