@@ -5,6 +5,9 @@ An MRC question with several gold answers accepts any of them, unless a stated r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from hum.formats import FORMATS, ParseError
 from hum.io import Record
 from hum.rules import apply_rules, rule_columns
@@ -12,7 +15,7 @@ from hum.rules.mrc_span import gold_choices
 from hum.tasks import Query
 
 
-def query_of(meta: Record) -> Query:
+def query_of(meta: Mapping[str, Any]) -> Query:
     """Rebuild the query an instruction asked from its metadata."""
     rows = [tuple(r) for r in meta["gold"]]
     offsets = [(int(s), int(e)) for s, e in meta.get("offsets", [])]
@@ -23,7 +26,7 @@ def query_of(meta: Record) -> Query:
         rows,
         meta["labels"],
         meta["label_column"],
-        dict(meta.get("slots", {})),
+        {k: v for k, v in meta.get("slots", {}).items() if v is not None},  # Arrow (parquet) fills absent slots with None
         offsets,
     )
 

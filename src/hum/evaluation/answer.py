@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hum.answers import query_of
 from hum.rules import apply_rules, rule_columns
-from hum.tasks.base import Query, Row
+from hum.tasks.base import Row
 
 
 def answer_columns(meta: Mapping[str, Any]) -> tuple[str, ...]:
@@ -21,17 +22,7 @@ def answer_columns(meta: Mapping[str, Any]) -> tuple[str, ...]:
 
 def gold_rows(meta: Mapping[str, Any]) -> list[Row]:
     """The rows of the expected answer: the query's gold rows after the instruction's rules."""
-    query = Query(
-        task=meta["task"],
-        subtask=meta["subtask"],
-        columns=tuple(meta["columns"]),
-        rows=[tuple(r) for r in meta["gold"]],
-        labels=list(meta["labels"]),
-        label_column=meta["label_column"],
-        slots={k: v for k, v in meta["slots"].items() if v is not None},  # Arrow fills absent slots with None
-        offsets=[(int(s), int(e)) for s, e in meta["offsets"]],
-    )
-    return apply_rules(meta["rules"], query)
+    return apply_rules(meta["rules"], query_of(meta))
 
 
 def project(rows: list[Row], columns: tuple[str, ...], names: tuple[str, ...]) -> list[Row]:
