@@ -55,7 +55,7 @@ def publish(
     write_json(f"metrics/{stage}.json", counts)
 
 
-def _paths(entries: list[Any]) -> list[str]:
+def dvc_paths(entries: list[Any]) -> list[str]:
     """The paths of a dvc.yaml `deps`/`outs` list, whose entries are a path or a one-key mapping of path to options."""
     return [str(e) if not isinstance(e, dict) else str(next(iter(e))) for e in entries or []]
 
@@ -65,11 +65,11 @@ def ancestors(stage: str, dvc_file: str | Path = "dvc.yaml") -> list[Path]:
     if not Path(dvc_file).is_file():
         return []
     stages = yaml.safe_load(Path(dvc_file).read_text(encoding="utf-8")).get("stages", {})
-    makers = {out: name for name, spec in stages.items() for out in _paths(spec.get("outs", []))}
+    makers = {out: name for name, spec in stages.items() for out in dvc_paths(spec.get("outs", []))}
     found: dict[str, None] = {}
     todo = [stage]
     while todo:
-        deps = _paths(stages.get(todo.pop(), {}).get("deps", []))
+        deps = dvc_paths(stages.get(todo.pop(), {}).get("deps", []))
         for out, maker in makers.items():
             if maker not in found and any(d == out or d.startswith(out + "/") for d in deps):
                 found[maker] = None

@@ -20,6 +20,7 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from hum.cli.options import path_option
+from hum.provenance import dvc_paths
 
 SHARED = ("data/seeds", "data/templates", "data/guidelines")  # read by stages, never written: linked
 COPIED = ("data/replies", "dvc.yaml")  # the replies are rewritten by their stage; dvc.yaml gives the DAG
@@ -85,8 +86,7 @@ def plan(project: Path, wanted: list[str]) -> tuple[list[str], list[str]]:
     if unknown := sorted(set(wanted) - set(stages)):
         raise ValueError(f"unknown stage {', '.join(unknown)}; the stages are: {', '.join(stages)}")
     order = [s for s in stages if not wanted or s in wanted]
-    outs = [out for s in stages if s not in order for out in stages[s].get("outs", []) + stages[s].get("metrics", [])]
-    kept = [out if isinstance(out, str) else next(iter(out)) for out in outs]
+    kept = [out for s in stages if s not in order for out in dvc_paths(stages[s].get("outs", []) + stages[s].get("metrics", []))]
     return order, kept
 
 
