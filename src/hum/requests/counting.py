@@ -23,36 +23,43 @@ def mentions(record: Record) -> dict[str, set[tuple[int, ...]]]:
     return found
 
 
-class Count(Kind):
+class LabelMentions(Kind):
+    """A question about the mentions of one label: a gold label with chance `share`, else one the record lacks."""
+
+    tasks = frozenset({"ner", "ee", "re"})
+    spans = False
+    share: float
+
+    def ask(self, record: Record, labelset: list[str], rng: random.Random, lang: str) -> Ask | None:
+        found = mentions(record)
+        label = pick_label(found, types(labelset), rng, self.share)
+        return None if label is None else self.answer(found, label, UNITS[lang][record["task"]], lang)
+
+    def answer(self, found: dict[str, set[tuple[int, ...]]], label: str, units: tuple[str, str], lang: str) -> Ask:
+        """The answer about `label` given the record's mentions; `units` names one mention and several."""
+        raise NotImplementedError
+
+
+class Count(LabelMentions):
     """How many mentions of a label: mostly a gold label, sometimes an absent one (answer 0)."""
 
     name = "count"
-    tasks = frozenset({"ner", "ee", "re"})
     slots = ("label", "units")
-    spans = False
+    share = 0.8
 
-    def ask(self, record: Record, labelset: list[str], rng: random.Random, lang: str) -> Ask | None:
-        found = mentions(record)
-        label = pick_label(found, types(labelset), rng, 0.8)
-        if label is None:
-            return None
-        return self.made(str(len(found.get(label, ()))), label=label, units=UNITS[lang][record["task"]][1])
+    def answer(self, found: dict[str, set[tuple[int, ...]]], label: str, units: tuple[str, str], lang: str) -> Ask:
+        return self.made(str(len(found.get(label, ()))), label=label, units=units[1])
 
 
-class Exists(Kind):
+class Exists(LabelMentions):
     """Whether a label is mentioned at all: a gold or an absent label, about half each."""
 
     name = "exists"
-    tasks = frozenset({"ner", "ee", "re"})
     slots = ("label", "unit")
-    spans = False
+    share = 0.5
 
-    def ask(self, record: Record, labelset: list[str], rng: random.Random, lang: str) -> Ask | None:
-        found = mentions(record)
-        label = pick_label(found, types(labelset), rng, 0.5)
-        if label is None:
-            return None
-        return self.made(YES_NO[lang][label not in found], label=label, unit=UNITS[lang][record["task"]][0])
+    def answer(self, found: dict[str, set[tuple[int, ...]]], label: str, units: tuple[str, str], lang: str) -> Ask:
+        return self.made(YES_NO[lang][label not in found], label=label, unit=units[0])
 
 
 class About(Kind):
