@@ -4,9 +4,12 @@ import copy
 import json
 import runpy
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -14,6 +17,10 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from fakes.openai_server import FakeOpenAI
+from hum.llm.base import ChatRequest
+from hum.llm.config import build_model
+from hum.llm.embedded import embedded_model_path
 from hum.llm.openai import OpenAIChat, configured_name, portable, stable_fields
 from hum.llm.replies import LazyChat, ReplyStore, recording, request_of
 
@@ -62,66 +69,16 @@ VLLM = {
 OLLAMA = {"object": "list", "data": [{"id": "llama3.2:latest", "object": "model", "owned_by": "library"}]}
 
 
-class Server:
-    """A tiny OpenAI-compatible server in a thread: `models` answers GET /v1/models; it logs every request."""
-
-    def __init__(self, models: dict | None = None) -> None:
-        self.models = copy.deepcopy(LLAMACPP if models is None else models)
-        self.received: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                server.received.append({"method": "GET", "path": self.path, "auth": self.headers.get("Authorization")})
-                if not self.path.endswith("/models"):
-                    self.send_error(404, "Not Found")
-                    return
-                listing = copy.deepcopy(server.models)
-                for entry in listing.get("data", []) if isinstance(listing.get("data"), list) else []:
-                    entry["created"] = time.time_ns()  # as llama.cpp: the time of the request
-                self.answer(listing)
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.received.append(
-                    {"method": "POST", "path": self.path, "body": body, "auth": self.headers.get("Authorization")}
-                )
-                choice = {"index": 0, "message": {"role": "assistant", "content": "Bonjour 👋"}}
-                self.answer({"id": "x", "object": "chat.completion", "choices": [choice]})
-
-            def answer(self, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def methods(self) -> list[str]:
-        return [f"{r['method']} {r['path']}" for r in self.received]
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
-def serve() -> Iterator[type[Server]]:
-    started: list[Server] = []
+def serve() -> Iterator[Callable[..., FakeOpenAI]]:
+    """Starts fake servers (listing llama.cpp's model unless told otherwise) and stops them all after the test."""
+    started: list[FakeOpenAI] = []
 
-    class Started(Server):
-        def __init__(self, models: dict | None = None) -> None:
-            super().__init__(models)
-            started.append(self)
+    def start(models: dict | None = None, **hooks) -> FakeOpenAI:
+        started.append(FakeOpenAI(LLAMACPP if models is None else models, **hooks))
+        return started[-1]
 
-    yield Started
+    yield start
     for server in started:
         server.stop()
 
@@ -149,7 +106,7 @@ def test_chat_request_and_reply(server, monkeypatch):
     monkeypatch.setenv("HUM_TEST_KEY", "k123")
     model = OpenAIChat(server.url + "/", "smollm2", api_key_env="HUM_TEST_KEY", timeout=5)
     assert model.chat(MESSAGES, **CALL) == "Bonjour 👋"
-    assert server.received == [
+    assert [{k: r[k] for k in ("method", "path", "body", "auth")} for r in server.received] == [
         {
             "method": "POST",
             "path": "/v1/chat/completions",
@@ -291,6 +248,96 @@ def test_an_http_error_names_the_url_and_status_not_the_key(monkeypatch):
     assert KEY not in str(raised.value) + str(listing.value)
 
 
+# chat_batch: the requests of `chat`, several in flight at once, replies in request order.
+
+
+def questions(n: int) -> list[ChatRequest]:
+    """`n` requests that differ in every field a reply depends on."""
+    return [
+        ChatRequest([{"role": "user", "content": f"Question {i}?"}], seed=100 + i, temperature=i / 10, max_tokens=8 + i)
+        for i in range(n)
+    ]
+
+
+def by_seed(body: dict) -> str:
+    return f"reply to seed {body['seed']}"
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_a_batch_keeps_at_most_concurrency_requests_in_flight(serve, concurrency):
+    server = serve(reply=by_seed, delay=lambda _: 0.05)
+    model = OpenAIChat(server.url, "m", timeout=5, concurrency=concurrency)
+    assert model.chat_batch(questions(8)) == [f"reply to seed {100 + i}" for i in range(8)]
+    assert sorted(r["body"]["seed"] for r in server.posts()) == list(range(100, 108))
+    assert min(2, concurrency) <= server.peak <= concurrency  # 3: several at once, never more
+    assert server.in_flight == 0
+
+
+def test_replies_come_in_request_order_when_the_server_answers_out_of_order(serve):
+    server = serve(reply=by_seed, delay=lambda body: 0.5 if body["seed"] == 100 else 0.02)
+    replies = OpenAIChat(server.url, "m", timeout=5, concurrency=3).chat_batch(questions(6))
+    answered = [r["body"]["seed"] for r in sorted(server.posts(), key=lambda r: r["finished"])]
+    assert answered != sorted(answered)  # the first request was answered after later ones
+    assert replies == [f"reply to seed {100 + i}" for i in range(6)]
+
+
+def test_a_batch_sends_each_request_exactly_as_chat_does(server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    model = OpenAIChat(server.url, "m", timeout=5, concurrency=3)
+    batch = questions(5)
+    sequential = [model.chat(r.messages, seed=r.seed, temperature=r.temperature, max_tokens=r.max_tokens) for r in batch]
+    assert model.chat_batch(batch) == sequential
+    assert model.chat_batch(batch[:1]) == sequential[:1]
+    sent = [(r["path"], r["headers"], r["raw"]) for r in server.posts()]
+    assert sorted(sent[5:10]) == sorted(sent[:5])  # the same requests, byte for byte, headers and all
+    assert sent[10] == sent[0]  # a batch of one is the request `chat` sends
+    assert [r["body"] for r in server.posts()[:5]] == [
+        {"model": "m", "messages": r.messages, "seed": r.seed, "temperature": r.temperature, "max_tokens": r.max_tokens}
+        for r in batch
+    ]
+    assert {r["auth"] for r in server.posts()} == {f"Bearer {KEY}"}
+
+
+def test_a_failed_request_is_raised_naming_the_url_once_the_requests_in_flight_are_done(serve, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    server = serve(delay=lambda body: 0.0 if body["seed"] == 101 else 0.5, fail=lambda body: 500 if body["seed"] == 101 else None)
+    with pytest.raises(ConnectionError, match="answered HTTP 500") as raised:
+        OpenAIChat(server.url, "m", timeout=5, concurrency=3).chat_batch(questions(8))
+    assert f"{server.url}/chat/completions" in str(raised.value)
+    assert KEY not in str(raised.value)
+    sent = server.posts()
+    assert server.in_flight == 0  # the slow requests started before the failure were waited for
+    assert all("finished" in r for r in sent)
+    assert 101 in {r["body"]["seed"] for r in sent}
+    assert len(sent) < 8  # the queued requests were dropped, not sent
+    time.sleep(0.3)
+    assert len(server.posts()) == len(sent)  # and none is sent later
+
+
+def test_of_several_failures_the_earliest_request_s_is_raised(serve):
+    statuses = {100: 503, 101: 500}  # 100 fails last, after 0.3 s
+    server = serve(delay=lambda body: 0.3 if body["seed"] == 100 else 0.0, fail=lambda body: statuses.get(body["seed"]))
+    with pytest.raises(ConnectionError, match="answered HTTP 503"):
+        OpenAIChat(server.url, "m", timeout=5, concurrency=2).chat_batch(questions(2))
+    assert server.in_flight == 0
+
+
+def test_an_empty_batch_sends_nothing(server):
+    assert OpenAIChat(server.url, "m", timeout=5).chat_batch([]) == []
+    assert server.received == []
+
+
+@pytest.mark.parametrize("concurrency", [0, -2, 1.5, True, "4"])
+def test_concurrency_must_be_a_positive_integer(concurrency):
+    with pytest.raises(ValueError, match=r"model.concurrency: .*integer >= 1; got"):
+        OpenAIChat("http://127.0.0.1:8080/v1", "m", concurrency=concurrency)
+
+
+def test_concurrency_comes_from_the_model_config_and_defaults_to_4(server):
+    assert build_model({**openai_config(server.url), "concurrency": 2}).concurrency == 2
+    assert build_model(openai_config(server.url)).concurrency == 4
+
+
 # The reply store: a server model's fingerprint is needed for every reply's key, before any call.
 
 
@@ -312,6 +359,15 @@ def test_a_fully_recorded_run_contacts_no_server(serve, tmp_path: Path):
     assert chat.chat(MESSAGES, **CALL) == "Bonjour 👋"
     assert chat.counts() == {"llm_calls": 0, "replayed": 1}
     assert not chat.model.loaded
+
+
+def test_concurrency_is_not_part_of_the_model_s_identity_replies_recorded_with_another_replay(serve, tmp_path: Path):
+    url = serve().url
+    fingerprint = record(tmp_path, {**openai_config(url), "concurrency": 1})
+    chat = recording({**openai_config(url), "concurrency": 8}, "s", {"seed": 1}, tmp_path / "replies", tmp_path / "journals")
+    assert chat.fingerprint == fingerprint
+    assert chat.chat(MESSAGES, **CALL) == "Bonjour 👋"
+    assert chat.counts() == {"llm_calls": 0, "replayed": 1}
 
 
 def test_a_missing_reply_checks_that_the_server_still_serves_the_recorded_model(serve, tmp_path: Path):
@@ -382,3 +438,64 @@ def test_a_paraphrase_run_uses_the_key_from_the_environment_writes_it_nowhere_an
     runpy.run_path(str(ROOT / "stages/paraphrase.py"), run_name="__main__")  # a rerun replays: the server is not asked
     assert len(server.received) == asked
     assert {p: p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()} == made
+
+
+# The real thing: llama-cpp-python's own OpenAI-compatible server on the embedded model.
+
+
+@pytest.fixture
+def llama_server(tmp_path: Path) -> Iterator[str]:
+    """`python -m llama_cpp.server` on the embedded SmolLM2 at a free port; its URL once it lists its model.
+
+    The server is stopped however the test ends; its output is in `llama_server.log`, quoted if it fails to start.
+    """
+    port, log = free_port(), tmp_path / "llama_server.log"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path())]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", "2"]
+    url = f"http://127.0.0.1:{port}/v1"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not listening(f"{url}/models"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    tail = log.read_text(errors="replace")[-3000:]
+                    pytest.fail(f"llama_cpp.server did not start (exit code {process.poll()}); it wrote:\n{tail}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def listening(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own server on 127.0.0.1
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_a_batch_to_llama_cpp_server_gives_the_replies_of_sequential_calls(llama_server):
+    """llama_cpp.server answers one request at a time (one model behind a lock) and reuses the KV cache of the prompt
+    before: the order in which requests reach it changes which prompt suffix it evaluates anew, not the greedy reply
+    (as with hum's own backend, issue 18: replies identical with and without the cache). So each reply must equal the
+    sequential one, not only the set of them. The lock makes concurrency queue there: this checks correctness, not speed."""
+    prompts = ["What is the capital of France?", "Name a fruit that is yellow.", "How many legs has a spider?"]
+    prompts += ["Write one word that rhymes with cat.", "What colour is the sky on a clear day?", "Say hello in Spanish."]
+    batch = [
+        ChatRequest([{"role": "user", "content": p}], seed=7 + i, temperature=0.0, max_tokens=24) for i, p in enumerate(prompts)
+    ]
+    model = OpenAIChat(llama_server, "smollm2", timeout=300, concurrency=3)
+    batched = model.chat_batch(batch)
+    sequential = [model.chat(r.messages, seed=r.seed, temperature=r.temperature, max_tokens=r.max_tokens) for r in batch]
+    assert all(isinstance(reply, str) and reply.strip() for reply in batched + sequential), batched + sequential
+    assert sorted(batched) == sorted(sequential)
+    assert batched == sequential  # and each in its request's place
+    served = json.loads(model.fingerprint.removeprefix("openai:"))["served"]
+    assert served == {"id": embedded_model_path().name, "owned_by": "me"}  # the file name, not the machine's path

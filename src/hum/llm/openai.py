@@ -6,10 +6,13 @@ import json
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import PureWindowsPath
 from typing import Any
 
 from hum.io import dumps
+from hum.llm.base import ChatRequest
 
 PREFIX = "openai:"
 # What identifies the served weights in a `GET /models` entry. Left out on purpose: `created` (llama.cpp answers the
@@ -29,10 +32,24 @@ class OpenAIChat:
 
     The API key is read from the environment variable named `api_key_env` at each request and kept nowhere else:
     the config (and so params.yaml, manifests and fingerprints) holds only the variable's name.
+
+    `concurrency` bounds the requests `chat_batch` keeps in flight: a server answers several at once (vLLM batches
+    them, llama.cpp's `--parallel` slots) while one client waits on each reply in turn. It is not in the fingerprint:
+    how many requests travel at once changes no reply.
     """
 
-    def __init__(self, base_url: str, model: str, api_key_env: str = "OPENAI_API_KEY", timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key_env: str = "OPENAI_API_KEY",
+        timeout: float = 120.0,
+        concurrency: int = 4,
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"model.concurrency: the requests in flight at once, an integer >= 1; got {concurrency!r}")
         self.base_url, self.model, self.api_key_env, self.timeout = base_url.rstrip("/"), model, api_key_env, timeout
+        self.concurrency = concurrency
         self._fingerprint: str | None = None
 
     @property
@@ -65,6 +82,27 @@ class OpenAIChat:
         body["max_tokens"] = max_tokens
         payload = self._request(f"{self.base_url}/chat/completions", body)
         return str(payload["choices"][0]["message"]["content"] or "")
+
+    def chat_batch(self, requests: Sequence[ChatRequest]) -> list[str]:
+        """Each request sent by `chat` as it is, at most `concurrency` at a time; the replies in request order.
+
+        On a failure no further request starts; the ones in flight are waited for (none is left running against the
+        server, not even on Ctrl-C), then the error of the earliest failed request is raised as `chat` raised it.
+        """
+        if not requests:
+            return []
+        pool = ThreadPoolExecutor(min(self.concurrency, len(requests)), thread_name_prefix="hum-openai")
+        try:
+            calls = [
+                pool.submit(self.chat, r.messages, seed=r.seed, temperature=r.temperature, max_tokens=r.max_tokens)
+                for r in requests
+            ]
+            wait(calls, return_when=FIRST_EXCEPTION)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if failed := next((e for c in calls if not c.cancelled() and (e := c.exception()) is not None), None):
+            raise failed
+        return [c.result() for c in calls]
 
     def _request(self, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET (no body) or POST a JSON body; errors name the URL and never the headers (they hold the key)."""
