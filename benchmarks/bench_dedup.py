@@ -16,9 +16,11 @@ over planted pairs, for hum and for the all-pairs baseline (its ceiling: it comp
    (instruction+answer ratio >= threshold, same words up to spelling). Edits: a misspelt word among the first
    BLOCK_WORDS (`in_block`: blocking by opening words missed these) or after them (`after_block`). Prints both times,
    the speed-up and recall per edit.
-3. The whole dedup stage (`run_dedup`: keys, fuzzy and write passes over a JSON-lines file) on the records of part 1:
-   records/s, the peak RSS and the share of planted copy records it removed. The scale figure:
-   `python benchmarks/bench_dedup.py 1000000` (about 1 GB of temporary JSON lines).
+3. The whole dedup stage (`run_dedup`: keys, fuzzy and write passes over a JSON-lines file) on the records of part 1,
+   at n/2 and n records: records/s and peak traced memory per record, each against a baseline run in this process
+   (one pass holding every distinct record's normalised texts, as an in-memory dedup does), and the share of
+   planted copy records removed. The scale figure: `python benchmarks/bench_dedup.py 1000000` (about 1 GB of
+   temporary JSON lines).
 4. One long pair: two 500,000-character near copies (20 words changed at scattered places) verified by naive
    `fuzz.ratio` (quadratic in length: ~2 s; a 2 MB pair took 25 s) and by hum's bounded check (`dedup.similar`:
    length bound, score_cutoff, prefix+suffix beyond MAX_CHARS). Prints both times and the cost ratio.
@@ -27,10 +29,10 @@ over planted pairs, for hum and for the all-pairs baseline (its ceiling: it comp
 from __future__ import annotations
 
 import random
-import resource
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -189,12 +191,13 @@ def near_copies(n: int) -> None:
     texts = [normalised(passage(p)) for p in range((n + QUESTIONS - 1) // QUESTIONS)]
     pairs = [(p - 1, p) for p in range(len(texts)) if planted(p)]
     t0 = time.perf_counter()
-    index = InputIndex(
-        MinHasher(PARAMS["num_perm"], PARAMS["shingle"], PARAMS["bands"], PARAMS["rows"]), PARAMS["input_threshold"]
-    )
-    for text in texts:
-        index.add(text)
-    root = index.clusters(texts.__getitem__)
+    hasher = MinHasher(PARAMS["num_perm"], PARAMS["shingle"], PARAMS["bands"], PARAMS["rows"])
+    with tempfile.TemporaryDirectory() as tmp:
+        index = InputIndex(hasher, PARAMS["input_threshold"], Path(tmp))
+        for text in texts:
+            index.add(text)
+        root = index.clusters(texts.__getitem__)
+        index.close()
     t1 = time.perf_counter()
     baseline = all_pairs(texts, PARAMS["input_threshold"])
     t2 = time.perf_counter()
@@ -225,31 +228,56 @@ def near_requests(n: int) -> None:
     recall_lines(pairs, REQUEST_EDITS, removed, baseline)
 
 
-def rss_mb() -> float:
-    """Current resident memory (Linux /proc)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * resource.getpagesize() / 2**20
+def in_memory(path: Path) -> int:
+    """The memory baseline: one pass holding every distinct record's normalised texts, as an in-memory dedup does."""
+    held: dict[tuple[str, str, str], str] = {}
+    for record in read_jsonl(path):
+        parts = Parts.of(record)
+        held.setdefault((parts.instruction, parts.input, parts.answer), parts.pair)
+    return len(held)
+
+
+def traced(run: Callable[[], object]) -> int:
+    """Peak bytes allocated by Python and numpy while `run` runs (tracemalloc), beyond what was held before."""
+    tracemalloc.start()
+    run()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
 
 
 def scale(n: int) -> None:
-    """Part 3: the dedup stage over n records written to a JSON-lines file; how many planted copy records it removed."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "instructions.jsonl"
-        with path.open("w", encoding="utf-8") as fh:
-            fh.writelines(dumps(r) + "\n" for r in records(n))
-        before = rss_mb()
-        t0 = time.perf_counter()
-        step = run_dedup([path], Path(tmp) / "deduped", {**PARAMS, "conflicts": "keep_first"}, model=None,
-                         metrics=Path(tmp) / "metrics.json")  # fmt: skip
-        seconds = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        size = path.stat().st_size / 2**20
-        removed = {r["record"]["id"] for r in read_jsonl(Path(tmp) / "deduped" / "removed.jsonl")}
-    copies = [f"r{i}" for i in range(n) if planted(i // QUESTIONS)]
-    found = sum(rid in removed for rid in copies)
-    print(f"[3] records={n} ({size:.0f} MiB of JSON lines) kept={step.stats['out']} in {seconds:.1f}s: {n / seconds:,.0f} rec/s")
-    print(f"    RSS before the stage {before:.0f} MiB, peak RSS {peak:.0f} MiB")
-    print(f"    planted copy records removed: {found} of {len(copies)} (recall {found / max(len(copies), 1):.3f})")
+    """Part 3: the dedup stage over n/2 and n records of JSON lines, against the in-memory baseline in this process.
+
+    Time (without tracing) and peak traced memory per record for both: the stage's bytes per record stay flat or fall
+    with n (its per-record state is a few int64; texts are spilled), the baseline's do not. Also the planted copies removed.
+    """
+    for size in (n // 2, n):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "instructions.jsonl"
+            with path.open("w", encoding="utf-8") as fh:
+                fh.writelines(dumps(r) + "\n" for r in records(size))
+
+            def stage(path: Path = path, tmp: str = tmp) -> Dedup:
+                return run_dedup([path], Path(tmp) / "deduped", {**PARAMS, "conflicts": "keep_first"}, model=None,
+                                 metrics=Path(tmp) / "metrics.json")  # fmt: skip
+
+            t0 = time.perf_counter()
+            step = stage()
+            t1 = time.perf_counter()
+            in_memory(path)
+            t2 = time.perf_counter()
+            removed = {r["record"]["id"] for r in read_jsonl(Path(tmp) / "deduped" / "removed.jsonl")}
+            peak, base_peak = traced(stage), traced(lambda path=path: in_memory(path))
+            mib = path.stat().st_size / 2**20
+        copies = [f"r{i}" for i in range(size) if planted(i // QUESTIONS)]
+        found = sum(rid in removed for rid in copies)
+        print(f"[3] records={size} ({mib:.0f} MiB of JSON lines) kept={step.stats['out']}: stage {t1 - t0:.1f}s "
+              f"({size / (t1 - t0):,.0f} rec/s), in-memory baseline pass {t2 - t1:.1f}s: "
+              f"time ratio {(t1 - t0) / (t2 - t1):.2f}")  # fmt: skip
+        print(f"    peak traced memory: stage {peak / 2**20:.0f} MiB ({peak / size:,.0f} B/record), baseline "
+              f"{base_peak / 2**20:.0f} MiB ({base_peak / size:,.0f} B/record): memory ratio {peak / base_peak:.2f}")  # fmt: skip
+        print(f"    planted copy records removed: {found} of {len(copies)} (recall {found / max(len(copies), 1):.3f})")
 
 
 def long_pair(chars: int = LONG_PAIR) -> None:

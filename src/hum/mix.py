@@ -1,7 +1,11 @@
 """Mix task data with general instruction data (caps, ratios, a seeded shuffle, a validation split) without loading it all.
 
-The corpus is planned on byte-offset pointers: one pass indexes every record by task, dataset and split, the
-plan picks pointers, and the chosen records are read back one by one and written in the planned order.
+The corpus is planned on byte-offset pointers, one int64 per record (no Python object per record): one pass indexes
+every record by task and dataset, the plan picks pointers, and the chosen records are read back one by one and
+written in the planned order, each to its split as it is read (so no split is held in memory either).
+
+The shuffle is `random.shuffle` of the whole chosen list, as it always was: its permutation depends on every
+draw over all n pointers, so the same bytes need the n pointers at once (8 bytes each: 8 MB at 1M records).
 """
 
 from __future__ import annotations
@@ -9,15 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 from tqdm import tqdm
 
 from hum.card import Release, write_card
+from hum.dedup.sources import loads
 from hum.export import EXPORTS, write_exports
 from hum.general import to_chat
 from hum.io import Record, atomic_dir, atomic_open, dumps, write_json
@@ -26,9 +33,9 @@ from hum.provenance import model_of, write_manifest
 from hum.records import input_text
 from hum.report import corpus_metrics
 
-Pointer = tuple[int, int]  # (source index, byte offset of the line)
-Groups = dict[str, dict[str, list[Pointer]]]  # task -> dataset -> pointers
+Groups = dict[str, dict[str, np.ndarray]]  # task -> dataset -> pointers (int64: source index << 40 | byte offset)
 SPLITS = ("train", "validation")
+_OFFSET_BITS = 40  # a pointer is source index << 40 | byte offset of the line: sorting pointers sorts (source, offset)
 
 
 @dataclass(frozen=True)
@@ -69,27 +76,37 @@ def _count(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def pointer(source: int, offset: int) -> int:
+    """The pointer of the line at `offset` of source file number `source`."""
+    return source << _OFFSET_BITS | offset
+
+
+def _pointers() -> array[int]:
+    return array("q")
+
+
 @dataclass
 class Index:
-    """Pointers to every record, grouped by task and dataset, and the set of those whose seed text is held out."""
+    """Pointers to every record, grouped by task and dataset: 8 bytes per record."""
 
-    groups: Groups = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
-    validation: set[Pointer] = field(default_factory=set)
+    pointers: dict[str, dict[str, array[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(_pointers)))
 
-    def add_file(self, path: Path, source: int, seed: int, validation_share: float, only_task: str | None = None) -> None:
+    def add_file(self, path: Path, source: int, only_task: str | None = None) -> None:
         """Index one JSON-lines file (task records with `meta`, or prepared records) in one streaming pass."""
         with path.open("rb") as fh:
             offset = 0
             for line in fh:
                 if line.strip():
-                    record = json.loads(line)
+                    record = loads(line)
                     meta = record.get("meta", record)
                     if only_task is None or meta["task"] == only_task:
-                        pointer = (source, offset)
-                        self.groups[str(meta["task"])][str(meta["dataset"])].append(pointer)
-                        if held_out(split_key(record), seed, validation_share):
-                            self.validation.add(pointer)
+                        self.pointers[str(meta["task"])][str(meta["dataset"])].append(pointer(source, offset))
                 offset += len(line)
+
+    @property
+    def groups(self) -> Groups:
+        """The pointers as int64 arrays (views, no copy)."""
+        return {t: {d: np.frombuffer(p, dtype=np.int64) for d, p in ds.items()} for t, ds in self.pointers.items()}
 
 
 def split_key(record: Record) -> str:
@@ -125,45 +142,53 @@ def _rng(seed: int, *names: str) -> random.Random:
     return random.Random(":".join((str(seed), *names)))  # str seeds hash with sha512: stable across runs
 
 
-def sample(pointers: list[Pointer], fraction: float, rng: random.Random) -> list[Pointer]:
+def sample(pointers: np.ndarray, fraction: float, rng: random.Random) -> np.ndarray:
     """A seeded subset of `fraction` of the pointers (all of them at 1.0), in file order."""
     return take(pointers, round(len(pointers) * fraction), rng)
 
 
-def take(pointers: list[Pointer], k: int | None, rng: random.Random) -> list[Pointer]:
-    """A seeded subset of at most `k` pointers (all at None), in file order."""
-    if k is None or k >= len(pointers):
-        return sorted(pointers)
-    return sorted(rng.sample(sorted(pointers), k))
+def take(pointers: np.ndarray, k: int | None, rng: random.Random) -> np.ndarray:
+    """A seeded subset of at most `k` pointers (all at None), in file order.
+
+    `rng.sample` of positions draws exactly as `rng.sample` of the sorted pointers did (its draws depend on the
+    count and k only), without a Python object per pointer.
+    """
+    ordered = np.sort(pointers)
+    if k is None or k >= len(ordered):
+        return ordered
+    return ordered[sorted(rng.sample(range(len(ordered)), k))]
 
 
-def capped(datasets: dict[str, list[Pointer]], cap: int | None, seed: int, task: str) -> list[Pointer]:
+def capped(datasets: dict[str, np.ndarray], cap: int | None, seed: int, task: str) -> np.ndarray:
     """Each dataset of a task cut to `cap` records, so one large source cannot dominate its task."""
-    return sorted(p for name in sorted(datasets) for p in take(datasets[name], cap, _rng(seed, "cap", task, name)))
+    parts = [take(datasets[name], cap, _rng(seed, "cap", task, name)) for name in sorted(datasets)]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
-def plan(tasks: Groups, general: dict[str, list[Pointer]], mix: Mix, seed: int) -> list[Pointer]:
+def plan(tasks: Groups, general: dict[str, np.ndarray], mix: Mix, seed: int) -> np.ndarray:
     """Which records, in which order: per dataset caps, then task ratios and caps, then general data to make its share."""
-    chosen: list[Pointer] = []
+    chosen: list[np.ndarray] = []
     for task in sorted(tasks):
         pool = capped(tasks[task], mix.dataset_cap, seed, task)
         kept = sample(pool, mix.ratios.get(task, 1.0), _rng(seed, "ratio", task))
-        chosen += take(kept, mix.task_caps.get(task), _rng(seed, "task cap", task))
+        chosen.append(take(kept, mix.task_caps.get(task), _rng(seed, "task cap", task)))
     pool = capped(general, mix.dataset_cap, seed, "general")
-    share = mix.general_share
-    wanted = round(len(chosen) * share / (1.0 - share)) if share < 1 else len(pool)
-    chosen += take(pool, min(wanted, len(pool)), _rng(seed, "general"))
-    _rng(seed, "shuffle").shuffle(chosen)
-    return chosen
+    share, count = mix.general_share, sum(len(c) for c in chosen)
+    wanted = round(count * share / (1.0 - share)) if share < 1 else len(pool)
+    chosen.append(take(pool, min(wanted, len(pool)), _rng(seed, "general")))
+    order = np.concatenate(chosen)
+    _rng(seed, "shuffle").shuffle(order)  # type: ignore[arg-type]  # swaps items one by one, as on a list: same permutation
+    return order
 
 
-def read_pointers(paths: list[Path], pointers: Iterable[Pointer]) -> Iterator[Record]:
-    """Records at the given offsets, in the given order."""
+def read_pointers(paths: list[Path], pointers: Iterable[int]) -> Iterator[Record]:
+    """Records at the given pointers, in the given order."""
     handles = [p.open("rb") for p in paths]
     try:
-        for source, offset in pointers:
-            handles[source].seek(offset)
-            yield json.loads(handles[source].readline())
+        for code in pointers:
+            fh = handles[code >> _OFFSET_BITS]
+            fh.seek(code & ((1 << _OFFSET_BITS) - 1))
+            yield loads(fh.readline())
     finally:
         for fh in handles:
             fh.close()
@@ -184,20 +209,26 @@ def write_corpus(inputs: Inputs, params: dict[str, Any], out: Path, metrics: Pat
     mix, seed = Mix.from_params(params["mix"]), int(params["seed"])
     general_files = sorted(inputs.prepared.glob("*.train.jsonl"))
     tasks, general = Index(), Index()
-    tasks.add_file(inputs.validated, 0, seed, mix.validation_share)
+    tasks.add_file(inputs.validated, 0)
     for i, path in enumerate(general_files, 1):
-        general.add_file(path, i, seed, mix.validation_share, only_task="general")
-    order = plan(tasks.groups, general.groups.get("general", {}), mix, seed)
-    held = tasks.validation | general.validation
-    parts = {"train": [p for p in order if p not in held], "validation": [p for p in order if p in held]}
+        general.add_file(path, i, only_task="general")
+    order = plan(tasks.groups, general.groups.get("general", {}), mix, seed).tolist()
+    del tasks, general
+    paths = [inputs.validated, *general_files]
+    held = array("q")  # pointers of the validation split, in order, found while the train split is written
     counts: dict[str, dict[str, Any]] = {}
     diversity: dict[str, dict[str, Any]] = {}
     lengths = Lengths()
     with atomic_dir(out) as tmp:
-        for split in (s for s in SPLITS if parts[s] or s == "train"):
-            chosen = read_pointers([inputs.validated, *general_files], parts[split])
+        for split in SPLITS:
+            if split == "train":
+                chosen = _train(zip(order, read_pointers(paths, order), strict=True), held, seed, mix.validation_share)
+            elif held:
+                chosen = read_pointers(paths, held)
+            else:
+                break
             records = (r if "messages" in r else to_chat(r) for r in chosen)
-            bar = tqdm(records, desc=f"mix {split}", total=len(parts[split]), unit="rec", mininterval=1.0)
+            bar = tqdm(records, desc=f"mix {split}", total=len(order if split == "train" else held), unit="rec", mininterval=1.0)
             with atomic_open(tmp / f"{split}.jsonl") as fh:
                 counts[split], diversity[split] = corpus_metrics(_written(fh, bar, lengths if split == "train" else None))
         data_files = write_exports(tmp, [s for s in counts if counts[s]["records"]], mix.exports)
@@ -217,6 +248,15 @@ def summary_line(summary: dict[str, Any]) -> str:
     splits = ", ".join(f"{k} {v}" for k, v in summary["splits"].items())
     tasks = ", ".join(f"{k} {v}" for k, v in summary["per_task"].items())
     return f"[mix] {sum(summary['splits'].values())} records written ({splits}); train: {tasks}"
+
+
+def _train(chosen: Iterable[tuple[int, Record]], held: array[int], seed: int, share: float) -> Iterator[Record]:
+    """The records of the train split; the pointers of those whose seed text is held out go to `held`, in order."""
+    for code, record in chosen:
+        if held_out(split_key(record), seed, share):
+            held.append(code)
+        else:
+            yield record
 
 
 def _written(fh: IO[str], records: Iterable[Record], lengths: Lengths | None) -> Iterator[Record]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -71,10 +72,10 @@ def test_long_texts_are_clipped_to_their_head_and_tail() -> None:
     assert Bounded.of(text).length == len(text)
 
 
-def test_a_pair_of_2mb_near_copies_is_verified_on_a_bounded_prefix_and_suffix(handed: list[int]) -> None:
+def test_a_pair_of_2mb_near_copies_is_verified_on_a_bounded_prefix_and_suffix(handed: list[int], tmp_path: Path) -> None:
     a = normalised(long_text(1))
     texts = [a, edited(a, 2), normalised(long_text(3))]
-    index = InputIndex(MinHasher(128, 5, 32, 4), 90)
+    index = InputIndex(MinHasher(128, 5, 32, 4), 90, tmp_path)
     for text in texts:
         index.add(text)
     assert index.clusters(texts.__getitem__).tolist() == [0, 0, 2]  # the near copy joins, the other text does not

@@ -43,8 +43,8 @@ def test_texts_are_shingled_by_characters_and_short_ones_are_one_shingle():
     assert h.signature("").max() == 2**32 - 1
 
 
-def test_candidates_pair_each_input_with_its_band_run_first_and_predecessor():
-    index = InputIndex(MinHasher(128, 5, 32, 4), 90)
+def test_candidates_pair_each_input_with_its_band_run_first_and_predecessor(tmp_path):
+    index = InputIndex(MinHasher(128, 5, 32, 4), 90, tmp_path)
     base = text(7)
     for i in range(4):
         index.add(base + (" extra" * i))  # four near copies share most bands
@@ -57,9 +57,9 @@ def test_candidates_pair_each_input_with_its_band_run_first_and_predecessor():
     assert pairs.tolist() == sorted(pairs.tolist(), key=lambda p: (p[1], p[0]))
 
 
-def test_clusters_root_at_the_earliest_verified_input():
+def test_clusters_root_at_the_earliest_verified_input(tmp_path):
     texts = [text(1), text(2), text(1) + " tail", text(2).replace(WORDS[0], "zz"), text(1)[:-30] + " other words here"]
-    index = InputIndex(MinHasher(128, 5, 32, 4), 90)
+    index = InputIndex(MinHasher(128, 5, 32, 4), 90, tmp_path)
     for t in texts:
         index.add(t)
     asked = []
@@ -72,7 +72,7 @@ def test_clusters_root_at_the_earliest_verified_input():
     assert len(asked) == len(set(asked))  # each candidate text is read once
 
 
-def test_recall_of_injected_near_copies():
+def test_recall_of_injected_near_copies(tmp_path):
     rng = random.Random(5)
     texts, pairs = [text(i, rng.randint(40, 120)) for i in range(300)], []
     for i in range(0, 300, 3):
@@ -81,7 +81,7 @@ def test_recall_of_injected_near_copies():
             words[rng.randrange(len(words))] = rng.choice(WORDS)
         pairs.append((i, len(texts)))
         texts.append(" ".join(words))
-    index = InputIndex(MinHasher(128, 5, 32, 4), 90)
+    index = InputIndex(MinHasher(128, 5, 32, 4), 90, tmp_path)
     for t in texts:
         index.add(t)
     root = index.clusters(texts.__getitem__)

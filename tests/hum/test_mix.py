@@ -7,29 +7,48 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hum.io import read_jsonl
-from hum.mix import Index, Inputs, Mix, held_out, plan, read_pointers, sample, split_key, summary_line, take, write_corpus
+from hum.mix import (
+    Index,
+    Inputs,
+    Mix,
+    held_out,
+    plan,
+    pointer,
+    read_pointers,
+    sample,
+    split_key,
+    summary_line,
+    take,
+    write_corpus,
+)
 from hum.records import input_text, meta_record
+
+
+def pointers(source, offsets):
+    return np.array([pointer(source, o) for o in offsets], dtype=np.int64)
+
 
 # task -> dataset -> pointers; offsets are unique so a pointer names its dataset
 TASKS = {
-    "ner": {"a": [(0, i) for i in range(100)], "b": [(0, 1000 + i) for i in range(30)]},
-    "re": {"c": [(0, 2000 + i) for i in range(50)]},
-    "cls": {"d": [(0, 3000 + i) for i in range(40)]},
+    "ner": {"a": pointers(0, range(100)), "b": pointers(0, range(1000, 1030))},
+    "re": {"c": pointers(0, range(2000, 2050))},
+    "cls": {"d": pointers(0, range(3000, 3040))},
 }
-GENERAL = {"self": [(1, i) for i in range(200)]}
-OWNER = {p: name for groups in (*TASKS.values(), GENERAL) for name, ps in groups.items() for p in ps}
+GENERAL = {"self": pointers(1, range(200))}
+OWNER = {p: name for groups in (*TASKS.values(), GENERAL) for name, ps in groups.items() for p in ps.tolist()}
 TASK_OF = {"a": "ner", "b": "ner", "c": "re", "d": "cls", "self": "general"}
 
 
 def per_task(order):
-    return dict(Counter(TASK_OF[OWNER[p]] for p in order))
+    return dict(Counter(TASK_OF[OWNER[p]] for p in order.tolist()))
 
 
 def per_dataset(order):
-    return dict(Counter(OWNER[p] for p in order))
+    return dict(Counter(OWNER[p] for p in order.tolist()))
 
 
 def mix(**kw) -> Mix:
@@ -38,9 +57,9 @@ def mix(**kw) -> Mix:
 
 def test_plan_is_deterministic_and_seeded():
     m = mix(ratios={"ner": 0.5}, general_share=0.1, caps={"dataset": 20})
-    a = plan(TASKS, GENERAL, m, 13)
-    assert a == plan(TASKS, GENERAL, m, 13)
-    assert a != plan(TASKS, GENERAL, m, 14)
+    a = plan(TASKS, GENERAL, m, 13).tolist()
+    assert a == plan(TASKS, GENERAL, m, 13).tolist()
+    assert a != plan(TASKS, GENERAL, m, 14).tolist()
     assert len(set(a)) == len(a)
 
 
@@ -72,9 +91,9 @@ def test_each_draw_has_its_own_rng():
     """Adding a dataset to one task leaves what is drawn from the others unchanged (only the shuffle moves)."""
     m = mix(caps={"dataset": 20}, ratios={"re": 0.5})
     before = plan(TASKS, GENERAL, m, 3)
-    more = {**TASKS, "ee": {"e": [(2, i) for i in range(80)]}}
+    more = {**TASKS, "ee": {"e": pointers(2, range(80))}}
     after = plan(more, GENERAL, m, 3)
-    assert {p for p in before if p[0] == 0} == {p for p in after if p[0] == 0}
+    assert {p for p in before.tolist() if p >> 40 == 0} == {p for p in after.tolist() if p >> 40 == 0}
 
 
 def test_plan_without_general_data():
@@ -82,12 +101,23 @@ def test_plan_without_general_data():
 
 
 def test_sample_and_take():
-    pointers = [(0, i) for i in range(10)]
-    assert sample(pointers, 1.0, random.Random(0)) == pointers
-    assert len(sample(pointers, 0.3, random.Random(0))) == 3
-    assert take(pointers[::-1], None, random.Random(0)) == pointers
-    assert take(pointers, 4, random.Random(0)) == take(pointers, 4, random.Random(0))
-    assert len(take(pointers, 4, random.Random(0))) == 4
+    ten = pointers(0, range(10))
+    assert sample(ten, 1.0, random.Random(0)).tolist() == ten.tolist()
+    assert len(sample(ten, 0.3, random.Random(0))) == 3
+    assert take(ten[::-1], None, random.Random(0)).tolist() == ten.tolist()
+    assert take(ten, 4, random.Random(0)).tolist() == take(ten, 4, random.Random(0)).tolist()
+    assert len(take(ten, 4, random.Random(0))) == 4
+
+
+def test_take_and_the_shuffle_draw_as_on_lists_of_pointers():
+    """The same draws as `rng.sample` and `rng.shuffle` over Python lists, which is what keeps the corpus bytes."""
+    listed = [(0, 3 * i) for i in range(500)]
+    assert take(pointers(0, range(0, 1500, 3))[::-1], 40, random.Random(7)).tolist() == [
+        pointer(*p) for p in sorted(random.Random(7).sample(listed, 40))
+    ]
+    expected = [p for task in ("cls", "ner", "re") for p in sorted(q for d in TASKS[task].values() for q in d.tolist())]
+    random.Random("5:shuffle").shuffle(expected)  # no cap, ratio or general data: every pointer, tasks in name order
+    assert plan(TASKS, GENERAL, mix(), 5).tolist() == expected
 
 
 @pytest.mark.parametrize(
@@ -151,11 +181,11 @@ def test_index_groups_by_task_and_dataset_and_reads_back(tmp_path):
     recs = [chat("ner", "a", "1", "Ann."), chat("re", "b", "2", "北京很大。"), chat("ner", "c", "3", "Bob.")]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
     index = Index()
-    index.add_file(path, 0, 13, 0.0)
-    assert {t: sorted(d) for t, d in index.groups.items()} == {"ner": ["a", "c"], "re": ["b"]}
-    order = [index.groups["re"]["b"][0], index.groups["ner"]["c"][0], index.groups["ner"]["a"][0]]
+    index.add_file(path, 0)
+    groups = index.groups
+    assert {t: sorted(d) for t, d in groups.items()} == {"ner": ["a", "c"], "re": ["b"]}
+    order = [int(groups["re"]["b"][0]), int(groups["ner"]["c"][0]), int(groups["ner"]["a"][0])]
     assert list(read_pointers([path], order)) == [recs[1], recs[2], recs[0]]
-    assert not index.validation
 
 
 # ---------------------------------------------------------------- the whole stage on synthetic data

@@ -6,8 +6,10 @@ stage's inputs) is kept, and every removal names its reason and the id it duplic
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -16,14 +18,17 @@ from tqdm import tqdm
 from hum.dedup.conflicts import settle
 from hum.dedup.lsh import InputIndex
 from hum.dedup.minhash import MinHasher
-from hum.dedup.near import near_pass
+from hum.dedup.near import Fuzzy, near_pass
 from hum.dedup.plan import CONFLICT, KEEP, MERGED, POLICIES, REASONS, Plan, Policy, apply_policy, exact_plan
 from hum.dedup.scan import Scan, scan
 from hum.dedup.sources import ListSource, Source
+from hum.dedup.spill import Spill
 from hum.io import Record
 from hum.step import Step
 
 Kind = Literal["kept", "removed", "conflict"]
+MEMORY_MB = 256  # what dedup's growing state holds before it spills (open clusters, input-key map, text cache)
+MAP_ENTRY = 100  # bytes of one entry of the input-key map (a dict of two ints)
 
 
 class Dedup(Step):
@@ -45,12 +50,16 @@ class Dedup(Step):
         bands: int = 32,
         rows: int = 4,
         conflicts: Policy = "keep_first",
+        memory_mb: float = MEMORY_MB,
     ) -> None:
         super().__init__()
         if conflicts not in POLICIES:
             raise ValueError(f"dedup.conflicts must be one of {POLICIES}, not {conflicts!r}")
+        if memory_mb < 0:
+            raise ValueError("dedup.memory_mb must be >= 0")
         self.threshold, self.input_threshold, self.policy = threshold, input_threshold, conflicts
         self.hasher = MinHasher(num_perm, shingle, bands, rows)
+        self.memory = int(memory_mb * 2**20)
         self.conflicts: list[Record] = []
 
     def process(self, batch: list[Record]) -> list[Record]:
@@ -64,11 +73,21 @@ class Dedup(Step):
                 self.conflicts.append(item)
         return kept
 
-    def run(self, source: Source, progress: bool = False) -> Iterator[tuple[Kind, Record]]:
-        """Every record in order, as kept or removed (with reason and `duplicate_of`), and each conflict line."""
-        scanned = scan(source, InputIndex(self.hasher, self.input_threshold), progress)
-        plan = exact_plan(scanned)
-        near_pass(source, scanned, plan, self.threshold, progress)
+    def run(self, source: Source, progress: bool = False, scratch: Path | None = None) -> Iterator[tuple[Kind, Record]]:
+        """Every record in order, as kept or removed (with reason and `duplicate_of`), and each conflict line.
+
+        Spill files live in a temporary folder inside `scratch` (default: the system's), removed before writing.
+        """
+        with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch) as tmp:
+            folder = Path(tmp)
+            index = InputIndex(self.hasher, self.input_threshold, folder, cache_chars=self.memory // 4)
+            with Spill(folder / "texts.spill", 0, 2) as texts, Spill(folder / "inputs.spill", 0, 1) as inputs:
+                try:
+                    scanned = scan(source, index, (texts, inputs), max(1, self.memory // 4 // MAP_ENTRY), progress)
+                finally:
+                    index.close()
+                plan = exact_plan(scanned)
+                near_pass(scanned, plan, Fuzzy(self.threshold, texts, folder / "deferred.i64", self.memory // 2), progress)
         apply_policy(plan, self.policy)
         self._count_copies("inputs", scanned, ~scanned.request)
         if scanned.request.any():

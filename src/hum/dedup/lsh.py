@@ -14,25 +14,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from hum.dedup.minhash import MinHasher
-from hum.dedup.similar import Bounded, near, same_words
+from hum.dedup.similar import MAX_CHARS, Bounded, near, same_words
 
-CACHE = 1 << 16  # normalised candidate inputs held at once while verifying
-_CHUNK = 4096
+CACHE_CHARS = 1 << 24  # characters of normalised candidate inputs held at once while verifying (at most MAX_CHARS each)
+_CHUNK = 4096  # inputs per block of the band-key file, stored band by band so that one band reads as a few large runs
 
 
 class InputIndex:
-    """Band keys of distinct inputs (and requests) in stream order; `clusters` maps each to its near-copy root."""
+    """Band keys of distinct inputs (and requests) in stream order; `clusters` maps each to its near-copy root.
 
-    def __init__(self, hasher: MinHasher, threshold: float) -> None:
-        self.hasher, self.threshold = hasher, threshold
-        self._chunks: list[np.ndarray] = []
+    The band keys go to a file in `folder` as they are made, in blocks of _CHUNK inputs stored band by band, so
+    memory holds one block and two flags per input; `candidates` reads one band of every input at a time.
+    """
+
+    def __init__(self, hasher: MinHasher, threshold: float, folder: Path, cache_chars: int = CACHE_CHARS) -> None:
+        self.hasher, self.threshold, self.cache_chars = hasher, threshold, cache_chars
+        self.path = folder / "bands.u32"
+        self._file = self.path.open("wb")
         self._rows: list[np.ndarray] = []
-        self._hashed: list[bool] = []
-        self._request: list[bool] = []
+        self._hashed = bytearray()
+        self._request = bytearray()
 
     def __len__(self) -> int:
         return len(self._hashed)
@@ -46,18 +52,36 @@ class InputIndex:
         self._hashed.append(bool(text))
         self._request.append(request)
         if len(self._rows) == _CHUNK:
-            self._chunks.append(np.stack(self._rows))
-            self._rows = []
+            self._flush()
         return len(self._hashed) - 1
 
-    def keys(self) -> np.ndarray:
-        """All band keys, one row per input."""
-        parts = self._chunks + ([np.stack(self._rows)] if self._rows else [])
-        return np.concatenate(parts) if parts else np.zeros((0, self.hasher.bands), dtype=np.uint32)
+    def _flush(self) -> None:
+        """Write the pending rows as one block, band by band (a last short block is padded to _CHUNK rows)."""
+        block = np.zeros((_CHUNK, self.hasher.bands), dtype=np.uint32)
+        block[: len(self._rows)] = np.stack(self._rows)
+        self._file.write(np.ascontiguousarray(block.T).tobytes())
+        self._rows = []
+
+    def band(self, band: int) -> np.ndarray:
+        """The keys of one band, one per input."""
+        if self._rows:
+            self._flush()
+        self._file.flush()
+        blocks = np.memmap(self.path, dtype=np.uint32, mode="r", shape=(-(-len(self) // _CHUNK), self.hasher.bands, _CHUNK))
+        column: np.ndarray = np.array(blocks[:, band, :]).reshape(-1)[: len(self)]
+        return column
+
+    def drop(self, ids: np.ndarray) -> None:
+        """Leave these ids out of every pair (they repeat an earlier id's input): each stays a component of its own."""
+        for i in ids.tolist():
+            self._hashed[i] = 0
 
     def requests(self) -> np.ndarray:
         """Per id, whether it is a request's instruction rather than an input."""
-        return np.array(self._request, dtype=bool)
+        return np.frombuffer(self._request, dtype=bool) if self._request else np.zeros(0, dtype=bool)
+
+    def close(self) -> None:
+        self._file.close()
 
     def candidates(self) -> np.ndarray:
         """Pairs (earlier, later) of one kind (inputs or requests) sharing a band key, sorted by later then earlier.
@@ -65,10 +89,10 @@ class InputIndex:
         Within a run of equal keys each input is paired with the run's first and with its predecessor: linear in
         the run (a key shared by boilerplate never explodes into all pairs), and a small cluster still meets whole.
         """
-        keys, ids = self.keys(), np.flatnonzero(self._hashed)
+        ids = np.flatnonzero(np.frombuffer(self._hashed, dtype=bool)) if self._hashed else np.zeros(0, dtype=np.int64)
         n, found = len(self), [np.zeros(0, dtype=np.int64)]
-        for band in range(keys.shape[1] if ids.size else 0):
-            column = keys[ids, band]
+        for band in range(self.hasher.bands if ids.size else 0):
+            column = self.band(band)[ids]
             order = np.lexsort((ids, column))
             key, member = column[order], ids[order]
             same = key[1:] == key[:-1]
@@ -76,7 +100,8 @@ class InputIndex:
             found.append(member[1:][same] * n + member[:-1][same])
             later = member != run_first
             found.append(member[later] * n + run_first[later])
-        codes = np.unique(np.concatenate(found))
+            found = [np.unique(np.concatenate(found))]  # pairs of all bands so far, once each: memory follows the pairs
+        codes = found[0]
         pairs = np.stack([codes % max(n, 1), codes // max(n, 1)], axis=1)
         request = self.requests()
         kept: np.ndarray = pairs[request[pairs[:, 0]] == request[pairs[:, 1]]]
@@ -90,7 +115,7 @@ class InputIndex:
         two earlier ones that are not near each other brings all three together, so none of its pairs is lost.
         """
         parent = np.arange(len(self), dtype=np.int64)
-        text = lru_cache(maxsize=CACHE)(lambda i: Bounded.of(lookup(i)))
+        text = lru_cache(maxsize=max(16, self.cache_chars // MAX_CHARS))(lambda i: Bounded.of(lookup(i)))
         request = self.requests()
         for earlier, later in self.candidates().tolist():
             a, b = _find(parent, earlier), _find(parent, later)

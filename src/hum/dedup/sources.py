@@ -1,7 +1,7 @@
 """Where dedup reads records from, more than once: a list in memory, or JSON-lines files read by byte offset.
 
-Dedup makes several passes (keys first, then fuzzy checks, then output), and sometimes reads one record back
-(the text of a candidate input, the answers of a conflict). A file source keeps one int64 location per record
+Dedup reads its input twice (keys first, then output; the fuzzy checks read the texts the first pass spilled), and
+sometimes reads one record back (the answers of a conflict). A file source keeps one int64 location per record
 instead of the record, which is what keeps the stage's memory flat.
 """
 
@@ -10,21 +10,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-import numpy as np
+import orjson
 
 from hum.errors import HumInputError
 from hum.io import Record
 
 _OFFSET_BITS = 40  # a location is file number << 40 | byte offset: files up to 1 TiB
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # every digit to "0": a run of digits becomes a run of "0"
+_LONG_NUMBER = b"0" * 19  # orjson reads integers beyond 64 bits as floats: json.loads reads lines with such a run
 
 
 class Source(Protocol):
     """Records in a fixed order, iterable again and again, and readable back by location."""
 
-    def records(self, wanted: np.ndarray | None = None) -> Iterator[tuple[int, int, Record]]:
-        """(index, location, record) in order; only indices where `wanted` is true are parsed and yielded."""
+    def records(self) -> Iterator[tuple[int, int, Record]]:
+        """(index, location, record) of every record, in order."""
         ...
 
     def at(self, location: int) -> Record:
@@ -38,10 +40,9 @@ class ListSource:
     def __init__(self, records: Sequence[Record]) -> None:
         self.items = records
 
-    def records(self, wanted: np.ndarray | None = None) -> Iterator[tuple[int, int, Record]]:
+    def records(self) -> Iterator[tuple[int, int, Record]]:
         for i, record in enumerate(self.items):
-            if wanted is None or wanted[i]:
-                yield i, i, record
+            yield i, i, record
 
     def at(self, location: int) -> Record:
         return self.items[location]
@@ -53,15 +54,14 @@ class FileSource:
     def __init__(self, paths: Sequence[Path]) -> None:
         self.paths = [Path(p) for p in paths]
 
-    def records(self, wanted: np.ndarray | None = None) -> Iterator[tuple[int, int, Record]]:
+    def records(self) -> Iterator[tuple[int, int, Record]]:
         index = 0
         for number, path in enumerate(self.paths):
             offset = 0
             with path.open("rb") as fh:
                 for lineno, raw in enumerate(fh, start=1):
                     if raw.strip():
-                        if wanted is None or wanted[index]:
-                            yield index, number << _OFFSET_BITS | offset, _parse(path, lineno, raw)
+                        yield index, number << _OFFSET_BITS | offset, _parse(path, lineno, raw)
                         index += 1
                     offset += len(raw)
 
@@ -75,9 +75,23 @@ class FileSource:
 def _parse(path: Path, lineno: int, raw: bytes) -> Record:
     where = f"line {lineno}" if lineno else "a line read back"
     try:
-        obj = json.loads(raw)
+        obj = loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HumInputError(path, where, "<json>", f"malformed JSON: {exc}") from exc
     if not isinstance(obj, dict):
         raise HumInputError(path, where, "<json>", "expected a JSON object")
     return obj
+
+
+def loads(raw: bytes) -> Any:
+    """`json.loads`, twice as fast: orjson where it gives the same objects, json for what orjson reads otherwise or refuses.
+
+    orjson refuses NaN, infinities, lone surrogates and encodings other than UTF-8 (json reads them) and turns
+    integers beyond 64 bits into floats; such lines go to json, so every line parses exactly as json parses it.
+    """
+    if _LONG_NUMBER not in raw.translate(_DIGITS):  # 10x faster than a regular expression
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)

