@@ -1,46 +1,92 @@
-"""LLM calls: hum's reset-per-call vs reusing the KV cache of the previous prompt, in one process, same prompts and seeds.
+"""LLM calls: hum's batching engine vs a naive loop over llama-cpp-python, same model, prompts and seeds, one process.
 
-Run: `python benchmarks/bench_llm.py [texts]` (the embedded model; about a minute for 10 texts on 2 cores). The prompts
-are the generalist stage's, two attempts per seed text as the stage makes them, so consecutive prompts share long
-prefixes. It prints both timings, their ratio and how many replies are the same: prefix reuse is faster, but a reply
-then depends on what the cache held (the prompt's tail is evaluated in another batch, and float sums differ), so hum
-resets before every call and keeps a reply a function of its own prompt and seed.
+Run: `python benchmarks/bench_llm.py [calls] [concurrency]` (the embedded model; defaults 64 calls, concurrency 16,
+a few minutes on 2 cores; run it on a quiet machine: llama.cpp threads that lose their core stall each other).
+
+The prompts are the generalist stage's (two calls per seed text, as the stage makes them), so consecutive prompts
+share long prefixes, which the naive loop's prefix cache reuses. Three runs, each generated tokens per second:
+
+- naive: `create_chat_completion` in a loop with llama-cpp-python's defaults (its prefix cache on);
+- alone: hum's reference for a reply, the same call with a fresh cache in a context of the engine's settings;
+- hum: `LlamaCppChat.chat_batch`, all calls at once.
+
+It prints hum's ratio to both, and how many replies equal the reference's: all of them, or batching changed a reply.
+The naive loop's replies differ from both where its kernels (no flash attention, 512-token ubatches) round otherwise.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
+from typing import Any
 
-from hum.io import read_jsonl
+from hum.llm.base import ChatRequest
+from hum.llm.batching import UBATCH
+from hum.llm.embedded import embedded_model_path
 from hum.llm.llamacpp import LlamaCppChat
 from hum.tasks.generalist import prompt_messages
 
-SEEDS = Path(__file__).resolve().parents[1] / "data/prepared/wnut17.train.jsonl"  # built by `dvc repro prepare`
+TEXTS = [  # short real-world sentences of the kind the generalist stage is given (WNUT-17 style)
+    "Empire State Building is the tallest building in New York City and a landmark since 1931.",
+    "Just got back from Paris, the Louvre was packed but the Mona Lisa was worth it.",
+    "Apple announced the new iPhone at its Cupertino event on Tuesday.",
+    "Watching Manchester United play Liverpool at Old Trafford tonight with Sam.",
+    "The deadline for the Nobel Prize nominations in Stockholm is January 31.",
+    "Barack Obama spoke at Harvard University about climate policy last spring.",
+    "Our flight from Tokyo to Seattle was delayed by six hours because of a storm.",
+    "Taylor Swift released a new album and fans in London lined up all night.",
+]
 
 
-def replies(chat: LlamaCppChat, prompts: list[list[dict[str, str]]], *, reset: bool) -> tuple[list[str], float]:
-    """Every prompt's reply and the seconds taken; `reset` clears the KV cache before each call, as hum does."""
-    llm, out, start = chat._llm, [], time.perf_counter()  # noqa: SLF001 - the benchmark drives llama.cpp as a naive loop would
-    for i, messages in enumerate(prompts):
+def calls(n: int) -> list[ChatRequest]:
+    """`n` generalist calls, two per text as the stage makes them, sampled as the stage samples."""
+    kinds = ("span_question", "free_form")
+    return [ChatRequest(prompt_messages(kinds[i % 2], "en", TEXTS[i // 2 % len(TEXTS)]), 1000 + i, 0.7, 64) for i in range(n)]
+
+
+def loop(llm: Any, asked: list[ChatRequest], *, reset: bool) -> tuple[list[str], int, float]:
+    """Replies, generated tokens and seconds of one `create_chat_completion` per call."""
+    replies, tokens, start = [], 0, time.perf_counter()
+    for r in asked:
         if reset:
-            llm.reset()  # type: ignore[no-untyped-call]
-        reply = llm.create_chat_completion(messages=messages, temperature=0.7, max_tokens=48, seed=1000 + i)  # type: ignore[arg-type]
-        out.append(str(reply["choices"][0]["message"]["content"]))  # type: ignore[index]
-    return out, time.perf_counter() - start
+            llm.reset()
+        out = llm.create_chat_completion(messages=r.messages, seed=r.seed, temperature=r.temperature, max_tokens=r.max_tokens)
+        replies.append(out["choices"][0]["message"]["content"] or "")
+        tokens += out["usage"]["completion_tokens"]
+    return replies, tokens, time.perf_counter() - start
 
 
 def main() -> None:
-    """Time both loops over the same prompts and compare their replies."""
-    texts = [r["text"] for r in read_jsonl(SEEDS)][: int(sys.argv[1]) if len(sys.argv) > 1 else 10]
-    prompts = [prompt_messages("span_question", "en", t) for t in texts for _ in range(2)]
-    chat = LlamaCppChat()
-    hum, hum_s = replies(chat, prompts, reset=True)
-    cached, cached_s = replies(chat, prompts, reset=False)
-    same = sum(a == b for a, b in zip(hum, cached, strict=True))
-    print(f"{len(prompts)} calls: reset per call (hum) {hum_s:.1f}s, KV-cache prefix reuse {cached_s:.1f}s: "
-          f"{hum_s / cached_s:.2f}x faster with reuse; same replies {same}/{len(prompts)}")  # fmt: skip
+    """Time the three runs over the same calls and compare their replies."""
+    from llama_cpp import Llama  # noqa: PLC0415
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 64
+    width = int(sys.argv[2]) if len(sys.argv) > 2 else 16
+    asked, path = calls(n), str(embedded_model_path())
+    naive = Llama(model_path=path, n_ctx=2048, n_threads=2, seed=0, verbose=False)
+    naive_replies, naive_tokens, naive_s = loop(naive, asked, reset=False)
+    del naive
+    alone_llm = Llama(
+        model_path=path,
+        n_ctx=2048,
+        n_batch=UBATCH,
+        n_ubatch=UBATCH,
+        n_threads=1,
+        n_threads_batch=2,
+        flash_attn=True,
+        verbose=False,
+    )
+    alone, alone_tokens, alone_s = loop(alone_llm, asked, reset=True)
+    del alone_llm
+    chat = LlamaCppChat(n_ctx=2048, n_threads=2, concurrency=width)
+    start = time.perf_counter()
+    hum = chat.chat_batch(asked)
+    hum_s, hum_tokens = time.perf_counter() - start, chat._batcher.generated  # noqa: SLF001 - the engine's own count
+    rate = {"naive": naive_tokens / naive_s, "alone": alone_tokens / alone_s, "hum": hum_tokens / hum_s}
+    print(f"{n} calls, concurrency {width}; generated tokens/s: " + ", ".join(f"{k} {v:.1f}" for k, v in rate.items()))
+    print(f"hum vs naive loop: {rate['hum'] / rate['naive']:.2f}x; hum vs one call at a time: {rate['hum'] / rate['alone']:.2f}x")
+    print(f"replies equal to the one-at-a-time reference: {sum(a == b for a, b in zip(hum, alone, strict=True))}/{n}; "
+          f"naive loop's equal to it: {sum(a == b for a, b in zip(naive_replies, alone, strict=True))}/{n}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from tqdm import tqdm
@@ -44,11 +45,30 @@ class Checkpoint:
         self.path.unlink(missing_ok=True)
 
 
-def run_resumable(state: Checkpoint, keys: list[str], work: Callable[[str], list[Record]], desc: str) -> list[Record]:
-    """Do `work` for every key not yet done, recording each; all results in key order."""
-    for key in tqdm(keys, desc=desc, unit="unit"):
-        if key not in state.done:
-            state.add(key, work(key))
+def run_resumable(
+    state: Checkpoint, keys: list[str], work: Callable[[str], list[Record]], desc: str, workers: int = 1
+) -> list[Record]:
+    """Do `work` for every key not yet done, `workers` keys at a time, recording each as it ends; results in key order.
+
+    Units run on threads so that a model that decodes many calls at once (`ChatModel.concurrency`) gets them: a unit's
+    result depends on its own key and replies only, so which thread or when changes nothing. On an error no new unit
+    starts, those running are waited for (the replies they bought stay in the reply journal), and the error is raised.
+    """
+    todo = [key for key in keys if key not in state.done]
+    with tqdm(total=len(keys), initial=len(keys) - len(todo), desc=desc, unit="unit") as bar:
+        if workers <= 1:
+            for key in todo:
+                state.add(key, work(key))
+                bar.update()
+        else:
+            pool = ThreadPoolExecutor(workers, thread_name_prefix=f"hum-{desc}")
+            try:
+                running = {pool.submit(work, key): key for key in todo}
+                for done in as_completed(running):
+                    state.add(running[done], done.result())
+                    bar.update()
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
     return [r for k in keys for r in state.done[k]]
 
 

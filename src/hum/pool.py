@@ -11,7 +11,7 @@ import yaml
 
 from hum.checkpoint import CHECKPOINTS, Checkpoint, run_resumable, unit_seed
 from hum.io import Record
-from hum.llm.base import ChatModel
+from hum.llm.base import ChatModel, concurrency_of
 from hum.paraphrase import paraphrase_entry
 from hum.provenance import digest, publish
 from hum.review import load_decisions, load_proposals, pending
@@ -77,7 +77,7 @@ def build_pool(templates: Path, model: ChatModel, params: dict[str, Any], out: P
     def work(key: str) -> list[Record]:
         return list(paraphrase_entry(model, by_id[key], cfg, unit_seed(seed, f"{key}:{by_id[key]['text']}")))
 
-    results = run_resumable(state, list(by_id), work, "paraphrase")
+    results = run_resumable(state, list(by_id), work, "paraphrase", workers=concurrency_of(model))
     proposals = {p["id"]: p for p in (as_proposal(r, by_id[r["parent"]]) for r in results if "reject" not in r)}
     rejects = [r for r in results if "reject" in r]
     reasons = Counter(r["reject"] for r in rejects)

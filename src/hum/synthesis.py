@@ -11,7 +11,7 @@ from typing import Any
 from hum.checkpoint import CHECKPOINTS, Checkpoint, run_resumable, unit_seed
 from hum.instructions import SYSTEM
 from hum.io import Record
-from hum.llm.base import ChatModel
+from hum.llm.base import ChatModel, concurrency_of
 from hum.provenance import digest, publish
 from hum.step import record_guard, top_reasons
 from hum.tasks import TASKS
@@ -97,7 +97,11 @@ def build_generalist(seeds: Iterable[Record], model: ChatModel, params: dict[str
     texts = {f"{r['dataset']}/{r['id']}": r for r in pick_texts(seeds, cfg, seed)}
     state = Checkpoint(CHECKPOINTS / f"generalist-{digest([params, model.fingerprint, sorted(texts)])[:16]}.jsonl")
     results = run_resumable(
-        state, list(texts), lambda key: synthesise(model, texts[key], cfg, unit_seed(seed, key)), "generalist"
+        state,
+        list(texts),
+        lambda key: synthesise(model, texts[key], cfg, unit_seed(seed, key)),
+        "generalist",
+        concurrency_of(model),
     )
     kept = [r for r in results if "reject" not in r]
     rejects = [r for r in results if "reject" in r]

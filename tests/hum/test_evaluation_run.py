@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_llm_openai import KEY, OLLAMA, Server
+from test_llm_openai import KEY, OLLAMA
 
 from conftest import ROOT
+from fakes.openai_server import FakeOpenAI
 from hum.evaluation.run import evaluate, held_out, prompt_params, prompts, summary_line
 from hum.generate import load_context
 from hum.io import read_jsonl
@@ -92,7 +93,7 @@ def test_every_held_out_record_is_asked_as_it_is(prepared: Path, params: dict) -
 
 
 def test_hum_eval_of_a_server_model_writes_predictions_and_metrics_and_replays(tmp_path: Path, prepared: Path) -> None:
-    server = Server(OLLAMA)  # an OpenAI-compatible server that answers every prompt "Bonjour"
+    server = FakeOpenAI(OLLAMA, reply=lambda _: "Bonjour")  # an OpenAI-compatible server that answers every prompt "Bonjour"
     overrides = ["model@evaluate.model=openai", f"evaluate.model.base_url={server.url}", "evaluate.model.model=llama3.2:latest"]
     command = [sys.executable, "-m", "hum", "eval", "--limit", "1", "--prepared", str(prepared), "--out", str(tmp_path / "eval")]
     command += [a for o in overrides for a in ("-S", o)]

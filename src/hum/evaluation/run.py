@@ -23,7 +23,7 @@ from hum.evaluation.metrics import score_reply
 from hum.evaluation.report import group, summarise
 from hum.generate import Context, UnusableSeedError, instruction, load_context
 from hum.io import Record, read_jsonl
-from hum.llm.base import ChatModel
+from hum.llm.base import ChatModel, ChatRequest, chat_all, concurrency_of
 
 STYLES: dict[str, dict[str, Any]] = {  # generation params of each prompt style
     "basic": {"compound_ratio": 0.0},  # the task, its labels and the text; the answer's form is not stated
@@ -59,10 +59,14 @@ def prompts(records: Iterable[Record], ctx: Context, skipped: Counter[str]) -> I
             yield made
 
 
-def predict(prompt: Record, chat: ChatModel, cfg: dict[str, Any], seed: int) -> tuple[Record, Counts]:
+def request(prompt: Record, cfg: dict[str, Any], seed: int) -> ChatRequest:
+    """The call that asks one prompt: its messages without the gold answer, seeded by its id."""
+    return ChatRequest(prompt["messages"][:-1], unit_seed(seed, prompt["id"]), cfg["temperature"], cfg["max_tokens"])
+
+
+def predict(prompt: Record, reply: str) -> tuple[Record, Counts]:
     """The model's reply to one prompt, kept with the gold answer and whether it could be read, and its score."""
     asked = prompt["messages"][:-1]
-    reply = chat.chat(asked, seed=unit_seed(seed, prompt["id"]), temperature=cfg["temperature"], max_tokens=cfg["max_tokens"])
     counts = score_reply(prompt["meta"], reply)
     meta = prompt["meta"]
     return {
@@ -81,10 +85,15 @@ def evaluate(
     skipped: Counter[str] = Counter()
     asked = list(prompts(held_out(prepared, cfg["limit"]), ctx, skipped))
     predictions, scored = [], []
-    for prompt in tqdm(asked, desc="evaluate", unit="prompt", mininterval=1.0):
-        prediction, counts = predict(prompt, chat, cfg, seed)
-        predictions.append(prediction)
-        scored.append((prompt["meta"], counts))
+    step = 8 * concurrency_of(chat)  # calls asked at once: a batching model decodes them together
+    with tqdm(total=len(asked), desc="evaluate", unit="prompt", mininterval=1.0) as bar:
+        for start in range(0, len(asked), step):
+            part = asked[start : start + step]
+            for prompt, reply in zip(part, chat_all(chat, [request(p, cfg, seed) for p in part]), strict=True):
+                prediction, counts = predict(prompt, reply)
+                predictions.append(prediction)
+                scored.append((prompt["meta"], counts))
+            bar.update(len(part))
     report: dict[str, Any] = {**summarise(group(scored)), "skipped": sum(skipped.values())}
     return predictions, report
 

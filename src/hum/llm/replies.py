@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection, Mapping
+import threading
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from hydra.utils import get_class
 
 from hum.errors import HumInputError
 from hum.io import Record, atomic_open, dumps, write_json
-from hum.llm.base import ChatModel
+from hum.llm.base import ChatModel, ChatRequest, chat_all, concurrency_of
 from hum.llm.config import build_model, check_model
 from hum.llm.embedded import gguf_fingerprint, model_file
 from hum.provenance import digest
@@ -53,6 +54,7 @@ class ReplyStore:
 
     def __init__(self, shard: Path, journal: Path) -> None:
         self.shard, self.journal = shard, journal
+        self.lock = threading.Lock()  # a stage's units ask from several threads at once
         self.entries: dict[str, Record] = {}
         self.entries.update(_load(shard, repair=False))
         carried = _load(journal, repair=True)
@@ -62,23 +64,25 @@ class ReplyStore:
     def get(self, request: Record) -> str | None:
         """The recorded reply to `request`, or None when the model must be asked."""
         key = reply_key(request)
-        entry = self.entries.get(key)
-        if entry is None:
-            return None
-        self.used.add(key)
-        return str(entry["reply"])
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            self.used.add(key)
+            return str(entry["reply"])
 
     def put(self, request: Record, reply: str) -> None:
         """Record a reply durably (journal line, fsynced) before the stage relies on it."""
         key = reply_key(request)
         entry = {"key": key, **{k: request[k] for k in REQUEST_FIELDS}, "reply": reply}
-        self.journal.parent.mkdir(parents=True, exist_ok=True)
-        with self.journal.open("a", encoding="utf-8", newline="\n") as fh:
-            fh.write(dumps(entry) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        self.entries[key] = entry
-        self.used.add(key)
+        with self.lock:
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            with self.journal.open("a", encoding="utf-8", newline="\n") as fh:
+                fh.write(dumps(entry) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            self.entries[key] = entry
+            self.used.add(key)
 
     def save(self, *, prune: bool = True) -> int:
         """Replace the shard with exactly the replies used, sorted by key: its bytes depend on what was asked only.
@@ -119,27 +123,45 @@ def _load(path: Path, *, repair: bool) -> dict[str, Record]:
 
 
 class RecordingChat:
-    """A ChatModel that answers from the store when it can, and asks the model (recording the reply) when it must."""
+    """A ChatModel that answers from the store when it can, and asks the model (recording the reply) when it must.
+
+    Safe to call from several threads: a stage keeps `concurrency` units going so that a batching model is kept busy.
+    """
 
     def __init__(self, model: ChatModel, store: ReplyStore) -> None:
         self.model, self.store = model, store
         self.calls = 0  # replies the model was asked for in this run
         self.replayed = 0  # replies taken from the store
+        self._count = threading.Lock()
 
     @property
     def fingerprint(self) -> str:
         return self.model.fingerprint
 
+    @property
+    def concurrency(self) -> int:
+        """The model's: replayed calls return at once, so the model's width is what bounds a stage."""
+        return concurrency_of(self.model)
+
     def chat(self, messages: list[dict[str, str]], *, seed: int, temperature: float, max_tokens: int) -> str:
-        request = request_of(self.fingerprint, messages, seed=seed, temperature=temperature, max_tokens=max_tokens)
-        reply = self.store.get(request)
-        if reply is not None:
-            self.replayed += 1
-            return reply
-        reply = self.model.chat(messages, seed=seed, temperature=temperature, max_tokens=max_tokens)
-        self.store.put(request, reply)
-        self.calls += 1
-        return reply
+        return self.chat_batch([ChatRequest(messages, seed, temperature, max_tokens)])[0]
+
+    def chat_batch(self, requests: Sequence[ChatRequest]) -> list[str]:
+        """Recorded replies where there are some; the rest asked of the model in one batch and recorded, in order."""
+        fingerprint = self.fingerprint
+        keyed = [
+            request_of(fingerprint, r.messages, seed=r.seed, temperature=r.temperature, max_tokens=r.max_tokens) for r in requests
+        ]
+        replies = [self.store.get(k) for k in keyed]
+        missing = [i for i, reply in enumerate(replies) if reply is None]
+        asked = chat_all(self.model, [requests[i] for i in missing]) if missing else []
+        for i, reply in zip(missing, asked, strict=True):
+            self.store.put(keyed[i], reply)
+            replies[i] = reply
+        with self._count:
+            self.calls += len(missing)
+            self.replayed += len(requests) - len(missing)
+        return [str(reply) for reply in replies]
 
     def counts(self) -> dict[str, int]:
         """`llm_calls` and `replayed`, for the run log in `.hum/calls/`."""
@@ -168,6 +190,12 @@ class LazyChat:
         self._fingerprint: str | None = None
         self._source = "its config"  # where the fingerprint came from, for the error when the model disagrees
         self._from_replies = False
+        self._building = threading.Lock()  # units on several threads may all make the first call
+
+    @property
+    def concurrency(self) -> int:
+        """The configured number of calls served at once, known without building the model."""
+        return concurrency_of(self.config)
 
     @property
     def loaded(self) -> bool:
@@ -177,6 +205,10 @@ class LazyChat:
     @property
     def model(self) -> ChatModel:
         """The model itself, built on first use; its fingerprint must be the one its config or its replies promised."""
+        with self._building:
+            return self._build()
+
+    def _build(self) -> ChatModel:
         if self._model is None:
             model = build_model(self.config)
             if self._fingerprint is not None and model.fingerprint != self._fingerprint:
@@ -207,6 +239,9 @@ class LazyChat:
 
     def chat(self, messages: list[dict[str, str]], *, seed: int, temperature: float, max_tokens: int) -> str:
         return self.model.chat(messages, seed=seed, temperature=temperature, max_tokens=max_tokens)
+
+    def chat_batch(self, requests: Sequence[ChatRequest]) -> list[str]:
+        return chat_all(self.model, requests)
 
 
 def config_fingerprint(config: Mapping[str, Any]) -> str | None:
