@@ -14,6 +14,9 @@ from hum.tasks import TASKS
 
 FIELDS = ("task", "subtask", "format", "kind", "lang", "dataset")
 GRAM = 4
+# Records per task whose 4-grams are counted: distinct n-grams grow with the corpus and so would memory; the ratio
+# over a fixed number of records also compares corpora (ablations) of different sizes fairly.
+GRAM_RECORDS = 20_000
 
 
 def corpus_metrics(records: Iterable[Record]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -56,7 +59,8 @@ class Diversity:
                 self.labelled_compound += 1
                 self.with_guidelines += bool(meta.get("guidelines"))
         self.empty += meta["task"] in TASKS and not apply_rules(meta.get("rules", []), query_of(meta))
-        self.grams.update(_grams(record))
+        if self.records <= GRAM_RECORDS:
+            self.grams.update(_grams(record))
 
     def summary(self) -> dict[str, Any]:
         """Distinct counts and shares, rounded for reading."""

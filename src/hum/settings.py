@@ -197,7 +197,7 @@ SCHEMA = section(
         },
         "dedup": {
             "threshold": PERCENT, "input_threshold": PERCENT, "shingle": POSITIVE, "num_perm": POSITIVE, "bands": POSITIVE,
-            "rows": POSITIVE, "conflicts": one_of(["drop_both", "keep_first", "merge"]),
+            "rows": POSITIVE, "conflicts": one_of(["drop_both", "keep_first", "merge"]), "memory_mb": COUNT,
         },
         "decontaminate": {
             "n": POSITIVE, "n_cjk": POSITIVE, "min_matches": POSITIVE, "min_share": SHARE, "min_contained": COUNT,

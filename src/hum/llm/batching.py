@@ -65,7 +65,7 @@ class Batcher:
         import llama_cpp as lc  # noqa: PLC0415 - heavy import, only when a model is really used
 
         self.lc, self.llm, self.width, self.n_ctx = lc, llm, width, n_ctx
-        self.n_seq = min(lc.llama_max_parallel_sequences(), 4 * width + 1)  # ids run out before cells only for tiny calls
+        self.n_seq = lc.llama_max_parallel_sequences()  # ids are not reused until the cells are freed: take them all
         params = lc.llama_context_default_params()
         params.n_ctx, params.n_batch, params.n_ubatch = n_ctx * width, max(512, width), UBATCH
         params.n_seq_max, params.kv_unified, params.flash_attn_type = self.n_seq, True, lc.LLAMA_FLASH_ATTN_TYPE_ENABLED
