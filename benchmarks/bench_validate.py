@@ -7,18 +7,21 @@ reads), repeated under fresh ids up to `n_records` (default 20,000); synthetic N
 Both sides read the same JSON-lines file and write what they keep and what they reject, with the same tokenizer (the
 approximation: a GGUF vocabulary would load llama.cpp):
 
-- hum: `run_stage` with the `Validate` step, as `stages/validate.py` runs it (batches of 256, pandera over a
-  frame per batch; its schema holds the record schema, so `run_stage` adds no second guard), manifest and metrics;
-- baseline: one record at a time, every check of `schemas.output_schema` written as plain Python.
+- hum: `run_stage` with the `Validate` step, as `stages/validate.py` runs it (batches of 2,048, pandera over a
+  frame per batch; its schema holds the record schema, so `run_stage` adds no second guard), manifest and metrics:
+  once in one process, once on a worker process per core (`hum.cores.data_workers`, or `HUM_WORKERS`);
+- baseline: one record at a time in one process, every check of `schemas.output_schema` written as plain Python.
 
 One record in BROKEN_EVERY is broken (empty answer, repeated id, unknown meta field, span beyond the text), so both
-sides reject as well as keep. Prints records/s of both, the ratio and the kept counts, which must agree; then the
-cost per record of the record guard that `run_stage` adds to the other step stages.
+sides reject as well as keep. Prints records/s of each (after a warm-up run: pandera's first frame costs about half a
+second), the ratios to the loop, the kept counts, which must agree, and whether the workers wrote the same bytes as
+one process; then the cost per record of the record guard that `run_stage` adds to the other step stages.
 """
 
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import itertools
 import sys
 import tempfile
@@ -27,10 +30,11 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
+from hum.cores import data_workers
 from hum.io import Record, atomic_open, dumps, read_jsonl
 from hum.records import META, meta_record
 from hum.schemas import META_KINDS, ROLE_SEQUENCES, RecordCheck, kind_of, texts
-from hum.step import batched, run_stage
+from hum.step import JsonLines, Step, batched, run_stage
 from hum.tokens import ApproximateTokenizer, Tokenizer
 from hum.validate import Validate, checked_answer
 
@@ -117,10 +121,10 @@ def naive_loop(records: Iterable[Record], out: Path, tokenizer: Tokenizer) -> in
     return kept
 
 
-def stage(path: Path, out: Path) -> int:
+def stage(path: Path, out: Path, workers: int) -> int:
     """The validate stage's path over a JSON-lines file (model tokenizer aside); returns how many records it kept."""
     step = Validate(MAX_USER_CHARS, MAX_ANSWER_CHARS, MAX_USER_TOKENS, MAX_ANSWER_TOKENS, None, tokenizer=ApproximateTokenizer())
-    run_stage(step, read_jsonl(path), out, "quarantine.jsonl", {"validate": {}}, model=None)
+    run_stage(step, JsonLines(path), out, "quarantine.jsonl", {"validate": {}}, model=None, workers=workers)
     return step.stats["out"]
 
 
@@ -129,7 +133,7 @@ def timed(n: int, what: str, run: Callable[[], int]) -> tuple[float, int]:
     t0 = time.perf_counter()
     kept = run()
     rate = n / (time.perf_counter() - t0)
-    print(f"{what:<44} {rate:>9,.0f} records/s  kept {kept}")
+    print(f"{what:<52} {rate:>9,.0f} records/s  kept {kept}")
     return rate, kept
 
 
@@ -142,13 +146,20 @@ def main() -> None:
         path = Path("instructions.jsonl")
         path.write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
         print(f"records={n} from {source if source.is_file() else 'synthetic NER records'}")
+        stage(path, Path("warm-up"), 1)  # pandera registers its backends on first use: a cost per run, not per record
         loop = partial(naive_loop, read_jsonl(path), Path("naive"), ApproximateTokenizer())
         naive, naive_kept = timed(n, "plain-Python loop, one record at a time", loop)
-        hum, hum_kept = timed(n, "validate stage (run_stage + Validate batches)", partial(stage, path, Path("validated")))
-    print(f"ratio stage / loop: {hum / naive:.2f}x  kept counts {'agree' if hum_kept == naive_kept else 'DIFFER'}")
+        hum, hum_kept = timed(n, "validate stage, one process", partial(stage, path, Path("one"), 1))
+        workers = data_workers()
+        many, many_kept = timed(n, f"validate stage, {workers} worker processes", partial(stage, path, Path("many"), workers))
+        files = ("instructions.jsonl", "quarantine.jsonl")
+        same = all(filecmp.cmp(Path("one", f), Path("many", f), shallow=False) for f in files)
+    agree = "agree" if hum_kept == naive_kept == many_kept else "DIFFER"
+    print(f"ratio stage / loop: {hum / naive:.2f}x in one process, {many / naive:.2f}x on {workers} workers; kept counts {agree}")
+    print(f"files of {workers} workers and of one process: {'identical' if same else 'DIFFERENT'}")
     check = RecordCheck()
     t0 = time.perf_counter()
-    for batch in batched(records, 256):
+    for batch in batched(records, Step.batch_size):
         check(batch)
     print(f"record guard that run_stage adds to other step stages: {(time.perf_counter() - t0) / n * 1e6:.0f} us per record")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hum.decontaminate import Decontaminate
-from hum.io import read_jsonl
 from hum.provenance import model_of, stage_params
-from hum.step import run_stage
+from hum.step import JsonLines, run_stage
 
 IN, PREPARED, OUT = Path("data/deduped/instructions.jsonl"), Path("data/prepared"), Path("data/decontaminated")
 
@@ -17,7 +16,7 @@ def main() -> None:
     with stage_params("decontaminate") as params:
         used = {"decontaminate": params["decontaminate"]}
         step = Decontaminate.from_config(PREPARED, used["decontaminate"])
-        run_stage(step, read_jsonl(IN), OUT, "removed.jsonl", used, model=model_of(IN.parent))
+        run_stage(step, JsonLines(IN), OUT, "removed.jsonl", used, model=model_of(IN.parent))
 
 
 if __name__ == "__main__":

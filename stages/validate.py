@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hum.io import read_jsonl
 from hum.provenance import model_of, stage_params
-from hum.step import StageError, run_stage
+from hum.step import JsonLines, StageError, run_stage
 from hum.tokens import tokenizer
 from hum.validate import Validate
 
@@ -23,7 +22,7 @@ def main() -> None:
         step = Validate(**params["validate"], tokenizer=tokenizer(params["model"]))
         used = {"validate": params["validate"], "model": params["model"]}
         try:
-            run_stage(step, read_jsonl(IN), OUT, "quarantine.jsonl", used, model=model_of(IN.parent))
+            run_stage(step, JsonLines(IN), OUT, "quarantine.jsonl", used, model=model_of(IN.parent))
         except StageError as exc:
             raise SystemExit(str(exc)) from None
 

@@ -61,10 +61,11 @@ def jsonl_lines(path: str | Path) -> Iterator[tuple[int, Record | HumInputError]
         if isinstance(line, HumInputError):
             yield lineno, line
         elif line.strip():
-            yield lineno, _parse_line(path, lineno, line)
+            yield lineno, parse_line(path, lineno, line)
 
 
-def _parse_line(path: str | Path, lineno: int, line: str) -> Record | HumInputError:
+def parse_line(path: str | Path, lineno: int, line: str) -> Record | HumInputError:
+    """One JSON-lines line as a record, or the error naming its file and line (returned: the caller decides when to raise)."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import operator
+from collections.abc import Collection
+from typing import Any, TypeGuard
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pandera.pandas as pa
 
@@ -56,17 +61,53 @@ FIELDS = {
     "answer_problem": "messages.assistant", "span_start": "meta.text_span", "span_length": "meta.text_span",
     "span_beyond": "meta.text_span",
 }  # fmt: skip
+# What `record_frame` measures per record, besides `id_repeat`, which comes from the ids met before.
+FRAME_COLUMNS = (
+    "id", "roles", "contents", "user_chars", "answer_chars", "meta", "meta_kinds", "span_start", "span_length", "span_beyond",
+)  # fmt: skip
 _MISSING = object()
+
+
+_KINDS = {type(None): "null", bool: "bool", int: "int", float: "float", str: "text", list: "list", dict: "object"}
 
 
 def kind_of(value: Any) -> str:
     """A JSON value's kind by name; `span` is a [start, end] pair of integers."""
     if value is _MISSING:
         return "missing"
-    if isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value):  # noqa: PLR2004 - a pair
+    if _is_span(value):
         return "span"
-    kinds = {type(None): "null", bool: "bool", int: "int", float: "float", str: "text", list: "list", dict: "object"}
-    return kinds.get(type(value), type(value).__name__)
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def _is_span(value: Any) -> TypeGuard[list[int]]:
+    return isinstance(value, list) and len(value) == 2 and type(value[0]) is int and type(value[1]) is int  # noqa: PLR2004
+
+
+_META_VALUES = operator.itemgetter(*META_KINDS)
+_LIST_POSITIONS: dict[tuple[type, ...], tuple[int, ...]] = {}  # value types of a meta -> where its lists are
+_KIND_TEXTS: dict[tuple[tuple[type, ...], tuple[bool, ...]], str] = {}  # (value types, which lists are spans) -> kinds
+
+
+def meta_kinds(meta: dict[str, Any]) -> str:
+    """`field=kind;...` for every field of META_KINDS (see `kind_of`), the string the schema checks with one pattern.
+
+    Records share a handful of shapes, so the string is built once per shape (the types of the values, and which
+    lists are spans) and looked up after that: a record costs a few C-level calls instead of one `kind_of` per field.
+    """
+    try:
+        values = _META_VALUES(meta)
+    except KeyError:  # a field is missing: rare, and reported field by field
+        return ";".join(f"{field}={kind_of(meta.get(field, _MISSING))}" for field in META_KINDS)
+    types = tuple(map(type, values))
+    lists = _LIST_POSITIONS.get(types)
+    if lists is None:
+        lists = _LIST_POSITIONS.setdefault(types, tuple(i for i, kind in enumerate(types) if kind is list))
+    shape = (types, tuple(map(_is_span, [values[i] for i in lists])))
+    kinds = _KIND_TEXTS.get(shape)
+    if kinds is None:
+        kinds = _KIND_TEXTS.setdefault(shape, ";".join(f"{f}={kind_of(v)}" for f, v in zip(META_KINDS, values, strict=True)))
+    return kinds
 
 
 def texts(record: Record) -> tuple[str, str]:
@@ -79,18 +120,19 @@ def texts(record: Record) -> tuple[str, str]:
     return (user if isinstance(user, str) else "", answer if isinstance(answer, str) else "")
 
 
-def record_frame(batch: list[Record], seen: set[str]) -> pd.DataFrame:
-    """One row per record with what the record schema checks; `seen` learns the batch's ids (unique across batches)."""
-    ids = [r.get("id") for r in batch]
-    columns: dict[str, list[Any]] = {
-        "id": [rid if isinstance(rid, str) else "" for rid in ids],
-        "id_repeat": [False] * len(batch),
-        **{name: [] for name in ("roles", "contents", "user_chars", "answer_chars", "meta", "meta_kinds")},
-        **{name: [] for name in ("span_start", "span_length", "span_beyond")},
-    }
-    for pos in repeated_ids([rid if isinstance(rid, str) else repr(rid) for rid in ids], seen):
-        columns["id_repeat"][pos] = True
+def id_key(record: Record) -> str:
+    """A record's id as uniqueness is checked on it: the id itself, or the repr of an id that is not text."""
+    rid = record.get("id")
+    return rid if isinstance(rid, str) else repr(rid)
+
+
+def record_frame(batch: list[Record], repeated: Collection[int] = ()) -> pd.DataFrame:
+    """One row per record with what the record schema checks; `repeated`: positions whose id came before (`IdSet`)."""
+    columns: dict[str, list[Any]] = {name: [] for name in FRAME_COLUMNS}
+    known = set(META)
     for record in batch:
+        rid = record.get("id")
+        columns["id"].append(rid if isinstance(rid, str) else "")
         messages = record.get("messages")
         messages = messages if isinstance(messages, list) else []
         columns["roles"].append(",".join(str(m.get("role")) if isinstance(m, dict) else "?" for m in messages))
@@ -100,13 +142,16 @@ def record_frame(batch: list[Record], seen: set[str]) -> pd.DataFrame:
         columns["answer_chars"].append(len(answer.strip()))
         meta = record.get("meta")
         meta = meta if isinstance(meta, dict) else {}
-        columns["meta"].append(", ".join(sorted(set(meta) - set(META))))
-        columns["meta_kinds"].append(";".join(f"{field}={kind_of(meta.get(field, _MISSING))}" for field in META_KINDS))
-        start, end = meta["text_span"] if kind_of(meta.get("text_span")) == "span" else (0, 0)
+        columns["meta"].append("" if known.issuperset(meta) else ", ".join(sorted(set(meta) - known)))
+        columns["meta_kinds"].append(meta_kinds(meta))
+        span = meta.get("text_span")
+        start, end = span if _is_span(span) else (0, 0)
         columns["span_start"].append(start)
         columns["span_length"].append(end - start)
         columns["span_beyond"].append(end - len(user))
-    return pd.DataFrame(columns)
+    frame = pd.DataFrame(columns)
+    frame.insert(1, "id_repeat", frame.index.isin(list(repeated)))
+    return frame
 
 
 def record_columns() -> dict[str, pa.Column]:
@@ -151,19 +196,74 @@ def output_schema(
     return pa.DataFrameSchema(columns)
 
 
+class IdSet:
+    """Ids met so far, kept as 8-byte blake2b digests: ids unique across batches without holding the ids.
+
+    Digests go to a sorted numpy array (8 bytes an id) in merges, the recent ones waiting in a set: about 11 MB per
+    million ids (22 MB during a merge), where a set of the ids themselves takes about 110 MB.
+    Two different ids share a digest with odds of about n^2 / 2^65 (3 in 10^8 at a million ids): then the later
+    one would be taken for a repeat. Deterministic either way: the same ids give the same answer in any run.
+    """
+
+    MERGE_EVERY = 1 << 15  # recent digests that wait in a set before a merge (or a sixteenth of those merged, if more)
+
+    def __init__(self) -> None:
+        self._merged: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
+        self._recent: set[int] = set()
+
+    def repeated(self, batch: list[Record]) -> list[int]:
+        """Positions of records whose id was met before, in earlier calls or earlier in this one; learns the ids."""
+        return self.repeated_digests(id_digests(batch))
+
+    def repeated_digests(self, digests: bytes) -> list[int]:
+        """As `repeated`, for the `id_digests` of the records (a worker process may compute them)."""
+        new, merged, recent = np.frombuffer(digests, dtype=np.uint64), self._merged, self._recent
+        if len(merged):
+            where = np.minimum(np.searchsorted(merged, new), len(merged) - 1)
+            known = (merged[where] == new).tolist()
+        else:
+            known = [False] * len(new)
+        positions = []
+        for pos, (digest, met) in enumerate(zip(new.tolist(), known, strict=True)):
+            if met or digest in recent:
+                positions.append(pos)
+            recent.add(digest)
+        if len(recent) >= max(self.MERGE_EVERY, len(merged) >> 4):
+            fresh = np.sort(np.fromiter(recent, dtype=np.uint64, count=len(recent)))
+            self._merged = np.insert(merged, np.searchsorted(merged, fresh), fresh)
+            recent.clear()
+        return positions
+
+
+def id_digests(batch: list[Record]) -> bytes:
+    """8-byte blake2b digests of the records' ids (`id_key`), end to end: stable across processes, unlike `hash()`."""
+    return b"".join(hashlib.blake2b(id_key(r).encode(), digest_size=8).digest() for r in batch)
+
+
 class RecordCheck:
-    """The record schema applied batch by batch, ids unique across batches: what `run_stage` checks before it publishes."""
+    """The record schema applied batch by batch, ids unique across batches: what `run_stage` checks before it publishes.
+
+    `rows` is the per-batch part (it can run in any process); `__call__` adds the cross-batch id check.
+    """
 
     def __init__(self) -> None:
         self.schema = record_schema()
-        self.seen: set[str] = set()
+        self.ids = IdSet()
 
     def __call__(self, batch: list[Record]) -> list[tuple[str, str, str]]:
         """(record id, field, problem) for every failed check of the batch; empty when all pass."""
-        if not batch:
-            return []
-        frame = record_frame(batch, self.seen)
-        return [(repr(batch[pos].get("id")), field, problem) for pos, field, problem in record_failures(self.schema, frame)]
+        problems = self.rows(batch) + [(pos, "id", "duplicate id") for pos in self.ids.repeated(batch)]
+        names, _ = self.identify(batch)
+        return [(names[pos], field, problem) for pos, field, problem in sorted(set(problems))]
+
+    def rows(self, batch: list[Record]) -> list[Problem]:
+        """(row position, field, problem) for every failed check of the batch but repeated ids, which need the others."""
+        return record_failures(self.schema, record_frame(batch)) if batch else []
+
+    @staticmethod
+    def identify(batch: list[Record]) -> tuple[list[str], bytes]:
+        """The records' ids as messages quote them, and their `id_digests` for whoever checks them across batches."""
+        return [repr(r.get("id")) for r in batch], id_digests(batch)
 
 
 def record_failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Problem]:

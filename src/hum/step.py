@@ -1,35 +1,99 @@
-"""One contract for every stage: a batch of records in, a batch out; the base does the loop and the counts."""
+"""One contract for every stage: a batch of records in, a batch out; the base does the loop, the counts and the workers.
+
+`run_stage` runs a step's batches on worker processes (`hum.cores.data_workers`: one per core, or `HUM_WORKERS`),
+each a fork of the parent that inherited the step, and writes their results in input order, so the files are the
+same bytes for any number of workers. What a step measures must therefore add up over batches: each measure is a
+`Tally` named in `Step.tallies` (the counts in `stats` are one), which workers hand over batch by batch and the parent
+merges. A step whose `process` needs to know which ids came before (Validate quarantines repeats) reads them from
+`Step.ids`, which the runner fills in the parent, the one process that sees every batch.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 
 from tqdm import tqdm
 
-from hum.io import Record, atomic_dir, atomic_open, dumps, write_json
+from hum.cores import data_workers
+from hum.errors import HumInputError
+from hum.io import Record, atomic_dir, atomic_open, dumps, parse_line, text_lines, write_json
+from hum.parallel import Workers
 from hum.provenance import write_manifest
+
+if TYPE_CHECKING:  # pandera loads only for stages that publish records, not the CLI
+    from hum.schemas import IdSet, RecordCheck
 
 T = TypeVar("T")
 SHOWN = 10  # schema problems quoted in a failure message
+_JSON = json.JSONDecoder()  # what `json.loads` decodes with
+Problem = tuple[int, str, str]  # (position in the batch, field, what is wrong)
 
 
 class StageError(RuntimeError):
     """A stage's output broke a guard (record schema, reject rate): raised before anything is published."""
 
 
+class Tally(Protocol):
+    """A measure that adds up over batches, so what worker processes measured merges into one in the parent."""
+
+    def merge(self, other: Self) -> None:
+        """Add what another copy measured (over other batches)."""
+
+    def empty(self) -> Self:
+        """A new tally of the same kind that has measured nothing."""
+
+
+class Counts(Counter[str]):
+    """Counts by name as a `Tally`: merging adds, keys in the order they were first counted."""
+
+    def merge(self, other: Counts) -> None:
+        self.update(other)
+
+    def empty(self) -> Counts:
+        return Counts()
+
+
+class Ids(Protocol):
+    """Which records of a batch repeat an id met before, earlier in the batch or in an earlier one (`hum.schemas.IdSet`)."""
+
+    def repeated(self, batch: list[Record]) -> list[int]:
+        """Positions of the records whose id came before; learns the batch's ids."""
+        ...
+
+
+@dataclass(frozen=True)
+class Told:
+    """The repeats of one batch as the parent found them: what a worker's copy of a step reads instead of an `IdSet`."""
+
+    positions: list[int]
+
+    def repeated(self, batch: list[Record]) -> list[int]:
+        return self.positions
+
+
 class Step:
-    """Subclasses write `process`; rejected records go through `reject` with a reason."""
+    """Subclasses write `process`; rejected records go through `reject` with a reason.
+
+    What a subclass measures besides `stats` must be a `Tally` named in `tallies`, or it would be lost with the
+    worker that measured it; per-process caches (anything that does not change the output) need nothing.
+    """
 
     name = "step"
     max_reject_rate: float | None = None  # share of input records the stage may reject before it fails; None: no limit
     checks_records = False  # True when `process` itself holds back every record that breaks the record schema
+    batch_size = 1024  # records per batch: bigger ones spread per-batch costs (pandera frames), smaller keep memory low
+    tallies: ClassVar[tuple[str, ...]] = ("stats",)  # attributes that are `Tally`s: merged from the workers
+    ids: Ids | None = None  # set by a step whose `process` asks which ids came before; the runner answers in the parent
 
     def __init__(self) -> None:
-        self.stats: Counter[str] = Counter()
+        self.stats = Counts()
         self.rejected: list[Record] = []
 
     def process(self, batch: list[Record]) -> list[Record]:
@@ -48,6 +112,18 @@ class Step:
         self.stats["out"] += len(kept)
         rejected, self.rejected = self.rejected, []
         return kept, rejected
+
+    def handover(self) -> dict[str, Tally]:
+        """The tallies measured since the last handover, each replaced here by an empty one: a worker's share."""
+        taken: dict[str, Tally] = {name: getattr(self, name) for name in self.tallies}
+        for name, tally in taken.items():
+            setattr(self, name, tally.empty())
+        return taken
+
+    def merge(self, tallies: Mapping[str, Tally]) -> None:
+        """Take in what a copy of this step handed over (see `handover`)."""
+        for name in self.tallies:
+            getattr(self, name).merge(tallies[name])
 
     def metrics(self) -> dict[str, Any]:
         """What the manifest and `metrics/<name>.json` report: the counts, and whatever a subclass measures besides."""
@@ -76,25 +152,151 @@ def batched(records: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+@dataclass(frozen=True)
+class JsonLines:
+    """A JSON-lines file as a stage's input, read as `hum.io.read_jsonl` reads it, but parsed where its batches run.
+
+    The parent then only splits lines and hands them on: parsing and pickling every record in the one process that
+    feeds all workers would make it the bottleneck of a cheap step.
+    """
+
+    path: Path
+    ID_HEAD: ClassVar[str] = '{"id":"'  # how `hum.io.dumps` opens every record (sorted keys, no spaces)
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """(line number, text) of every non-blank line; a line that is not UTF-8 raises, naming its line."""
+        for lineno, line in text_lines(self.path):
+            if isinstance(line, HumInputError):
+                raise line
+            if line.strip():
+                yield lineno, line
+
+    def parse(self, lines: list[tuple[int, str]]) -> list[Record]:
+        """The records of some of its `lines`; the first that is not a JSON object raises, naming its line."""
+        records = []
+        for lineno, line in lines:
+            record = parse_line(self.path, lineno, line)
+            if isinstance(record, HumInputError):
+                raise record
+            records.append(record)
+        return records
+
+    def ids(self, lines: list[tuple[int, str]]) -> list[Record]:
+        """The records of `lines` as far as the parent needs them to find repeated ids: `{"id": ...}`.
+
+        A line that opens with `ID_HEAD` and holds no other `"id"` and no unicode escape (backslash, u) has no other
+        key that JSON reads as `id`, so its id is the string read right there, without parsing the rest. Others are parsed
+        whole. A malformed line gets no id: the worker that parses its batch raises, as `parse` does, before any
+        answer about it matters.
+        """
+        heads: list[Record] = []
+        for lineno, line in lines:
+            if line.startswith(self.ID_HEAD) and line.count('"id"') == 1 and "\\u" not in line:
+                with contextlib.suppress(ValueError):
+                    heads.append({"id": _JSON.raw_decode(line, len(self.ID_HEAD) - 1)[0]})
+                    continue
+            record = parse_line(self.path, lineno, line)
+            heads.append({} if isinstance(record, HumInputError) else record)
+        return heads
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One batch's work as the parent writes it: JSON lines, a worker's tallies, and what the record guard found."""
+
+    size: int  # records in
+    kept: str  # JSON lines
+    rejected: str
+    tallies: dict[str, Tally] | None = None  # from a worker; None when the parent's step did the work itself
+    problems: list[Problem] = field(default_factory=list)  # kept records that break the record schema, repeats aside
+    names: list[str] = field(default_factory=list)  # repr of each kept id, for messages
+    digests: bytes = b""  # `id_digests` of the kept ids, for the parent's check that they are unique
+
+
+class BatchWork:
+    """What one batch goes through, in the parent or in a worker: the step, the record guard's per-batch part, JSON."""
+
+    def __init__(self, step: Step, check: RecordCheck | None, source: JsonLines | None, *, worker: bool) -> None:
+        self.step, self.check, self.source, self.worker = step, check, source, worker
+
+    def __call__(self, task: tuple[list[Any], list[int] | None]) -> Outcome:
+        items, repeated = task  # records, or numbered lines of the `source` file
+        batch = items if self.source is None else self.source.parse(items)
+        if repeated is not None:
+            self.step.ids = Told(repeated)
+        kept, rejected = self.step(batch)
+        lines = "".join(dumps(r) + "\n" for r in kept), "".join(dumps(r) + "\n" for r in rejected)
+        tallies = self.step.handover() if self.worker else None
+        if self.check is None:
+            return Outcome(len(batch), *lines, tallies)
+        return Outcome(len(batch), *lines, tallies, self.check.rows(kept), *self.check.identify(kept))
+
+
 def run_step(
     step: Step,
-    records: Iterable[Record],
+    records: Iterable[Record] | JsonLines,
     out: Path,
     quarantine: Path,
-    batch_size: int = 256,
     *,
-    check: Callable[[list[Record]], None] | None = None,
+    guarded: bool = True,
+    workers: int = 1,
 ) -> None:
-    """Write what a step keeps (after `check`, which raises on a bad batch) and what it rejects, both atomically."""
-    with atomic_open(out) as good, atomic_open(quarantine) as bad, tqdm(desc=step.name, unit="rec", mininterval=1.0) as bar:
-        for batch in batched(records, batch_size):
-            kept, rejected = step(batch)
-            if check is not None:
-                check(kept)
-            good.writelines(dumps(r) + "\n" for r in kept)
-            bad.writelines(dumps(r) + "\n" for r in rejected)
-            bar.update(len(batch))
+    """Write what a step keeps (checked by the record guard when `guarded`) and what it rejects, both atomically.
+
+    Batches run on `workers` forked processes, at most two per worker in flight; one process (no pool at all) when
+    `workers` is 1 or the input is a single batch. The files are the same bytes for any number of workers.
+    """
+    check, seen = _record_check() if guarded else (None, None)
+    source = records if isinstance(records, JsonLines) else None
+    batches: Iterator[list[Any]] = batched(records.lines() if isinstance(records, JsonLines) else records, step.batch_size)
+    head = list(itertools.islice(batches, 2))
+    workers = workers if len(head) > 1 else 1
+    told = step.ids if workers > 1 else None  # the parent's own `Ids` answers for the workers' copies
+    tasks = _tasks(itertools.chain(head, batches), told, source)
+    pool = Workers(BatchWork(step, check, source, worker=workers > 1), workers, setup=step.handover)
+    with pool, atomic_open(out) as good, atomic_open(quarantine) as bad, tqdm(desc=step.name, unit="rec", mininterval=1.0) as bar:
+        for outcome in pool.map(tasks):
+            if outcome.tallies is not None:
+                step.merge(outcome.tallies)
+            if seen is not None:
+                _guard(step.name, outcome, seen)
+            good.write(outcome.kept)
+            bad.write(outcome.rejected)
+            bar.update(outcome.size)
     print(step.summary())
+
+
+def _tasks(
+    batches: Iterable[list[Any]], told: Ids | None, source: JsonLines | None
+) -> Iterator[tuple[list[Any], list[int] | None]]:
+    """Each batch with, when `told` answers for a step's workers, the positions of its records whose id came before.
+
+    Finding those needs the ids, so the parent reads them from the lines of such a step's batches (`JsonLines.ids`).
+    """
+    for batch in batches:
+        yield batch, None if told is None else told.repeated(batch if source is None else source.ids(batch))
+
+
+def _record_check() -> tuple[RecordCheck, IdSet]:
+    """The record guard's two parts: the per-batch schema (in workers) and the ids met so far (in the parent)."""
+    from hum.schemas import IdSet, RecordCheck  # noqa: PLC0415 - pandera loads only for stages that publish records
+
+    return RecordCheck(), IdSet()
+
+
+def _guard(stage: str, outcome: Outcome, seen: IdSet) -> None:
+    """Raise `StageError` when a batch broke the record schema, its ids checked against every earlier batch's."""
+    repeats = seen.repeated_digests(outcome.digests)
+    problems = sorted({*outcome.problems, *((pos, "id", "duplicate id") for pos in repeats)})
+    if problems:
+        raise StageError(schema_failure(stage, [(outcome.names[pos], name, problem) for pos, name, problem in problems]))
+
+
+def schema_failure(stage: str, problems: list[tuple[str, str, str]]) -> str:
+    """The failure message of the record guard: the first problems as (record id, field, problem), and how many more."""
+    shown = "; ".join(f"id {rid}, {name}: {problem}" for rid, name, problem in problems[:SHOWN])
+    more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+    return f"[{stage}] output breaks the record schema, nothing published: {shown}{more}"
 
 
 def record_guard(stage: str) -> Callable[[list[Record]], None]:
@@ -106,9 +308,7 @@ def record_guard(stage: str) -> Callable[[list[Record]], None]:
     def guard(batch: list[Record]) -> None:
         problems = check(batch)
         if problems:
-            shown = "; ".join(f"id {rid}, {field}: {problem}" for rid, field, problem in problems[:SHOWN])
-            more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
-            raise StageError(f"[{stage}] output breaks the record schema, nothing published: {shown}{more}")
+            raise StageError(schema_failure(stage, problems))
 
     return guard
 
@@ -126,15 +326,23 @@ def check_reject_rate(step: Step) -> None:
 
 
 def run_stage(
-    step: Step, records: Iterable[Record], out: Path, rejects: str, params: dict[str, Any], *, model: str | None
+    step: Step,
+    records: Iterable[Record] | JsonLines,
+    out: Path,
+    rejects: str,
+    params: dict[str, Any],
+    *,
+    model: str | None,
+    workers: int | None = None,
 ) -> None:
     """A step's whole stage: `instructions.jsonl`, its rejects and manifest in `out` (atomically), and metrics.
 
     Every kept batch must pass the record schema and the step its reject-rate limit, or nothing is published.
+    `workers`: processes to run the batches on (default `hum.cores.data_workers()`); the outputs do not depend on it.
     """
     with atomic_dir(out) as tmp:
-        guard = None if step.checks_records else record_guard(step.name)  # no second pass over what the step checked
-        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, check=guard)
+        guarded = not step.checks_records  # no second pass over what the step checked
+        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, guarded=guarded, workers=data_workers(workers))
         check_reject_rate(step)
         write_manifest(tmp, step.name, params, step.metrics(), model)
     write_json(f"metrics/{step.name}.json", step.metrics())

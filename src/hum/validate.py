@@ -10,8 +10,8 @@ import pandas as pd
 from hum.answers import answer_problem
 from hum.io import Record
 from hum.records import META
-from hum.schemas import ANSWER_MISMATCH, output_schema, record_failures, record_frame, texts
-from hum.step import Step
+from hum.schemas import ANSWER_MISMATCH, IdSet, output_schema, record_failures, record_frame, texts
+from hum.step import Ids, Step
 from hum.tokens import Tokenizer
 
 MEASURED = re.compile(r" \(\d+ tokens\)")  # the measured count in a reason: kept in quarantine, left out of the metric keys
@@ -27,6 +27,8 @@ class Validate(Step):
 
     name = "validate"
     checks_records = True  # its schema includes the record schema: a record that breaks it is quarantined, not kept
+    batch_size = 2048  # pandera's cost is mostly per frame and per check: big frames spread it thin
+    tallies = ("stats", "user_tokens", "answer_tokens")
 
     def __init__(
         self,
@@ -42,16 +44,16 @@ class Validate(Step):
         self.schema = output_schema(max_user_chars, max_answer_chars, max_user_tokens, max_answer_tokens)
         self.max_reject_rate = max_reject_rate
         self.tokenizer = tokenizer
-        self.seen: set[str] = set()
-        self.tokens = {"user": TokenStats(), "answer": TokenStats()}
+        self.ids: Ids = IdSet()  # ids met so far as digests (about 11 MB a million); on workers, the parent's answers
+        self.user_tokens, self.answer_tokens = TokenStats(), TokenStats()
 
     def process(self, batch: list[Record]) -> list[Record]:
         if not batch:
             return []
-        frame = record_frame(batch, self.seen)
+        frame = record_frame(batch, self.ids.repeated(batch))
         users, answers = zip(*(texts(r) for r in batch), strict=True)
-        frame["user_tokens"] = self.tokenizer.count(list(users))
-        frame["answer_tokens"] = self.tokenizer.count(list(answers))
+        user_tokens, answer_tokens = self.tokenizer.count(list(users)), self.tokenizer.count(list(answers))
+        frame["user_tokens"], frame["answer_tokens"] = user_tokens, answer_tokens
         frame["answer_problem"] = [checked_answer(r) for r in batch]
         reasons: dict[int, set[str]] = {}
         for pos, field, problem in record_failures(self.schema, frame):
@@ -59,8 +61,8 @@ class Validate(Step):
         for pos in sorted(reasons):
             self.reject(batch[pos], "; ".join(sorted(reasons[pos])))
         kept = [i for i in range(len(batch)) if i not in reasons]
-        self.tokens["user"].add(frame["user_tokens"].iloc[kept].tolist())
-        self.tokens["answer"].add(frame["answer_tokens"].iloc[kept].tolist())
+        self.user_tokens.add([user_tokens[i] for i in kept])
+        self.answer_tokens.add([answer_tokens[i] for i in kept])
         return [batch[i] for i in kept]
 
     @staticmethod
@@ -79,7 +81,7 @@ class Validate(Step):
 
     def metrics(self) -> dict[str, Any]:
         """Counts, the tokenizer that measured, and token lengths (max, mean) of the kept user messages and answers."""
-        tokens = {part: stats.summary() for part, stats in self.tokens.items()}
+        tokens = {"user": self.user_tokens.summary(), "answer": self.answer_tokens.summary()}
         return {
             **super().metrics(),
             "tokenizer": self.tokenizer.kind,
@@ -89,7 +91,7 @@ class Validate(Step):
 
 
 class TokenStats:
-    """Running max and mean of token counts, so the stage holds no per-record lengths."""
+    """Running max and mean of token counts, so the stage holds no per-record lengths; a `Tally` (workers' merge)."""
 
     def __init__(self) -> None:
         self.max, self.total, self.n = 0, 0, 0
@@ -99,6 +101,12 @@ class TokenStats:
         self.max = max([self.max, *counts])
         self.total += sum(counts)
         self.n += len(counts)
+
+    def merge(self, other: TokenStats) -> None:
+        self.max, self.total, self.n = max(self.max, other.max), self.total + other.total, self.n + other.n
+
+    def empty(self) -> TokenStats:
+        return TokenStats()
 
     def summary(self) -> dict[str, float]:
         """{max, mean} (mean to one decimal; 0 when nothing was kept)."""
