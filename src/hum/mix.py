@@ -24,10 +24,9 @@ import numpy as np
 from tqdm import tqdm
 
 from hum.card import Release, write_card
-from hum.dedup.sources import loads
 from hum.export import EXPORTS, write_exports
 from hum.general import to_chat
-from hum.io import Record, atomic_dir, atomic_open, dumps, write_json
+from hum.io import Record, atomic_dir, atomic_open, dumps, loads, write_json
 from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
 from hum.records import input_text
