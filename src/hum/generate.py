@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,8 @@ class Context:
     params: dict[str, Any]
     seed: int
     _chosen: dict[tuple[str, str], Guideline | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _formats: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _rules: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def guideline(self, dataset: str, lang: str) -> Guideline | None:
         """The guideline file that covers a dataset's label set in `lang`, if any (chosen once per dataset and language)."""
@@ -45,6 +46,18 @@ class Context:
             cover = self.params["guidelines"]["min_coverage"]
             self._chosen[key] = guideline_for(self.labelsets[dataset], lang, self.guidelines, cover)
         return self._chosen[key]
+
+    def formats(self, width: int) -> list[str]:
+        """The formats of `generate.formats` that can write an answer of `width` columns (worked out once per width)."""
+        if width not in self._formats:
+            self._formats[width] = [f for f in self.params["formats"] if FORMATS[f].min_columns <= width]
+        return self._formats[width]
+
+    def rules(self, fmt: Format) -> frozenset[str]:
+        """`enabled_rules` for `fmt` (worked out once per format)."""
+        if fmt.name not in self._rules:
+            self._rules[fmt.name] = enabled_rules(self.params, fmt)
+        return self._rules[fmt.name]
 
 
 def record_draws(ctx: Context, record: Record, k: int | str) -> Draws:
@@ -128,9 +141,9 @@ def with_reason(query: Query, guideline: Guideline | None) -> None:
         query.slots["reason"] = str(entry["definition"])
 
 
-def enabled_rules(params: dict[str, Any], fmt: Format) -> Collection[str]:
+def enabled_rules(params: dict[str, Any], fmt: Format) -> frozenset[str]:
     """The rules `generate.rules` switches on (every registered rule when it is absent) that `fmt` can be stated with."""
-    return {r for r in params.get("rules", RULES) if r in RULES and RULES[r].family not in fmt.conflicts}
+    return frozenset(r for r in params.get("rules", RULES) if r in RULES and RULES[r].family not in fmt.conflicts)
 
 
 def statement(query: Query, ctx: Context, draws: Draws, guideline: Guideline | None, lang: str) -> Statement:
@@ -145,12 +158,12 @@ def statement(query: Query, ctx: Context, draws: Draws, guideline: Guideline | N
         guide, labels = render_guidelines(
             guideline, query.labels, lang, draws.rng("guidelines"), phrasings=ctx.phrasings, cfg=p["guidelines"]
         )
-    fits = [f for f in p["formats"] if FORMATS[f].min_columns <= len(query.columns)]
+    fits = ctx.formats(len(query.columns))
     stated = draws.chance("with_format", p["p_format"])
     fmt = FORMATS[draws.pick("format", fits) if stated else p["basic_format"]]
     rule_ids: list[str] = []
     if draws.chance("with_rules", p["p_rules"]):
-        rule_ids = pick_rules(query, draws, draws.rng("rule_count").randint(1, p["max_rules"]), enabled_rules(p, fmt))
+        rule_ids = pick_rules(query, draws, draws.rng("rule_count").randint(1, p["max_rules"]), ctx.rules(fmt))
     if not (guide or rule_ids or stated):
         stated, fmt = True, FORMATS[draws.pick("format", fits)]
     if query.rows and not apply_rules(rule_ids, query):  # a subset that empties the answer breaks the aim
@@ -178,7 +191,7 @@ def instruction(record: Record, ctx: Context, k: int) -> Record | None:
     empty_rule = next((r for r in said.rule_ids if RULES[r].states_empty), None)
     empty = phrasings.pick(draws.rng("phrase:empty"), "empty", empty_rule, lang).text if empty_rule else None
     columns = rule_columns(said.rule_ids, query.columns)
-    fmt, rows = renderable(FORMATS[said.fmt], apply_rules(list(said.rule_ids), query), columns, empty)
+    fmt, answer = renderable(FORMATS[said.fmt], apply_rules(list(said.rule_ids), query), columns, empty)
     rule_phrases = [phrasings.pick(draws.rng(f"phrase:rule:{r}"), "rule", r, lang) for r in said.rule_ids]
     single = query.subtask in TASKS[query.task].single
     spec = (
@@ -208,19 +221,20 @@ def instruction(record: Record, ctx: Context, k: int) -> Record | None:
         text_span=list(text_span),
     )  # fmt: skip
     messages = [{"role": "system", "content": system.text}] if system else []
-    messages += [{"role": "user", "content": user}, {"role": "assistant", "content": fmt.render(rows, columns, empty)}]
+    messages += [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
     return {"id": f"{record['dataset']}/{record['id']}#{k}", "messages": messages, "meta": meta}
 
 
-def renderable(fmt: Format, rows: list[Row], columns: tuple[str, ...], empty: str | None) -> tuple[Format, list[Row]]:
-    """`fmt` and the rows in its order, or JSON when a value cannot survive `fmt` (a separator in it, the empty form)."""
+def renderable(fmt: Format, rows: list[Row], columns: tuple[str, ...], empty: str | None) -> tuple[Format, str]:
+    """`fmt` and the answer in it, or JSON when a value cannot survive `fmt` (a separator in it, the empty form)."""
     for candidate in (fmt, FORMATS["json"]):
         arranged = candidate.arrange(rows)
         try:
-            if candidate.parse(candidate.render(arranged, columns, empty), columns, empty) == arranged:
-                return candidate, arranged
+            text = candidate.render(arranged, columns, empty)
         except ParseError:
             continue
+        if candidate.reads_back(text, arranged, columns, empty):
+            return candidate, text
     raise UnusableSeedError("the answer cannot be written in any format")
 
 

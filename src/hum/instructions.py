@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from hum.phrasing import Layout
 from hum.tasks.base import Query
@@ -77,13 +78,19 @@ def label_list(labels: list[str], lang: str) -> str:
     return sep.join(labels)
 
 
+@cache
+def _runs(char: str) -> re.Pattern[str]:
+    """The runs of `char` (compiled once per fence character)."""
+    return re.compile(f"{re.escape(char)}+")
+
+
 def fenced(text: str, char: str) -> tuple[str, int]:
     """`text` between two fence lines, and where it starts in that block.
 
     The fence is `char` repeated more often than in any run of it in the text (and at least three times), as
     CommonMark fences code: no line of the text can close the block, so nothing in it passes for the instruction.
     """
-    longest = max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
+    longest = max(map(len, _runs(char).findall(text)), default=0)
     fence = char * max(3, longest + 1)
     return f"{fence}\n{text}\n{fence}", len(fence) + 1
 

@@ -15,7 +15,9 @@ from markdown_it import MarkdownIt
 
 from conftest import DATA, ROOT
 from hum.formats import FORMATS, Format, ParseError
+from hum.formats.base import PLAIN
 from hum.formats.escapes import BREAKS
+from hum.formats.yaml_list import dumped
 from hum.io import read_jsonl
 from hum.normalise import normalise
 from hum.phrasing import load_phrasings
@@ -113,6 +115,46 @@ def test_ordinary_values_round_trip(name, width, data):
 def test_newlines_padding_and_blanks(name, width, data):
     rows, columns = data.draw(table(unruly, width)), COLUMNS[width]
     assert holds(name, rows, columns), FORMATS[name].render(FORMATS[name].arrange(rows), columns)
+
+
+# Plain values (`hum.formats.base.PLAIN`): words of letters, digits and everyday punctuation, with words formats may
+# read otherwise (YAML numbers, booleans and indicators, the empty forms, list markers).
+TRICKY = ["None", "null", "yes", "No", "-", "---", "...", "1.", "0123", "1e3", "0x1F", "#x", "@x", "a:", ":", "(a)", "N/A"]
+plain_word = st.one_of(
+    st.text(alphabet=string.ascii_letters + string.digits + ".,'-:/@#&()!?" + "北京éß٣", min_size=1, max_size=8),
+    st.sampled_from(TRICKY + [w for form in EMPTY_FORMS for w in form.split() if PLAIN.fullmatch(w)]),
+)
+plain = st.lists(plain_word, min_size=1, max_size=3).map(" ".join)
+
+
+@pytest.mark.parametrize(("name", "width"), [*CASES, ("json", 4), ("table", 4), ("yaml", 4)])
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_reads_back_at_a_glance_only_what_parsing_reads_back(name, width, data):
+    """`reads_back` skips the parse for plain values (any value for JSON): it must say what the parse says."""
+    fmt, columns = FORMATS[name], (*COLUMNS[min(width, 3)], "start", "end")[:width] if width > 3 else COLUMNS[width]
+    rows = fmt.arrange(data.draw(table(st.one_of(raw, unruly) if fmt.verbatim else plain, width)))
+    empty = data.draw(st.sampled_from([None, *EMPTY_FORMS]))
+    assert fmt.verbatim or all(PLAIN.fullmatch(v) for r in rows for v in r)
+    assert fmt.reads_back(fmt.render(rows, columns, empty), rows, columns, empty) == round_trips(fmt, rows, columns, empty)
+
+
+bare_word = st.one_of(
+    st.text(alphabet=string.ascii_letters + string.digits + "_北京éß٣Ⅻ", min_size=1, max_size=8),
+    st.sampled_from(["null", "Null", "true", "Yes", "off", "0123", "1_000", "0x1F", "0b101", "1e3", "nan", "inf", "190", "y"]),
+)
+bare = st.lists(bare_word, min_size=1, max_size=3).map(" ".join)
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_yaml_written_without_the_emitter_is_what_pyyaml_writes(width, data):
+    """YAML answers of bare words are written directly: byte for byte what PyYAML's emitter writes (quotes included)."""
+    columns = (*COLUMNS[min(width, 3)], "start", "end")[:width] if width > 3 else COLUMNS[width]
+    rows = data.draw(table(bare, width))
+    items = [r[0] for r in rows] if width == 1 else [dict(zip(columns, r, strict=True)) for r in rows]
+    assert FORMATS["yaml"].render(rows, columns) == dumped(items)
 
 
 @pytest.mark.parametrize("name", NEW)

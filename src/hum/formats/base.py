@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from hum.tasks.base import Row
+
+# Words of letters, digits and everyday punctuation, one space apart: every format writes them as they are or escapes or
+# quotes them in a way its parser undoes (YAML quotes a word it would read as a number, a boolean or an indicator), so
+# rows of such values read back; `reads_back` takes that at a glance, and tests/hum/test_formats.py checks it does.
+WORD = r"(?:[^\W_]|[.,'\-:/@#&()!?])+"
+PLAIN = re.compile(rf"{WORD}(?: {WORD})*")
 
 
 class ParseError(ValueError):
@@ -21,6 +28,7 @@ class Format:
     default_empty: ClassVar[str] = "None"
     min_columns: ClassVar[int] = 1  # fewer columns than this and the format is not offered
     conflicts: ClassVar[frozenset[str]] = frozenset()  # rule families that cannot be stated together with this format
+    verbatim: ClassVar[bool] = False  # whether every string reads back exactly (JSON), not only plain ones
 
     def arrange(self, rows: list[Row]) -> list[Row]:
         """Rows in the order this format writes them (identity unless the format imposes its own order).
@@ -54,6 +62,33 @@ class Format:
             raise ParseError(f"{self.name}: expected {len(columns)} fields per item")
         return rows
 
+    def reads_back(self, text: str, rows: list[Row], columns: tuple[str, ...], empty: str | None = None) -> bool:
+        """Whether `text`, rendered from `rows` (arranged), parses back to exactly them.
+
+        At a glance when the answer is not the empty form, these columns round-trip (checked once) and every value
+        is plain (`PLAIN`) or the format holds any (`verbatim`); else by parsing. Generation asks this once per
+        instruction: parsing every answer cost about as much as rendering it twice.
+        """
+        glance = bool(rows) and text.strip() != (empty or self.default_empty) and self._plain_columns(columns)
+        if glance and (self.verbatim or all(PLAIN.fullmatch(v) for r in rows for v in r)):
+            return True
+        return self._round_trips(text, rows, columns, empty)
+
+    def _round_trips(self, text: str, rows: list[Row], columns: tuple[str, ...], empty: str | None) -> bool:
+        try:
+            return self.parse(text, columns, empty) == rows
+        except ParseError:
+            return False
+
+    def _plain_columns(self, columns: tuple[str, ...]) -> bool:
+        """Whether plain values under `columns` round-trip (a column name could break a header or a tag); cached."""
+        key = (self.name, columns)
+        if key not in _PLAIN_COLUMNS:
+            probe = self.arrange([tuple(f"{c} {i}" for c in columns) for i in ("1", "b")])
+            fits = len(columns) >= self.min_columns
+            _PLAIN_COLUMNS[key] = fits and self._round_trips(self.render(probe, columns), probe, columns, None)
+        return _PLAIN_COLUMNS[key]
+
     def _fits(self, columns: tuple[str, ...]) -> None:
         if len(columns) < self.min_columns:
             raise ParseError(f"{self.name}: needs at least {self.min_columns} columns")
@@ -63,6 +98,9 @@ class Format:
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         raise NotImplementedError
+
+
+_PLAIN_COLUMNS: dict[tuple[str, tuple[str, ...]], bool] = {}
 
 
 def quoted(columns: tuple[str, ...]) -> str:

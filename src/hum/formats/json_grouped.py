@@ -22,6 +22,7 @@ class JsonGrouped(Format):
     default_empty = "{}"
     min_columns = 2
     conflicts = frozenset({"order"})
+    verbatim = True
 
     def slots(self, columns: tuple[str, ...]) -> dict[str, str]:
         example = self._render([tuple(f"<{c}>" for c in columns)], columns)

@@ -14,6 +14,7 @@ class JsonList(Format):
 
     name = "json"
     default_empty = "[]"
+    verbatim = True
 
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
         items: list[Any] = [r[0] for r in rows] if len(columns) == 1 else [dict(zip(columns, r, strict=True)) for r in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -20,6 +21,23 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _str)
+_RESOLVER = yaml.resolver.Resolver()
+SIMPLE_KEY = 128  # PyYAML writes a longer key as an explicit `? key`
+_WORDS = re.compile(r"\w+(?: \w+)*")
+
+
+def _bare(value: str) -> bool:
+    """Whether PyYAML writes `value` as it is: words of letters, digits and `_` that do not read as a number or a boolean."""
+    if not _WORDS.fullmatch(value):
+        return False
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]  # untyped in the stubs
+    return tag == "tag:yaml.org,2002:str"
+
+
+def dumped(items: list[Any]) -> str:
+    """`items` as PyYAML writes them (block style, unicode as it is, no line folding), without the final line break."""
+    text = yaml.dump(items, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1 << 30)
+    return text.rstrip("\n")
 
 
 def _value(item: Any) -> str:
@@ -37,9 +55,12 @@ class YamlList(Format):
     default_empty = "[]"
 
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
-        items: list[Any] = [r[0] for r in rows] if len(columns) == 1 else [dict(zip(columns, r, strict=True)) for r in rows]
-        text = yaml.dump(items, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1 << 30)
-        return text.rstrip("\n")
+        """PyYAML's text; written directly when every key and value is bare (PyYAML's emitter costs 20 other formats)."""
+        if all(len(c) < SIMPLE_KEY and _bare(c) for c in columns) and all(_bare(v) for r in rows for v in r):
+            if len(columns) == 1:
+                return "\n".join(f"- {v}" for (v,) in rows)
+            return "\n".join("- " + "\n  ".join(f"{c}: {v}" for c, v in zip(columns, r, strict=True)) for r in rows)
+        return dumped([r[0] for r in rows] if len(columns) == 1 else [dict(zip(columns, r, strict=True)) for r in rows])
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         try:

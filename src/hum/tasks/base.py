@@ -85,9 +85,9 @@ class Draw:
 
     def one(self, gold: list[str], rng: random.Random) -> str:
         """A single asked label: a gold one, or a distractor when aiming at an empty answer (or none is gold)."""
-        draws = Draws.from_rng(rng)
-        present = sorted(set(gold) & set(self.labelset))
-        absent = [lab for lab in self.labelset if lab not in set(gold)]
+        draws, golden = Draws.from_rng(rng), set(gold)
+        present = sorted(golden & set(self.labelset))
+        absent = [lab for lab in self.labelset if lab not in golden]
         if present and (not self.empty or not absent):
             return draws.pick("one", present)
         return self._distractors(present, absent, 1, draws)[0]
@@ -95,8 +95,9 @@ class Draw:
     def schema(self, gold: list[str], rng: random.Random, *, keep_all_gold: bool = False) -> list[str]:
         """Some gold labels plus distractors absent from the text, shuffled; only distractors when aiming empty."""
         draws = Draws.from_rng(rng)
-        gold_set = sorted(set(gold))
-        others = [lab for lab in self.labelset if lab not in gold_set]
+        golden = set(gold)
+        gold_set = sorted(golden)
+        others = [lab for lab in self.labelset if lab not in golden]
         if keep_all_gold:
             kept = gold_set
         elif self.empty and others:

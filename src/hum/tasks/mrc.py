@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import random
 import re
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from typing import ClassVar
 
 from hum.io import Record
@@ -21,10 +23,14 @@ ANSWERS_SLOT = "answers"  # the distinct gold answer texts (JSON list, the rende
 
 def sentence_of(text: str, start: int, end: int) -> str:
     """The sentence (or run of sentences) of `text` holding [start, end): what `mrc:sentence` answers."""
-    bounds = [0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text)]
-    first = max(b for b in bounds if b <= start)
-    last = min(b for b in bounds if b >= end)
-    return text[first:last].strip()
+    bounds = _sentence_bounds(text)
+    return text[bounds[bisect_right(bounds, start) - 1] : bounds[bisect_left(bounds, end)]].strip()
+
+
+@lru_cache(maxsize=256)
+def _sentence_bounds(text: str) -> tuple[int, ...]:
+    """Where sentences of `text` start and end, ascending (cached: every instruction on a passage asks again)."""
+    return (0, *(m.end() for m in SENTENCE_END.finditer(text)), len(text))
 
 
 def gold_answers(query: Query) -> list[str]:
