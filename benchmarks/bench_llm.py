@@ -3,8 +3,9 @@
 Run: `python benchmarks/bench_llm.py [calls] [concurrency]` (the embedded model; defaults 64 calls, concurrency 16,
 a few minutes on 2 cores; run it on a quiet machine: llama.cpp threads that lose their core stall each other).
 
-The prompts are the generalist stage's (two calls per seed text, as the stage makes them), so consecutive prompts
-share long prefixes, which the naive loop's prefix cache reuses. Three runs, each generated tokens per second:
+The prompts are the generalist stage's over distinct real tweets, two calls per text (its two kinds, as the stage
+tries them): prompts of one kind share a system message and worked examples, and consecutive prompts differ in kind.
+Three runs, each in generated tokens per second:
 
 - naive: `create_chat_completion` in a loop with llama-cpp-python's defaults (its prefix cache on);
 - alone: hum's reference for a reply, the same call with a fresh cache in a context of the engine's settings;
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from hum.llm.base import ChatRequest
@@ -26,22 +28,27 @@ from hum.llm.embedded import embedded_model_path
 from hum.llm.llamacpp import LlamaCppChat
 from hum.tasks.generalist import prompt_messages
 
-TEXTS = [  # short real-world sentences of the kind the generalist stage is given (WNUT-17 style)
-    "Empire State Building is the tallest building in New York City and a landmark since 1931.",
-    "Just got back from Paris, the Louvre was packed but the Mona Lisa was worth it.",
-    "Apple announced the new iPhone at its Cupertino event on Tuesday.",
-    "Watching Manchester United play Liverpool at Old Trafford tonight with Sam.",
-    "The deadline for the Nobel Prize nominations in Stockholm is January 31.",
-    "Barack Obama spoke at Harvard University about climate policy last spring.",
-    "Our flight from Tokyo to Seattle was delayed by six hours because of a storm.",
-    "Taylor Swift released a new album and fans in London lined up all night.",
-]
+SEEDS = Path(__file__).resolve().parents[1] / "data/seeds/ner/wnut17/wnut17train.conll"  # real tweets, in git
+
+
+def texts(n: int) -> list[str]:
+    """The first `n` sentences of WNUT-17 with 8 to 40 tokens, as the generalist stage picks usable texts."""
+    found, words = [], []
+    for line in [*SEEDS.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.strip():
+            words.append(line.split("\t")[0])
+            continue
+        if 8 <= len(words) <= 40:
+            found.append(" ".join(words))
+        words = []
+    return found[:n]
 
 
 def calls(n: int) -> list[ChatRequest]:
-    """`n` generalist calls, two per text as the stage makes them, sampled as the stage samples."""
+    """`n` generalist calls, two kinds per text as the stage tries them, sampled as the stage samples."""
     kinds = ("span_question", "free_form")
-    return [ChatRequest(prompt_messages(kinds[i % 2], "en", TEXTS[i // 2 % len(TEXTS)]), 1000 + i, 0.7, 64) for i in range(n)]
+    chosen = texts((n + 1) // 2)
+    return [ChatRequest(prompt_messages(kinds[i % 2], "en", chosen[i // 2]), 1000 + i, 0.7, 64) for i in range(n)]
 
 
 def loop(llm: Any, asked: list[ChatRequest], *, reset: bool) -> tuple[list[str], int, float]:

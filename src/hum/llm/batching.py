@@ -10,8 +10,9 @@ row on its own, so a token's logits depend on the batch only through attention, 
 - a sequence's cache cells in position order, since attention sums over cells in cell order: cells are only ever
   appended, and freed all at once when no sequence is live. Cells of other sequences are masked out and skipped.
 
-Calls share the prompt prefix held in the cache (the system message, the instruction's head): its cells are
-computed once and shared, which the same argument shows changes nothing either. `tests/hum/test_llm_batching.py`
+A call shares the longest prefix of its prompt that any prompt decoded since the last clear holds (a system
+message, worked examples, a template; `hum.llm.prefixes`): its cells are computed once and shared, which the same
+argument shows changes nothing either. The head the queued calls share is kept across clears. `tests/hum/test_llm_batching.py`
 checks replies against `create_chat_completion` itself.
 """
 
@@ -25,12 +26,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hum.llm.completion import Completion, Reply
+from hum.llm.prefixes import PrefixIndex
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
 UBATCH = 32  # tokens per ubatch: under 64, so flash attention never takes its tiled path (see above)
 HEAD = 0  # the sequence that owns the shared prefix's cells
+WAIT_FOR = 16  # prompt tokens a call must gain by waiting one step for a prompt being decoded to share it
 
 
 @dataclass
@@ -78,6 +81,8 @@ class Batcher:
         self.batch = lc.llama_batch_init(params.n_batch, 0, 1)
         self.n_batch = params.n_batch
         self.head: list[int] = []  # the prefix held by HEAD, at positions 0..len-1, in the lowest cells
+        self.prefixes = PrefixIndex()  # the prompts in the cache, whose prefixes new calls share
+        self.starting = PrefixIndex()  # prompts of calls started since the last step: their cells are not there yet
         self.used = 0  # cells taken since the last clear, the head's included
         self.next_seq = HEAD + 1
         self.generated = 0  # reply tokens so far (as the library counts `completion_tokens`), for throughput figures
@@ -116,9 +121,14 @@ class Batcher:
                 future.set_exception(exc)
 
     def _admit(self) -> None:
-        """Start queued calls, in order, while there is room; with none live and no room, clear the cache first."""
+        """Start queued calls, in order, while there is room; with none live and no room, clear the cache first.
+
+        A call that would share more with a prompt started but not yet decoded waits one step for its cells.
+        """
         while self.queue and len(self.live) < self.width:
             completion, future = self.queue[0]
+            if self.starting.longest(completion.prompt)[1] > self._shared(completion)[1] + WAIT_FOR:
+                return
             if not self._fits(completion):
                 if self.live:
                     return
@@ -128,23 +138,25 @@ class Batcher:
             self.queue.popleft()
             self._start(completion, future)
 
-    def _shared(self, completion: Completion) -> int:
-        """Prompt tokens the call takes from the head: all it shares, but at least its last token is its own."""
-        return min(common_prefix(self.head, completion.prompt), len(completion.prompt) - 1)
+    def _shared(self, completion: Completion) -> tuple[int, int]:
+        """(sequence, length) of the longest cached prefix the call can take; at least its last token is its own."""
+        holder, length = self.prefixes.longest(completion.prompt)
+        return holder, min(length, len(completion.prompt) - 1)
 
     def _fits(self, completion: Completion) -> bool:
         """A free sequence id, and cells for the rest of its prompt and its whole token budget."""
-        need = len(completion.prompt) - self._shared(completion) + completion.max_tokens
+        need = len(completion.prompt) - self._shared(completion)[1] + completion.max_tokens
         return bool(self.next_seq < self.n_seq and self.used + need <= self.cells)
 
     def _start(self, completion: Completion, future: Future[str]) -> None:
         seq, self.next_seq = self.next_seq, self.next_seq + 1
-        shared = self._shared(completion)
+        holder, shared = self._shared(completion)
         if shared:
-            self.lc.llama_memory_seq_cp(self.memory, HEAD, seq, 0, shared)
+            self.lc.llama_memory_seq_cp(self.memory, holder, seq, 0, shared)
         self.llm.set_seed(completion.seed)  # the library's own sampler chain, seeded as create_chat_completion seeds it
         sampler = self.llm._init_sampler(**completion.sampling)  # noqa: SLF001
         self.used += len(completion.prompt) - shared + completion.max_tokens  # reserved: cells are never reused
+        self.starting.add(completion.prompt, seq)
         self.live.append(_Live(seq, completion.prompt[shared:], shared, sampler, Reply(completion, self.llm), future))
 
     def _restart(self, queued: list[Completion]) -> None:
@@ -160,15 +172,20 @@ class Batcher:
         self.head, self.used, self.next_seq = head, len(head), HEAD + 1
         for _ in self._decode([(token, pos, HEAD, False) for pos, token in enumerate(head) if pos >= keep]):
             pass
+        self.prefixes.clear()
+        self.prefixes.add(head, HEAD)
 
     def _clear(self) -> None:
         self.lc.llama_memory_clear(self.memory, True)  # noqa: FBT003 - positional-only in the bindings
         self.head, self.used, self.next_seq = [], 0, HEAD + 1
+        self.prefixes.clear()
+        self.starting.clear()
 
     def _step(self) -> None:
         """One decode over every live call: the rest of a new call's prompt, or each running call's last token."""
         items: list[tuple[int, int, int, bool]] = []
         owners: list[_Live | None] = []
+        prompted = [live for live in self.live if live.todo]
         for live in self.live:
             tokens = live.todo or [live.reply.tokens[-1]]
             items += [(token, live.pos + i, live.seq, i == len(tokens) - 1) for i, token in enumerate(tokens)]
@@ -179,6 +196,9 @@ class Batcher:
             for index, owner in enumerate(owners[start : start + picked]):
                 if owner is not None and owner.reply.feed(self.lc.llama_sampler_sample(owner.sampler.sampler, self.ctx, index)):
                     self._finish(owner)
+        for live in prompted:  # their prompts' cells now exist: later calls may share them
+            self.prefixes.add(live.reply.completion.prompt, live.seq)
+        self.starting.clear()
 
     def _decode(self, items: list[tuple[int, int, int, bool]]) -> Iterator[tuple[int, int]]:
         """Decode (token, position, sequence, wants logits) items, n_batch at a time; (start, count) after each call.
