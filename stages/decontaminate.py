@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hum.decontaminate import Decontaminate
 from hum.provenance import model_of, stage_params
+from hum.runners import runner_of
 from hum.step import JsonLines, run_stage
 
 IN, PREPARED, OUT = Path("data/deduped/instructions.jsonl"), Path("data/prepared"), Path("data/decontaminated")
@@ -16,7 +17,8 @@ def main() -> None:
     with stage_params("decontaminate") as params:
         used = {"decontaminate": params["decontaminate"]}
         step = Decontaminate.from_config(PREPARED, used["decontaminate"])
-        run_stage(step, JsonLines(IN), OUT, "removed.jsonl", used, model=model_of(IN.parent))
+        runner = runner_of(params.get("runner"))  # where the batches run changes no output, so it is no stage param
+        run_stage(step, JsonLines(IN), OUT, "removed.jsonl", used, model=model_of(IN.parent), runner=runner)
 
 
 if __name__ == "__main__":

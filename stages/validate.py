@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hum.provenance import model_of, stage_params
+from hum.runners import runner_of
 from hum.step import JsonLines, StageError, run_stage
 from hum.tokens import tokenizer
 from hum.validate import Validate
@@ -21,8 +22,9 @@ def main() -> None:
     with stage_params("validate") as params:
         step = Validate(**params["validate"], tokenizer=tokenizer(params["model"]))
         used = {"validate": params["validate"], "model": params["model"]}
+        runner = runner_of(params.get("runner"))  # where the batches run changes no output, so it is no stage param
         try:
-            run_stage(step, JsonLines(IN), OUT, "quarantine.jsonl", used, model=model_of(IN.parent))
+            run_stage(step, JsonLines(IN), OUT, "quarantine.jsonl", used, model=model_of(IN.parent), runner=runner)
         except StageError as exc:
             raise SystemExit(str(exc)) from None
 

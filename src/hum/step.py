@@ -1,11 +1,12 @@
 """One contract for every stage: a batch of records in, a batch out; the base does the loop, the counts and the workers.
 
 `run_stage` runs a step's batches on worker processes (`hum.cores.data_workers`: one per core, or `HUM_WORKERS`),
-each a fork of the parent that inherited the step, and writes their results in input order, so the files are the
-same bytes for any number of workers. What a step measures must therefore add up over batches: each measure is a
-`Tally` named in `Step.tallies` (the counts in `stats` are one), which workers hand over batch by batch and the parent
-merges. A step whose `process` needs to know which ids came before (Validate quarantines repeats) reads them from
-`Step.ids`, which the runner fills in the parent, the one process that sees every batch.
+each a fork of the parent that inherited the step, or on another runner (`hum.runners`: the actors of a Ray cluster,
+each holding a copy of the step), and writes their results in input order, so the files are the same bytes for any
+number of workers and any runner. What a step measures must therefore add up over batches: each measure is a `Tally`
+named in `Step.tallies` (the counts in `stats` are one), which workers hand over batch by batch and the parent merges.
+A step whose `process` needs to know which ids came before (Validate quarantines repeats) reads them from `Step.ids`,
+which the runner fills in the parent, the one process that sees every batch.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from tqdm import tqdm
 from hum.cores import data_workers
 from hum.errors import HumInputError
 from hum.io import Record, atomic_dir, atomic_open, dumps, parse_line, text_lines, write_json
-from hum.parallel import Workers
 from hum.provenance import write_manifest
+from hum.runners import Runner
+from hum.runners.local import Local
 
 if TYPE_CHECKING:  # pandera loads only for stages that publish records, not the CLI
     from hum.schemas import IdSet, RecordCheck
@@ -240,20 +242,21 @@ def run_step(
     *,
     guarded: bool = True,
     workers: int = 1,
+    runner: Runner | None = None,
 ) -> None:
     """Write what a step keeps (checked by the record guard when `guarded`) and what it rejects, both atomically.
 
-    Batches run on `workers` forked processes, at most two per worker in flight; one process (no pool at all) when
-    `workers` is 1 or the input is a single batch. The files are the same bytes for any number of workers.
+    Batches run on `runner` (default: `workers` forked processes), at most two per worker in flight; in this process
+    (no pool at all) when `workers` is 1 or the input is a single batch. The files are the same bytes for any runner.
     """
     check, seen = _record_check() if guarded else (None, None)
     source = records if isinstance(records, JsonLines) else None
     batches: Iterator[list[Any]] = batched(records.lines() if isinstance(records, JsonLines) else records, step.batch_size)
     head = list(itertools.islice(batches, 2))
-    workers = workers if len(head) > 1 else 1
-    told = step.ids if workers > 1 else None  # the parent's own `Ids` answers for the workers' copies
+    runner = (runner or Local(workers)) if len(head) > 1 else Local(1)
+    told = step.ids if runner.remote else None  # the parent's own `Ids` answers for the workers' copies
     tasks = _tasks(itertools.chain(head, batches), told, source)
-    pool = Workers(BatchWork(step, check, source, worker=workers > 1), workers, setup=step.handover)
+    pool = runner.pool(BatchWork(step, check, source, worker=runner.remote), setup=step.handover)
     with pool, atomic_open(out) as good, atomic_open(quarantine) as bad, tqdm(desc=step.name, unit="rec", mininterval=1.0) as bar:
         for outcome in pool.map(tasks):
             if outcome.tallies is not None:
@@ -334,15 +337,18 @@ def run_stage(
     *,
     model: str | None,
     workers: int | None = None,
+    runner: Runner | None = None,
 ) -> None:
     """A step's whole stage: `instructions.jsonl`, its rejects and manifest in `out` (atomically), and metrics.
 
     Every kept batch must pass the record schema and the step its reject-rate limit, or nothing is published.
-    `workers`: processes to run the batches on (default `hum.cores.data_workers()`); the outputs do not depend on it.
+    `runner`: where the batches run (`hum.runners`), by default on `workers` processes (default
+    `hum.cores.data_workers()`); the outputs depend on neither.
     """
     with atomic_dir(out) as tmp:
         guarded = not step.checks_records  # no second pass over what the step checked
-        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, guarded=guarded, workers=data_workers(workers))
+        runner = runner or Local(data_workers(workers))
+        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, guarded=guarded, runner=runner)
         check_reject_rate(step)
         write_manifest(tmp, step.name, params, step.metrics(), model)
     write_json(f"metrics/{step.name}.json", step.metrics())

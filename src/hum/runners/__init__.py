@@ -1,0 +1,57 @@
+"""Where a stage's batches run: this machine's cores (`local`) or a Ray cluster (`ray`), chosen by the `runner` config.
+
+A runner only moves work: it maps the same plain function over the same batches and hands the results back in input
+order, so `hum.step.run_step` writes the same bytes and merges the same tallies whatever runs them. It is therefore no
+stage parameter: switching it changes no output, and no manifest names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from hum.runners.local import Local
+
+T = TypeVar("T")
+R = TypeVar("R")
+T_contra = TypeVar("T_contra", contravariant=True)
+R_co = TypeVar("R_co", covariant=True)
+RUNNERS = ("local", "ray")  # the `kind`s of conf/runner/
+
+
+class Pool(Protocol[T_contra, R_co]):
+    """A started set of workers (a context manager) that maps its work over items."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+    def map(self, items: Iterable[T_contra]) -> Iterator[R_co]:
+        """`work(item)` for each item, in input order; an item's exception is raised as itself where its result would come."""
+        ...
+
+
+class Runner(Protocol):
+    """What `run_step` asks of a runner: whether work leaves this process, and a pool that runs it."""
+
+    @property
+    def remote(self) -> bool:
+        """True when work runs in other processes: they hand their tallies back, and this process answers about ids."""
+        ...
+
+    def pool(self, work: Callable[[T], R], *, setup: Callable[[], object] | None = None) -> Pool[T, R]:
+        """Workers that run `work` (each a copy of it, made when the pool starts), after `setup` once in each of them."""
+        ...
+
+
+def runner_of(config: Mapping[str, Any] | None) -> Runner:
+    """The runner a stage's `runner` params name; none given (params without the group) is the local one."""
+    kind = "local" if config is None else config.get("kind")
+    if kind == "local":
+        return Local()
+    if kind == "ray":
+        from hum.runners.ray import Ray  # noqa: PLC0415 - ray is an optional extra, imported only when asked for
+
+        return Ray(address=config.get("address"), actors=config.get("actors")) if config else Ray()
+    raise ValueError(f"runner.kind: {kind!r} is not one of {list(RUNNERS)}")

@@ -1,0 +1,137 @@
+"""The Ray runner: batches on the actors of a Ray cluster, an existing one or a local one started on demand.
+
+Each actor unpickles one copy of the work when the pool starts (as a forked worker inherits one) and runs `setup` on
+it; the pool keeps at most two batches per actor in flight, each handed to the actor with the fewest, and takes the
+results in input order. An exception raised in an actor comes back as a `hum.parallel.Failure` and is raised as itself,
+so the parent sees what the local runner shows it. Actors rather than Ray Data's `map_batches`: the input streams
+through a bounded window (a dataset would be built whole first), and an actor keeps its copy of a step across batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Generic, TypeVar, cast
+
+import ray
+
+from hum.cores import data_workers
+from hum.parallel import Failure, WorkerError, WorkerTraceback
+
+T = TypeVar("T")
+R = TypeVar("R")
+ADDRESS_ENV = "RAY_ADDRESS"
+LOGS = Path(tempfile.gettempdir()) / "hum-ray"  # where a Ray started here keeps its sessions and logs
+AHEAD = 2  # batches in flight per actor: one running, one waiting, so an actor never idles while the window has room
+
+
+def connect(address: str | None) -> None:
+    """Join the cluster at `address` (else `$RAY_ADDRESS`), or start a quiet local Ray on `data_workers()` cores.
+
+    Once per process: a process already connected (an earlier stage of a benchmark or test) stays on its cluster.
+    """
+    if ray.is_initialized():
+        return
+    quiet: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    if address := address or os.environ.get(ADDRESS_ENV):
+        ray.init(address=address, **quiet)
+    else:  # "local": never join a cluster someone else started on this machine
+        ray.init(address="local", num_cpus=data_workers(), include_dashboard=False, _temp_dir=str(LOGS), **quiet)
+
+
+class Holder:
+    """An actor's copy of the work: unpickled once, with `setup` run on it, then called once per item."""
+
+    def __init__(self, shared: tuple[Callable[[Any], Any], Callable[[], object] | None]) -> None:
+        self.work, setup = shared
+        if setup is not None:
+            setup()
+
+    def run(self, item: Any) -> Any:
+        """The work's result, or its exception as a `Failure` (raised as itself in the parent)."""
+        try:
+            return self.work(item)
+        except Exception as exc:  # noqa: BLE001 - every error goes to the parent, which raises it in order
+            return Failure.of(exc)
+
+
+Actor = ray.remote(num_cpus=1)(Holder)
+
+
+class Actors(Generic[T, R]):
+    """`work` over items on `count` actors (None: one per CPU of the cluster), as a context manager."""
+
+    def __init__(
+        self, work: Callable[[T], R], setup: Callable[[], object] | None, address: str | None, count: int | None
+    ) -> None:
+        self.work, self.setup, self.address, self.count = work, setup, address, count
+        self._actors: list[Any] = []
+
+    def __enter__(self) -> Actors[T, R]:
+        connect(self.address)
+        count = self.count or max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
+        shared = ray.put((self.work, self.setup))  # one pickle: `setup` acts on the very copy of the work it came with
+        self._actors = [Actor.remote(shared) for _ in range(count)]
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        for actor in self._actors:  # every result was taken, or none is wanted any more
+            ray.kill(actor)
+        self._actors = []
+
+    def map(self, items: Iterable[T]) -> Iterator[R]:
+        """`work(item)` for each item, in input order; an item's exception is raised where its result would come."""
+        source, load = iter(items), [0] * len(self._actors)
+        flight: deque[tuple[Any, int]] = deque()  # (result reference, actor) in input order
+        ended: BaseException | None = None  # what reading the input raised (or StopIteration), raised after the items before it
+        while True:
+            while ended is None and len(flight) < AHEAD * len(self._actors):
+                try:
+                    item = next(source)
+                except Exception as exc:  # noqa: BLE001 - StopIteration too; an input error comes after earlier results
+                    ended = exc
+                    break
+                least = load.index(min(load))
+                flight.append((self._actors[least].run.remote(item), least))
+                load[least] += 1
+            if not flight:
+                if ended is not None and not isinstance(ended, StopIteration):
+                    raise ended
+                return
+            ref, actor = flight.popleft()
+            load[actor] -= 1
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayActorError as exc:
+                raise WorkerError(f"a Ray actor died before it handed back its result: {exc}") from None
+            if isinstance(result, Failure):
+                raise result.rebuild() from WorkerTraceback(result.trace)
+            yield cast("R", result)  # what `work` returned for this item
+
+
+@dataclass(frozen=True)
+class Ray:
+    """A Ray cluster at `address` (None: `$RAY_ADDRESS`, else a local Ray started here) with `actors` actors.
+
+    `actors`: None for one per CPU of the cluster, each holding one CPU; more than the cluster can place would wait.
+    """
+
+    address: str | None = None
+    actors: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.actors is not None and self.actors < 1:
+            raise ValueError(f"runner.actors must be at least 1, got {self.actors}")
+
+    @property
+    def remote(self) -> bool:
+        return True
+
+    def pool(self, work: Callable[[T], R], *, setup: Callable[[], object] | None = None) -> Actors[T, R]:
+        return Actors(work, setup, self.address, self.actors)

@@ -1,0 +1,158 @@
+"""Runners (issue 19): the per-record stages on a Ray cluster write the bytes and metrics of the local runner, and a
+worker's error under Ray keeps its class and message and publishes nothing.
+
+The cluster is real: a Ray head that this module starts on 127.0.0.1 (2 CPUs) and kills when it is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import ray
+import yaml
+
+from hum.decontaminate import Decontaminate
+from hum.errors import HumInputError
+from hum.generate import Generate, load_context
+from hum.io import dumps
+from hum.prepare import prepare_all, train_records
+from hum.provenance import load_params
+from hum.runners import Runner, runner_of
+from hum.runners.local import Local
+from hum.runners.ray import ADDRESS_ENV, Ray
+from hum.step import JsonLines, run_stage
+from hum.tokens import tokenizer
+from hum.validate import Validate
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = {"generated": "rejects.jsonl", "decontaminated": "removed.jsonl", "validated": "quarantine.jsonl"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def head():
+    """The address of a Ray head on 127.0.0.1 with 2 CPUs; its whole process group is killed afterwards."""
+    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's socket paths must fit in 107 characters
+    log, port = temp / "head.log", free_port()
+    command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address", "127.0.0.1"]
+    command += ["--port", str(port), "--num-cpus", "2", "--include-dashboard", "false", "--temp-dir", str(temp)]
+    command += ["--object-store-memory", str(200 * 2**20), "--disable-usage-stats"]
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}  # whatever token ~/.ray holds: a driver given an address sends none
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while "Ray runtime started" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Ray head did not start:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}"
+    finally:
+        ray.shutdown()
+        os.killpg(process.pid, signal.SIGKILL)  # the head and every Ray process it started, and nothing else
+        process.wait()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.fixture
+def address(head):
+    """The head's address, this process connected to no cluster before and after the test."""
+    ray.shutdown()
+    yield head
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    """The project's seed datasets through `prepare`, with the project's params."""
+    params = load_params(ROOT / "params.yaml")
+    folder = tmp_path_factory.mktemp("prepared")
+    with contextlib.chdir(ROOT):  # dataset configs name their files relative to the project
+        prepare_all(params["datasets"], params["prepare"], params["seed"], folder)
+    return params, folder
+
+
+def generation(prepared) -> Generate:
+    """The generate step as its stage script builds it (no LLM proposals: only human and reviewed descriptions)."""
+    params, seeds = prepared
+    ctx = load_context(seeds, ROOT / "data/templates", None, ROOT / "data/guidelines", params=params["generate"], seed=13)
+    return Generate(ctx)
+
+
+def pipeline(folder: Path, prepared, runner: Runner) -> dict[str, bytes]:
+    """generate -> decontaminate -> validate with `runner`, built as their stage scripts build them; what they publish."""
+    params, seeds = prepared
+    folder.mkdir()
+    with contextlib.chdir(folder):  # run_stage writes metrics/ under the working directory
+        records = train_records(seeds, exclude_task="general")
+        run_stage(generation(prepared), records, folder / "generated", STAGES["generated"], {}, model=None, runner=runner)
+        step = Decontaminate.from_config(seeds, params["decontaminate"])
+        source = JsonLines(folder / "generated/instructions.jsonl")
+        run_stage(step, source, folder / "decontaminated", STAGES["decontaminated"], {}, model=None, runner=runner)
+        step = Validate(**params["validate"], tokenizer=tokenizer(params["model"]))  # the GGUF vocabulary only
+        source = JsonLines(folder / "decontaminated/instructions.jsonl")
+        run_stage(step, source, folder / "validated", STAGES["validated"], {}, model=None, runner=runner)
+    written = [path for part in [*STAGES, "metrics"] for path in sorted((folder / part).iterdir())]
+    return {str(path.relative_to(folder)): path.read_bytes() for path in written}
+
+
+def test_ray_writes_the_bytes_and_metrics_of_the_local_runner(prepared, address, tmp_path):
+    local = pipeline(tmp_path / "local", prepared, Local(2))
+    on_ray = pipeline(tmp_path / "ray", prepared, Ray(address=address))
+    assert on_ray == local
+    assert sorted(local) == sorted(
+        [f"{stage}/{name}" for stage, rejects in STAGES.items() for name in ("instructions.jsonl", "manifest.json", rejects)]
+        + [f"metrics/{name}.json" for name in ("generate", "decontaminate", "validate")]
+    )
+    kept = [local[f"{stage}/instructions.jsonl"].count(b"\n") for stage in STAGES]
+    assert kept[0] > 2048, "every stage had several batches to hand out"
+    assert kept[0] - kept[1] == local["decontaminated/removed.jsonl"].count(b"\n") > 0, "real contamination was found"
+
+
+def test_a_worker_error_under_ray_keeps_its_message_and_publishes_nothing(prepared, address, tmp_path, monkeypatch):
+    params, seeds = prepared
+    kept, _ = generation(prepared)(list(train_records(seeds, exclude_task="general")))
+    lines = [dumps(record) + "\n" for record in kept]  # over 2,048 lines: 3 batches of decontamination
+    lines[2100] = '{"id": "broken"\n'
+    (tmp_path / "in.jsonl").write_text("".join(lines))
+    monkeypatch.setenv(ADDRESS_ENV, address)  # the address a cluster's jobs are given
+    errors = []
+    for runner in (Local(1), Ray()):
+        folder = tmp_path / type(runner).__name__
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        step = Decontaminate.from_config(seeds, params["decontaminate"])
+        with pytest.raises(HumInputError) as raised:
+            run_stage(step, JsonLines(tmp_path / "in.jsonl"), folder / "out", "removed.jsonl", {}, model=None, runner=runner)
+        assert list(folder.iterdir()) == [], "no output, no temporary folder, no metrics"
+        errors.append(raised.value)
+    assert str(errors[0]) == str(errors[1])
+    assert "line 2101" in str(errors[1])
+    port = address.rpartition(":")[2]  # the head reports the address of its network interface, not 127.0.0.1
+    assert ray.get_runtime_context().gcs_address.endswith(f":{port}"), "the job joined the cluster of $RAY_ADDRESS"
+
+
+def test_each_runner_config_names_its_runner():
+    configs = {path.stem: yaml.safe_load(path.read_text()) for path in sorted((ROOT / "conf/runner").glob("*.yaml"))}
+    assert {name: runner_of(config) for name, config in configs.items()} == {"local": Local(), "ray": Ray()}
+    assert runner_of(None) == Local(), "params without the runner group run locally"
+    assert runner_of({"kind": "ray", "address": "10.0.0.1:6379", "actors": 4}) == Ray("10.0.0.1:6379", 4)
+    with pytest.raises(ValueError, match=r"runner\.kind: 'spark' is not one of \['local', 'ray'\]"):
+        runner_of({"kind": "spark"})
+    with pytest.raises(ValueError, match=r"runner\.actors must be at least 1, got 0"):
+        Ray(actors=0)
