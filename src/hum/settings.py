@@ -20,6 +20,7 @@ from hum.formats import FORMATS
 from hum.llm.config import ModelConfigError, check_model
 from hum.loaders import FILE_LOADERS, FOLDER_LOADERS, SPLIT_LOADERS
 from hum.rules import RULES
+from hum.runners import RUNNERS
 from hum.tasks import TASKS
 
 Check = Callable[[Any, str, list[str]], None]  # (value, key path, problems to append to)
@@ -195,6 +196,7 @@ SCHEMA = section(
             "max_request_chars": POSITIVE, "max_answer_share": SHARE, "min_grounding": PERCENT, "max_similarity": PERCENT,
             "round_trip": of_type(bool), "round_trip_slack": NONNEG,
         },
+        "runner": {"kind": one_of(RUNNERS), "address": of_type(str, null=True), "actors": num(1, integer=True, null=True)},
         "dedup": {
             "threshold": PERCENT, "input_threshold": PERCENT, "shingle": POSITIVE, "num_perm": POSITIVE, "bands": POSITIVE,
             "rows": POSITIVE, "conflicts": one_of(["drop_both", "keep_first", "merge"]), "memory_mb": COUNT,
