@@ -14,11 +14,10 @@ import random
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from bench_dedup import records
+from bench_dedup import records, traced
 from hum.io import dumps
 from hum.mix import Inputs, write_corpus
 
@@ -32,15 +31,6 @@ def baseline(source: Path, dest: Path) -> None:
     random.Random(13).shuffle(lines)
     with dest.open("wb") as fh:
         fh.writelines(lines)
-
-
-def traced(run: Callable[[], object]) -> int:
-    """Peak bytes allocated by Python and numpy while `run` runs."""
-    tracemalloc.start()
-    run()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 def timed(run: Callable[[], object]) -> float:

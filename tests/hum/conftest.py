@@ -12,6 +12,7 @@ import pytest
 from hum.generate import Context, load_context
 from hum.io import read_jsonl
 from hum.normalise import normalise
+from hum.prepare import prepare_dataset, train_records
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"  # the shared samples lie beside the project (as in CI)
@@ -122,6 +123,17 @@ def generation_context(prepared: Path, seed: int, **params: object) -> Context:
     """What `generate` reads: the reviewed pools of data/templates, the prepared label sets and the guidelines."""
     templates, guidelines = ROOT / "data/templates", ROOT / "data/guidelines"
     return load_context(prepared, templates, None, guidelines, params={**GEN_PARAMS, **params}, seed=seed)
+
+
+def wnut17_prepared(tmp_path_factory: pytest.TempPathFactory, n: int) -> tuple[list[dict], Context]:
+    """The first `n` WNUT-17 seeds through `prepare`, and the context `generate` reads (NER extract and by_type)."""
+    seeds, prepared = tmp_path_factory.mktemp("seeds"), tmp_path_factory.mktemp("prepared")
+    head = (DATA / "ner/wnut17_dev.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:n]
+    (seeds / "wnut17.jsonl").write_text("".join(head), encoding="utf-8")
+    cfg = {"name": "wnut17", "task": "ner", "lang": "en", "loader": "jsonl", "train": str(seeds / "wnut17.jsonl")}
+    prepare_dataset(cfg, {"max_records": n, "eval_fraction": 0.0, "on_error": "raise"}, 13, prepared)
+    ctx = generation_context(prepared, 13, **{**GEN_PARAMS, "subtasks": {"ner": ["extract", "by_type"]}})
+    return list(train_records(prepared, "general")), ctx
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 from test_validate import record, validate
 
-from conftest import DATA, GEN_PARAMS, generation_context
+from conftest import wnut17_prepared
 from hum.cores import WORKERS_ENV, available_cores, data_workers, llm_threads
 from hum.errors import HumInputError
 from hum.generate import Generate
 from hum.io import read_jsonl
 from hum.parallel import WorkerError, Workers
-from hum.prepare import prepare_dataset, train_records
 from hum.schemas import IdSet, id_key
 from hum.step import JsonLines, StageError, Step, run_stage
 
@@ -27,14 +26,7 @@ FILES = ("instructions.jsonl", "rejects.jsonl", "manifest.json")
 
 @pytest.fixture(scope="module")
 def seeds_and_ctx(tmp_path_factory):
-    """60 WNUT-17 seeds through `prepare`, and the context `generate` reads."""
-    seeds, prepared = tmp_path_factory.mktemp("seeds"), tmp_path_factory.mktemp("prepared")
-    head = (DATA / "ner/wnut17_dev.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:60]
-    (seeds / "wnut17.jsonl").write_text("".join(head), encoding="utf-8")
-    cfg = {"name": "wnut17", "task": "ner", "lang": "en", "loader": "jsonl", "train": str(seeds / "wnut17.jsonl")}
-    prepare_dataset(cfg, {"max_records": 60, "eval_fraction": 0.0, "on_error": "raise"}, 13, prepared)
-    ctx = generation_context(prepared, 13, **{**GEN_PARAMS, "subtasks": {"ner": ["extract", "by_type"]}})
-    return list(train_records(prepared, "general")), ctx
+    return wnut17_prepared(tmp_path_factory, 60)
 
 
 def outputs(folder: Path, step: Step, records, *, workers: int, capsys, monkeypatch) -> dict[str, object]:

@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from conftest import DATA, GEN_PARAMS, generation_context
+from conftest import wnut17_prepared
 from hum.generate import Generate
-from hum.prepare import prepare_dataset, train_records
 from hum.records import META
 from hum.schemas import META_KINDS, RecordCheck
 from hum.step import StageError, Step, run_stage
@@ -16,14 +15,7 @@ from hum.step import StageError, Step, run_stage
 
 @pytest.fixture(scope="module")
 def seeds_and_ctx(tmp_path_factory):
-    """30 WNUT-17 seeds through `prepare`, and the context `generate` reads."""
-    seeds, prepared = tmp_path_factory.mktemp("seeds"), tmp_path_factory.mktemp("prepared")
-    head = (DATA / "ner/wnut17_dev.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:30]
-    (seeds / "wnut17.jsonl").write_text("".join(head), encoding="utf-8")
-    cfg = {"name": "wnut17", "task": "ner", "lang": "en", "loader": "jsonl", "train": str(seeds / "wnut17.jsonl")}
-    prepare_dataset(cfg, {"max_records": 30, "eval_fraction": 0.0, "on_error": "raise"}, 13, prepared)
-    ctx = generation_context(prepared, 13, **{**GEN_PARAMS, "subtasks": {"ner": ["extract", "by_type"]}})
-    return list(train_records(prepared, "general")), ctx
+    return wnut17_prepared(tmp_path_factory, 30)
 
 
 @pytest.fixture(scope="module")
