@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Iterable
 from pathlib import Path
 
 import datasets
@@ -125,13 +126,33 @@ def generation_context(prepared: Path, seed: int, **params: object) -> Context:
     return load_context(prepared, templates, None, guidelines, params={**GEN_PARAMS, **params}, seed=seed)
 
 
+SAMPLES = {  # name: (task, lang, loader, file under DATA): the real samples tests prepare as datasets
+    "wnut17": ("ner", "en", "jsonl", "ner/wnut17_dev.jsonl"),
+    "crossner_ai": ("ner", "en", "jsonl", "ner/crossner_ai_test.jsonl"),
+    "crossner_music": ("ner", "en", "jsonl", "ner/crossner_music_test.jsonl"),
+    "semeval2010_task8": ("re", "en", "jsonl", "re/semeval2010_task8_test.jsonl"),
+    "fewrel": ("re", "en", "jsonl", "re/fewrel_val_wiki.jsonl"),
+    "phee": ("ee", "en", "jsonl", "ee/phee_dev.jsonl"),
+    "xquad_en": ("mrc", "en", "jsonl", "mrc/xquad_en_squad11dev_subset.jsonl"),
+    "xquad_zh": ("mrc", "zh", "squad", "raw/mrc/xquad/xquad.zh.json"),
+    "banking77": ("cls", "en", "jsonl", "cls/banking77_test.jsonl"),
+    "clinc150": ("cls", "en", "jsonl", "cls/clinc150_test.jsonl"),
+    "carb": ("oie", "en", "jsonl", "oie/carb_dev.jsonl"),
+}
+
+
+def prepare_samples(names: Iterable[str], out: Path, max_records: int) -> Path:
+    """The first `max_records` training records of each named sample (`SAMPLES`) through `prepare`, into `out`."""
+    for name in names:
+        task, lang, loader, file = SAMPLES[name]
+        cfg = {"name": name, "task": task, "lang": lang, "loader": loader, "train": str(DATA / file), "no_relation": ["Other"]}
+        prepare_dataset(cfg, {"max_records": max_records, "eval_fraction": 0.0, "on_error": "raise"}, 13, out)
+    return out
+
+
 def wnut17_prepared(tmp_path_factory: pytest.TempPathFactory, n: int) -> tuple[list[dict], Context]:
     """The first `n` WNUT-17 seeds through `prepare`, and the context `generate` reads (NER extract and by_type)."""
-    seeds, prepared = tmp_path_factory.mktemp("seeds"), tmp_path_factory.mktemp("prepared")
-    head = (DATA / "ner/wnut17_dev.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:n]
-    (seeds / "wnut17.jsonl").write_text("".join(head), encoding="utf-8")
-    cfg = {"name": "wnut17", "task": "ner", "lang": "en", "loader": "jsonl", "train": str(seeds / "wnut17.jsonl")}
-    prepare_dataset(cfg, {"max_records": n, "eval_fraction": 0.0, "on_error": "raise"}, 13, prepared)
+    prepared = prepare_samples(["wnut17"], tmp_path_factory.mktemp("prepared"), n)
     ctx = generation_context(prepared, 13, **{**GEN_PARAMS, "subtasks": {"ner": ["extract", "by_type"]}})
     return list(train_records(prepared, "general")), ctx
 

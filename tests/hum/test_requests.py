@@ -10,24 +10,16 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import ROOT, prepare_samples
 from hum.instructions import LIST_SEP, is_request
 from hum.phrasing import Phrase, _request_pools, load_phrasings
-from hum.prepare import load_labelsets, prepare_dataset, train_records
+from hum.prepare import load_labelsets, train_records
 from hum.requests import KINDS, Ask, Kind, gold_request, request_text
 
-DATASETS = {
-    "wnut17": ("ner", "en", "jsonl", "ner/wnut17_dev.jsonl"),
-    "crossner_ai": ("ner", "en", "jsonl", "ner/crossner_ai_test.jsonl"),
-    "crossner_music": ("ner", "en", "jsonl", "ner/crossner_music_test.jsonl"),
-    "semeval2010_task8": ("re", "en", "jsonl", "re/semeval2010_task8_test.jsonl"),
-    "fewrel": ("re", "en", "jsonl", "re/fewrel_val_wiki.jsonl"),
-    "phee": ("ee", "en", "jsonl", "ee/phee_dev.jsonl"),
-    "xquad_en": ("mrc", "en", "jsonl", "mrc/xquad_en_squad11dev_subset.jsonl"),
-    "xquad_zh": ("mrc", "zh", "squad", "raw/mrc/xquad/xquad.zh.json"),
-    "banking77": ("cls", "en", "jsonl", "cls/banking77_test.jsonl"),
-    "clinc150": ("cls", "en", "jsonl", "cls/clinc150_test.jsonl"),
-}
+DATASETS = (
+    *("wnut17", "crossner_ai", "crossner_music", "semeval2010_task8", "fewrel"),
+    *("phee", "xquad_en", "xquad_zh", "banking77", "clinc150"),
+)
 SEEDS = range(8)
 YES = {"en": "Yes", "zh": "是"}
 NO = {"en": "No", "zh": "否"}
@@ -38,11 +30,7 @@ FIELD = re.compile(r"\{[^{}]*\}")
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
     """The first 60 training records of each real sample, through `prepare`."""
-    out = tmp_path_factory.mktemp("prepared")
-    for name, (task, lang, loader, file) in DATASETS.items():
-        cfg = {"name": name, "task": task, "lang": lang, "loader": loader, "train": str(DATA / file), "no_relation": ["Other"]}
-        prepare_dataset(cfg, {"max_records": 60, "eval_fraction": 0.0, "on_error": "raise"}, 13, out)
-    return out
+    return prepare_samples(DATASETS, tmp_path_factory.mktemp("prepared"), 60)
 
 
 @pytest.fixture(scope="module")

@@ -15,24 +15,16 @@ from typing import ClassVar
 import pytest
 
 import hum.rules as registry
-from conftest import DATA, FORMATS, GEN_PARAMS, LAYOUTS, generation_context
+from conftest import FORMATS, GEN_PARAMS, LAYOUTS, generation_context, prepare_samples
 from hum.generate import Context, Generate
 from hum.io import dumps
 from hum.phrasing import Phrase
-from hum.prepare import prepare_dataset, train_records
+from hum.prepare import train_records
 from hum.rules import RULES, Rule
 from hum.tasks import TASKS
 
-DATASETS = {  # name: (task, lang, loader, file)
-    "wnut17": ("ner", "en", "jsonl", "ner/wnut17_dev.jsonl"),
-    "semeval2010_task8": ("re", "en", "jsonl", "re/semeval2010_task8_test.jsonl"),
-    "xquad_en": ("mrc", "en", "jsonl", "mrc/xquad_en_squad11dev_subset.jsonl"),
-    "xquad_zh": ("mrc", "zh", "squad", "raw/mrc/xquad/xquad.zh.json"),
-    "banking77": ("cls", "en", "jsonl", "cls/banking77_test.jsonl"),
-    "phee": ("ee", "en", "jsonl", "ee/phee_dev.jsonl"),
-    "carb": ("oie", "en", "jsonl", "oie/carb_dev.jsonl"),
-}
-EXTRA = ("crossner_music", ("ner", "en", "jsonl", "ner/crossner_music_test.jsonl"))  # the dataset added later
+DATASETS = ("wnut17", "semeval2010_task8", "xquad_en", "xquad_zh", "banking77", "phee", "carb")
+EXTRA = "crossner_music"  # the dataset added later
 NEW_FORMAT, NEW_LAYOUT = "yaml", "bracketed"  # left out of the baseline, added later
 PARAMS = {
     **GEN_PARAMS,
@@ -49,11 +41,9 @@ Corpus = dict[str, str]  # record id -> the record as written
 def folders(tmp_path_factory):
     """Prepared seeds (25 per dataset) without the extra dataset, and with it."""
     base, grown = tmp_path_factory.mktemp("base"), tmp_path_factory.mktemp("grown")
-    for name, (task, lang, loader, file) in [*DATASETS.items(), EXTRA]:
-        cfg = {"name": name, "task": task, "lang": lang, "loader": loader, "train": str(DATA / file), "no_relation": ["Other"]}
-        prepare_dataset(cfg, {"max_records": 25, "eval_fraction": 0.0, "on_error": "raise"}, 13, grown)
+    prepare_samples([*DATASETS, EXTRA], grown, 25)
     for path in grown.iterdir():
-        if not path.name.startswith(f"{EXTRA[0]}."):
+        if not path.name.startswith(f"{EXTRA}."):
             shutil.copy(path, base)
     return base, grown
 
@@ -174,5 +164,5 @@ def test_a_phrasing_added_to_a_pool_changes_only_the_records_that_use_it(ctx, se
 def test_a_dataset_added_changes_no_record_of_the_others(folders, seeds, baseline):
     grown = folders[1]
     after = corpus(generation_context(grown, 13, **PARAMS), list(train_records(grown, "general")))
-    only_users_change(baseline, after, lambda m: m["dataset"] == EXTRA[0])
-    assert {i.split("/")[0] for i in after.keys() - baseline.keys()} == {EXTRA[0]}
+    only_users_change(baseline, after, lambda m: m["dataset"] == EXTRA)
+    assert {i.split("/")[0] for i in after.keys() - baseline.keys()} == {EXTRA}
