@@ -12,15 +12,12 @@ its scheduling, object store and actor start-up cost over forked workers.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench_validate import SOURCE, corpus, stage, timed
+from bench_validate import SOURCE, timed, workspace
 from hum.cores import data_workers
-from hum.io import dumps
 from hum.runners import Runner
 from hum.runners.local import Local
 from hum.runners.ray import Ray, connect
@@ -49,12 +46,7 @@ def main() -> None:
     """Local, then Ray twice (its second run reuses the worker processes Ray keeps), then the comparison."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
     source = Path(sys.argv[2]) if len(sys.argv) > 2 else SOURCE
-    records = corpus(n, source)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):  # run_stage writes metrics/ under the working dir
-        path = Path("instructions.jsonl")
-        path.write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
-        print(f"records={n} from {source if source.is_file() else 'synthetic NER records'}; {data_workers()} cores")
-        stage(path, Path("warm-up"), 1)  # pandera's first frame: a cost per process, not per record
+    with workspace(n, source) as (_, path):
         local, _ = timed(n, f"local runner, {data_workers()} worker processes", lambda: run(path, "local", Local()))
         t0 = time.perf_counter()
         connect(None)

@@ -26,7 +26,7 @@ import itertools
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -137,16 +137,23 @@ def timed(n: int, what: str, run: Callable[[], int]) -> tuple[float, int]:
     return rate, kept
 
 
+@contextlib.contextmanager
+def workspace(n: int, source: Path) -> Iterator[tuple[list[Record], Path]]:
+    """`n` records and their file, in a temporary working folder (run_stage writes metrics/ there), pandera warmed up."""
+    records = corpus(n, source)
+    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+        path = Path("instructions.jsonl")
+        path.write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
+        print(f"records={n} from {source if source.is_file() else 'synthetic NER records'}; {data_workers()} cores")
+        stage(path, Path("warm-up"), 1)  # pandera registers its backends on first use: a cost per run, not per record
+        yield records, path
+
+
 def main() -> None:
     """Both paths over the same file, then the record guard alone."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
     source = Path(sys.argv[2]) if len(sys.argv) > 2 else SOURCE
-    records = corpus(n, source)
-    with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):  # run_stage writes metrics/ under the working dir
-        path = Path("instructions.jsonl")
-        path.write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
-        print(f"records={n} from {source if source.is_file() else 'synthetic NER records'}")
-        stage(path, Path("warm-up"), 1)  # pandera registers its backends on first use: a cost per run, not per record
+    with workspace(n, source) as (records, path):
         loop = partial(naive_loop, read_jsonl(path), Path("naive"), ApproximateTokenizer())
         naive, naive_kept = timed(n, "plain-Python loop, one record at a time", loop)
         hum, hum_kept = timed(n, "validate stage, one process", partial(stage, path, Path("one"), 1))
