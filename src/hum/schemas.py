@@ -252,9 +252,12 @@ class RecordCheck:
 
     def __call__(self, batch: list[Record]) -> list[tuple[str, str, str]]:
         """(record id, field, problem) for every failed check of the batch; empty when all pass."""
-        problems = self.rows(batch) + [(pos, "id", "duplicate id") for pos in self.ids.repeated(batch)]
-        names, _ = self.identify(batch)
-        return [(names[pos], field, problem) for pos, field, problem in sorted(set(problems))]
+        return self.named(self.rows(batch), *self.identify(batch))
+
+    def named(self, problems: list[Problem], names: list[str], digests: bytes) -> list[tuple[str, str, str]]:
+        """A batch's `rows` problems (found in any process) and its repeated ids, sorted, each under its record's id."""
+        repeats = [(pos, "id", "duplicate id") for pos in self.ids.repeated_digests(digests)]
+        return [(names[pos], field, problem) for pos, field, problem in sorted({*problems, *repeats})]
 
     def rows(self, batch: list[Record]) -> list[Problem]:
         """(row position, field, problem) for every failed check of the batch but repeated ids, which need the others."""

@@ -30,7 +30,7 @@ from hum.runners import Runner
 from hum.runners.local import Local
 
 if TYPE_CHECKING:  # pandera loads only for stages that publish records, not the CLI
-    from hum.schemas import IdSet, RecordCheck
+    from hum.schemas import RecordCheck
 
 T = TypeVar("T")
 SHOWN = 10  # schema problems quoted in a failure message
@@ -240,20 +240,19 @@ def run_step(
     out: Path,
     quarantine: Path,
     *,
+    runner: Runner,
     guarded: bool = True,
-    workers: int = 1,
-    runner: Runner | None = None,
 ) -> None:
     """Write what a step keeps (checked by the record guard when `guarded`) and what it rejects, both atomically.
 
-    Batches run on `runner` (default: `workers` forked processes), at most two per worker in flight; in this process
-    (no pool at all) when `workers` is 1 or the input is a single batch. The files are the same bytes for any runner.
+    Batches run on `runner`, at most two per worker in flight; in this process (no pool at all) when the input is a
+    single batch. The files are the same bytes for any runner.
     """
-    check, seen = _record_check() if guarded else (None, None)
+    check = _record_check() if guarded else None
     source = records if isinstance(records, JsonLines) else None
     batches: Iterator[list[Any]] = batched(records.lines() if isinstance(records, JsonLines) else records, step.batch_size)
     head = list(itertools.islice(batches, 2))
-    runner = (runner or Local(workers)) if len(head) > 1 else Local(1)
+    runner = runner if len(head) > 1 else Local(1)
     told = step.ids if runner.remote else None  # the parent's own `Ids` answers for the workers' copies
     tasks = _tasks(itertools.chain(head, batches), told, source)
     pool = runner.pool(BatchWork(step, check, source, worker=runner.remote), setup=step.handover)
@@ -261,8 +260,8 @@ def run_step(
         for outcome in pool.map(tasks):
             if outcome.tallies is not None:
                 step.merge(outcome.tallies)
-            if seen is not None:
-                _guard(step.name, outcome, seen)
+            if check is not None and (problems := check.named(outcome.problems, outcome.names, outcome.digests)):
+                raise StageError(schema_failure(step.name, problems))
             good.write(outcome.kept)
             bad.write(outcome.rejected)
             bar.update(outcome.size)
@@ -280,19 +279,11 @@ def _tasks(
         yield batch, None if told is None else told.repeated(batch if source is None else source.ids(batch))
 
 
-def _record_check() -> tuple[RecordCheck, IdSet]:
-    """The record guard's two parts: the per-batch schema (in workers) and the ids met so far (in the parent)."""
-    from hum.schemas import IdSet, RecordCheck  # noqa: PLC0415 - pandera loads only for stages that publish records
+def _record_check() -> RecordCheck:
+    """The record guard: its per-batch schema runs where the batches do, its ids met so far are checked here."""
+    from hum.schemas import RecordCheck  # noqa: PLC0415 - pandera loads only for stages that publish records
 
-    return RecordCheck(), IdSet()
-
-
-def _guard(stage: str, outcome: Outcome, seen: IdSet) -> None:
-    """Raise `StageError` when a batch broke the record schema, its ids checked against every earlier batch's."""
-    repeats = seen.repeated_digests(outcome.digests)
-    problems = sorted({*outcome.problems, *((pos, "id", "duplicate id") for pos in repeats)})
-    if problems:
-        raise StageError(schema_failure(stage, [(outcome.names[pos], name, problem) for pos, name, problem in problems]))
+    return RecordCheck()
 
 
 def schema_failure(stage: str, problems: list[tuple[str, str, str]]) -> str:
@@ -348,7 +339,7 @@ def run_stage(
     with atomic_dir(out) as tmp:
         guarded = not step.checks_records  # no second pass over what the step checked
         runner = runner or Local(data_workers(workers))
-        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, guarded=guarded, runner=runner)
+        run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, runner=runner, guarded=guarded)
         check_reject_rate(step)
         write_manifest(tmp, step.name, params, step.metrics(), model)
     write_json(f"metrics/{step.name}.json", step.metrics())
