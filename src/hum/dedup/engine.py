@@ -81,7 +81,7 @@ class Dedup(Step):
         with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch) as tmp:
             folder = Path(tmp)
             index = InputIndex(self.hasher, self.input_threshold, folder, cache_chars=self.memory // 4)
-            with Spill(folder / "texts.spill", 0, 2) as texts, Spill(folder / "inputs.spill", 0, 1) as inputs:
+            with Spill(folder / "texts.spill", 2) as texts, Spill(folder / "inputs.spill", 1) as inputs:
                 try:
                     scanned = scan(source, index, (texts, inputs), max(1, self.memory // 4 // MAP_ENTRY), progress)
                 finally:

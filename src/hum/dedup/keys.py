@@ -43,15 +43,12 @@ class Parts:
     answer: str
 
     @classmethod
-    def of(cls, record: Record, with_input: bool = True) -> Parts:
-        """Split a record; a newline marks where the input sat, so two layouts of one request stay apart.
-
-        Without `with_input` the (long) input is not normalised and left empty: the fuzzy pass never reads it.
-        """
+    def of(cls, record: Record) -> Parts:
+        """Split a record; a newline marks where the input sat, so two layouts of one request stay apart."""
         user = message(record, "user")
         start, end = record["meta"].get("text_span") or (0, 0)
         around = normalised(user[:start]) + "\n" + normalised(user[end:])
-        return cls(around, normalised(user[start:end]) if with_input else "", normalised(message(record, "assistant")))
+        return cls(around, normalised(user[start:end]), normalised(message(record, "assistant")))
 
     @property
     def pair(self) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from tqdm import tqdm
 
+from hum.dedup.keys import Parts
 from hum.dedup.plan import CONFLICT, KEEP, NEAR_INPUT, NEAR_INSTRUCTION, NEAR_SAME, Conflict, Plan
 from hum.dedup.scan import Scan
 from hum.dedup.similar import Bounded, near, same_words, within_reach
@@ -74,7 +75,7 @@ class Fuzzy:
 
     def bounded(self, instruction: str, answer: str) -> tuple[Bounded, Bounded]:
         """The record's instruction+answer and instruction, as compared."""
-        return Bounded.of(instruction + "\n" + answer), Bounded.of(instruction)
+        return Bounded.of(Parts(instruction, "", answer).pair), Bounded.of(instruction)
 
 
 def near_pass(scan: Scan, plan: Plan, fuzzy: Fuzzy, progress: bool = False) -> None:
@@ -98,7 +99,7 @@ def near_pass(scan: Scan, plan: Plan, fuzzy: Fuzzy, progress: bool = False) -> N
     deferred = Int64Spill(fuzzy.deferred, 4)  # cluster, index, input id, text location
     bar = tqdm(total=int(wanted.sum()), desc="dedup: near", unit="rec", mininterval=1.0, disable=not progress)
     try:
-        for i, (where, _, (instruction, answer)) in enumerate(fuzzy.texts.entries()):
+        for i, (where, (instruction, answer)) in enumerate(fuzzy.texts.entries()):
             if not wanted[i]:
                 continue
             bar.update()
@@ -134,7 +135,7 @@ def _deferred(plan: Plan, rows: np.ndarray, fuzzy: Fuzzy) -> None:
         for group, i, input_id, where in rows[order[start : start + _BATCH]].tolist():
             if group != current:
                 kept, current = Open(), group
-            _, (instruction, answer) = fuzzy.texts.at(where)
+            instruction, answer = fuzzy.texts.at(where)
             _check(plan, kept, (i, input_id, where), fuzzy.bounded(instruction, answer), fuzzy.threshold)
 
 

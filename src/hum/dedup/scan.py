@@ -65,8 +65,8 @@ def scan(source: Source, index: InputIndex, spills: tuple[Spill, Spill], max_inp
                 ids.clear()
             input_id = ids[keys.group] = index.add(parts.indexed, request=not parts.input)
             keys_of.append(keys.group)
-            spilled.append(indexed.add((), (parts.indexed,)))
-        texts.add((), (parts.instruction, parts.answer))
+            spilled.append(indexed.add(parts.indexed))
+        texts.add(parts.instruction, parts.answer)
         exact.append(keys.exact)
         user.append(keys.user)
         inputs.append(input_id)
@@ -74,7 +74,7 @@ def scan(source: Source, index: InputIndex, spills: tuple[Spill, Spill], max_inp
     del ids
     first, rank = _merged(int64(keys_of))
     index.drop(np.flatnonzero(first != np.arange(len(first))))
-    root = index.clusters(lambda i: indexed.at(spilled[i])[1][0])
+    root = index.clusters(lambda i: indexed.at(spilled[i])[0])
     kept = first == np.arange(len(first))
     merged = rank[first]
     return Scan(int64(exact), int64(user), merged[int64(inputs)], int64(locations), rank[root][kept], index.requests()[kept])

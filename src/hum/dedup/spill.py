@@ -22,46 +22,44 @@ def _encoded(text: str) -> bytes:
 
 
 class Spill:
-    """Entries of `ints` int64 and `texts` strings in a file; `add` gives each entry's location (its byte offset)."""
+    """Entries of `texts` strings each in a file; `add` gives each entry's location (its byte offset)."""
 
-    def __init__(self, path: Path, ints: int, texts: int) -> None:
-        self.path, self.texts = path, texts
-        self.header = struct.Struct(f"<{ints}q{texts}I")
+    def __init__(self, path: Path, texts: int) -> None:
+        self.path = path
+        self.header = struct.Struct(f"<{texts}I")
         self._out = path.open("wb", buffering=_BUFFER)
         self._in = path.open("rb", buffering=_BUFFER)
         self.size = 0
 
-    def add(self, ints: tuple[int, ...], texts: tuple[str, ...]) -> int:
+    def add(self, *texts: str) -> int:
         """Append an entry; returns its location."""
         data = [_encoded(t) for t in texts]
         location = self.size
-        head = self.header.pack(*ints, *(len(d) for d in data))
+        head = self.header.pack(*(len(d) for d in data))
         self._out.write(head)
         self._out.writelines(data)
         self.size += len(head) + sum(len(d) for d in data)
         return location
 
-    def at(self, location: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    def at(self, location: int) -> tuple[str, ...]:
         """The entry at a location that `add` gave."""
         self._out.flush()
         self._in.seek(location)
-        ints, texts, _ = self._read(self._in)
-        return ints, texts
+        return self._read(self._in)[0]
 
-    def entries(self) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
-        """(location, ints, texts) of every entry, in the order they were added."""
+    def entries(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(location, texts) of every entry, in the order they were added."""
         self._out.flush()
         with self.path.open("rb", buffering=_BUFFER) as fh:
             location = 0
             while location < self.size:
-                ints, texts, size = self._read(fh)
-                yield location, ints, texts
+                texts, size = self._read(fh)
+                yield location, texts
                 location += size
 
-    def _read(self, fh: BinaryIO) -> tuple[tuple[int, ...], tuple[str, ...], int]:
-        values = self.header.unpack(fh.read(self.header.size))
-        ints, lengths = values[: len(values) - self.texts], values[len(values) - self.texts :]
-        return ints, tuple(fh.read(n).decode("utf-8", "surrogatepass") for n in lengths), self.header.size + sum(lengths)
+    def _read(self, fh: BinaryIO) -> tuple[tuple[str, ...], int]:
+        lengths = self.header.unpack(fh.read(self.header.size))
+        return tuple(fh.read(n).decode("utf-8", "surrogatepass") for n in lengths), self.header.size + sum(lengths)
 
     def close(self) -> None:
         self._out.close()
