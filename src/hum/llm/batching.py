@@ -67,7 +67,7 @@ class Batcher:
     def __init__(self, llm: Llama, *, width: int, n_ctx: int, threads: int) -> None:
         import llama_cpp as lc  # noqa: PLC0415 - heavy import, only when a model is really used
 
-        self.lc, self.llm, self.width, self.n_ctx = lc, llm, width, n_ctx
+        self.lc, self.llm, self.width = lc, llm, width
         self.n_seq = lc.llama_max_parallel_sequences()  # ids are not reused until the cells are freed: take them all
         params = lc.llama_context_default_params()
         params.n_ctx, params.n_batch, params.n_ubatch = n_ctx * width, max(512, width), UBATCH
@@ -222,10 +222,3 @@ class Batcher:
         with self.cond:
             self.live.remove(live)
         live.future.set_result(live.reply.result())
-
-    def close(self) -> None:
-        """Free the context (after the last call)."""
-        if self.ctx:
-            self.lc.llama_batch_free(self.batch)
-            self.lc.llama_free(self.ctx)
-            self.ctx = None
