@@ -1,20 +1,12 @@
 """Runners (issue 19): the per-record stages on a Ray cluster write the bytes and metrics of the local runner, and a
 worker's error under Ray keeps its class and message and publishes nothing.
 
-The cluster is real: a Ray head that this module starts on 127.0.0.1 (2 CPUs) and kills when it is done.
+The cluster is real: the package's Ray head on 127.0.0.1 (2 CPUs, see conftest.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -34,47 +26,8 @@ from hum.step import JsonLines, run_stage
 from hum.tokens import tokenizer
 from hum.validate import Validate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STAGES = {"generated": "rejects.jsonl", "decontaminated": "removed.jsonl", "validated": "quarantine.jsonl"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def head():
-    """The address of a Ray head on 127.0.0.1 with 2 CPUs; its whole process group is killed afterwards."""
-    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's socket paths must fit in 107 characters
-    log, port = temp / "head.log", free_port()
-    command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address", "127.0.0.1"]
-    command += ["--port", str(port), "--num-cpus", "2", "--include-dashboard", "false", "--temp-dir", str(temp)]
-    command += ["--object-store-memory", str(200 * 2**20), "--disable-usage-stats"]
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}  # whatever token ~/.ray holds: a driver given an address sends none
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while "Ray runtime started" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Ray head did not start:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}"
-    finally:
-        ray.shutdown()
-        os.killpg(process.pid, signal.SIGKILL)  # the head and every Ray process it started, and nothing else
-        process.wait()
-        shutil.rmtree(temp, ignore_errors=True)
-
-
-@pytest.fixture
-def address(head):
-    """The head's address, this process connected to no cluster before and after the test."""
-    ray.shutdown()
-    yield head
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")
