@@ -6,49 +6,22 @@ that follow them time nothing, but share the two cores).
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 import ray
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from hum.runners.head import local_head
 
 
 @pytest.fixture(scope="package")
-def head():
-    """The address of a Ray head on 127.0.0.1 with 2 CPUs; its whole process group is killed afterwards."""
-    temp = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: Ray's socket paths must fit in 107 characters
-    log, port = temp / "head.log", free_port()
-    command = [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address", "127.0.0.1"]
-    command += ["--port", str(port), "--num-cpus", "2", "--include-dashboard", "false", "--temp-dir", str(temp)]
-    command += ["--object-store-memory", str(200 * 2**20), "--disable-usage-stats"]
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}  # whatever token ~/.ray holds: a driver given an address sends none
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while "Ray runtime started" not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Ray head did not start:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}"
-    finally:
-        ray.shutdown()
-        os.killpg(process.pid, signal.SIGKILL)  # the head and every Ray process it started, and nothing else
-        process.wait()
-        shutil.rmtree(temp, ignore_errors=True)
+def head() -> Iterator[str]:
+    """The address of a Ray head on 127.0.0.1 with 2 CPUs, shared by the package's tests."""
+    with local_head(cpus=2) as address:
+        try:
+            yield address
+        finally:
+            ray.shutdown()  # this process leaves the cluster before the head goes
 
 
 @pytest.fixture
