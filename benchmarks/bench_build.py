@@ -1,6 +1,7 @@
 """The whole non-LLM build through real `dvc repro`, against a minimal render -> JSON -> parse -> write loop.
 
 Run: python benchmarks/bench_build.py [--seeds 100000|200000|500000] [--per-record 10] [--tokens approximate|gguf] [--dir DIR]
+                                     [--ray]
 
 A scratch DVC project (`dvc init --no-scm`, in a temporary folder unless `--dir` names one) holds:
 
@@ -24,6 +25,10 @@ largest process (getrusage of a runner that waits for DVC and the stage) and the
 (from /proc, every 50 ms: worker pools count here). Then the total, records/s, the time of a no-op `dvc repro`, and the
 baseline over the same prepared seeds in this process: per instruction a JSON answer rendered from the gold entities,
 the record dumped, parsed back and written. The ratio is the build's records/s over the baseline's.
+
+With `--ray`, the stages that run on a runner are then forced again (`dvc repro -f -s`) with `runner.kind: ray`
+against a Ray head started here (`hum.runners.head`, one CPU per core), and each is printed beside its local time; the
+hashes DVC records for every output must not change (the runner changes no byte), or the benchmark fails.
 """
 
 from __future__ import annotations
@@ -45,9 +50,11 @@ import yaml
 
 from hum.io import dumps, read_jsonl
 from hum.loaders import conll
+from hum.runners.head import local_head
 
 REPO = Path(__file__).resolve().parents[1]
 NON_LLM = ["prepare", "generate", "dedup", "decontaminate", "validate", "mix"]
+ON_RUNNER = ["generate", "dedup", "decontaminate", "validate"]  # the non-LLM stages whose batches a runner runs
 DROPPED = {"paraphrase", "generalist", "evaluate", "summary"}
 SOURCES = {  # corpus: (train, dev) CoNLL files
     "wnut17": ("data/seeds/ner/wnut17/wnut17train.conll", "data/seeds/ner/wnut17/emerging.dev.conll"),
@@ -215,12 +222,54 @@ def lines(path: Path) -> int:
         return sum(1 for _ in fh)
 
 
+def outs(root: Path) -> dict[str, str]:
+    """The hash DVC locked for every output of every stage."""
+    lock = yaml.safe_load((root / "dvc.lock").read_text(encoding="utf-8"))
+    return {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])}
+
+
+def on_ray(root: Path, env: dict[str, str], local: dict[str, Run]) -> None:
+    """The runner's stages forced again on a local Ray head; each beside its local run, and the outputs unchanged."""
+    before = outs(root)
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    params["runner"] = {"kind": "ray", "address": None, "actors": None}
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    with local_head(cpus=os.cpu_count() or 1) as address:
+        ray_env = {**env, "RAY_ADDRESS": address, "RAY_AUTH_MODE": "disabled"}
+        runs = {s: measured([sys.executable, "-m", "dvc", "repro", "-q", "-f", "-s", s], root, ray_env) for s in ON_RUNNER}
+    if outs(root) != before:
+        raise SystemExit("the outputs on Ray differ from the local runner's")
+    print(f"{'on Ray':14s} {'local s':>8s} {'ray s':>8s} {'ray/local':>9s} {'tree MB':>8s}  (outputs identical)")
+    for stage, r in runs.items():
+        print(
+            f"{stage:14s} {local[stage].seconds:8.1f} {r.seconds:8.1f} {r.seconds / local[stage].seconds:9.2f} {r.tree_mb:8.0f}"
+        )
+    both = sum(local[s].seconds for s in ON_RUNNER), sum(r.seconds for r in runs.values())
+    print(f"{'together':14s} {both[0]:8.1f} {both[1]:8.1f} {both[1] / both[0]:9.2f}")
+
+
+def report(runs: dict[str, Run], noop: Run, generated: int, corpus: int, base_rate: float) -> None:
+    """Per stage wall time, share and memory; the total, the no-op repro and the ratio to the baseline."""
+    total = sum(r.seconds for r in runs.values())
+    print(f"{'stage':14s} {'wall s':>8s} {'share':>6s} {'largest MB':>11s} {'tree MB':>8s}")
+    for stage, r in runs.items():
+        print(f"{stage:14s} {r.seconds:8.1f} {r.seconds / total:6.1%} {r.largest_mb:11.0f} {r.tree_mb:8.0f}")
+    peak = max(r.largest_mb for r in runs.values()), max(r.tree_mb for r in runs.values())
+    print(f"{'total':14s} {total:8.1f} {'':6s} {peak[0]:11.0f} {peak[1]:8.0f}")
+    print(f"instructions generated {generated:,}, corpus records {corpus:,}: {corpus / total:,.0f} records/s through dvc repro")
+    print(f"no-op dvc repro: {noop.seconds:.1f} s")
+    build_rate = corpus / total
+    print(f"baseline (render -> JSON -> parse -> write, the same seeds, here): {base_rate:,.0f} records/s")
+    print(f"ratio build / baseline: {build_rate / base_rate:.3f} ({base_rate / build_rate:.1f}x slower than the minimal loop)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seeds", type=int, default=100_000)
     parser.add_argument("--per-record", type=int, default=10)
     parser.add_argument("--tokens", choices=["approximate", "gguf"], default="approximate")
     parser.add_argument("--dir", type=Path, help="build here and keep it (default: a temporary folder, removed)")
+    parser.add_argument("--ray", action="store_true", help="then run the runner's stages again on a local Ray head")
     args = parser.parse_args()
     root = args.dir or Path(tempfile.mkdtemp(prefix="hum-bench-build-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -234,20 +283,12 @@ def main() -> None:
         generated = lines(root / "data/generated/instructions.jsonl")
         corpus = lines(root / "data/corpus/train.jsonl") + lines(root / "data/corpus/validation.jsonl")
         base_n, base_s = baseline(root / "data/prepared/bench_ner.train.jsonl", args.per_record, root / "baseline.jsonl")
+        report(runs, noop, generated, corpus, base_n / base_s)
+        if args.ray:
+            on_ray(root, env, runs)
     finally:
         if args.dir is None:
             shutil.rmtree(root, ignore_errors=True)
-    total = sum(r.seconds for r in runs.values())
-    print(f"{'stage':14s} {'wall s':>8s} {'share':>6s} {'largest MB':>11s} {'tree MB':>8s}")
-    for stage, r in runs.items():
-        print(f"{stage:14s} {r.seconds:8.1f} {r.seconds / total:6.1%} {r.largest_mb:11.0f} {r.tree_mb:8.0f}")
-    peak = max(r.largest_mb for r in runs.values()), max(r.tree_mb for r in runs.values())
-    print(f"{'total':14s} {total:8.1f} {'':6s} {peak[0]:11.0f} {peak[1]:8.0f}")
-    print(f"instructions generated {generated:,}, corpus records {corpus:,}: {corpus / total:,.0f} records/s through dvc repro")
-    print(f"no-op dvc repro: {noop.seconds:.1f} s")
-    build_rate, base_rate = corpus / total, base_n / base_s
-    print(f"baseline (render -> JSON -> parse -> write, the same seeds, here): {base_n:,} records, {base_rate:,.0f} records/s")
-    print(f"ratio build / baseline: {build_rate / base_rate:.3f} ({base_rate / build_rate:.1f}x slower than the minimal loop)")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
