@@ -17,6 +17,7 @@ from typing import IO, Any
 import orjson
 
 from hum.errors import HumInputError
+from hum.storage import open_input
 
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")  # every digit to "0": a run of digits becomes a run of "0"
 _LONG_NUMBER = b"0" * 19  # orjson reads integers beyond 64 bits as floats: json.loads reads lines with such a run
@@ -49,8 +50,8 @@ BOM = "\ufeff"
 
 
 def text_lines(path: str | Path) -> Iterator[tuple[int, str | HumInputError]]:
-    """Numbered lines of a UTF-8 text file, a leading byte-order mark dropped; a line with bad bytes comes as its error."""
-    with open(path, "rb") as fh:
+    """Numbered lines of a UTF-8 file, local or a URL (`hum.storage`), a leading BOM dropped; bad bytes come as their error."""
+    with open_input(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
                 line = raw.decode("utf-8")

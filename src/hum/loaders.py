@@ -7,6 +7,9 @@ through Hugging Face `datasets`, and CSV/TSV rows, are located as "record N" (0-
 errors become `HumInputError`s that name the file and, when it can be placed, the exact line. A row that cannot
 be read comes as its error, so quarantine sets it aside and goes on; so does a whole document (a JSON array, a
 SQuAD file) that cannot be read, as the one error of its file.
+
+A file or folder path (and a `disk` dataset's `path`) may be an fsspec URL (`s3://bucket/seeds/train.jsonl`, see `hum.storage`):
+it is read through fsspec, `datasets` builders get the URL itself, and messages name the URL.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import inspect
 import json
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hum.errors import HumInputError
@@ -27,6 +29,7 @@ from hum.seedformats.dygiepp import dygiepp
 from hum.seedformats.fields import FieldError
 from hum.seedformats.oie import carb, oie2016
 from hum.seedformats.spert import spert
+from hum.storage import Location, is_file, location, open_input, size
 
 if TYPE_CHECKING:
     import datasets
@@ -38,13 +41,13 @@ Decoder = Callable[[Any, str], Any]  # a value and the field it is in (messages 
 PER_SPLIT_OPTIONS = frozenset({"sentences"})  # options that name one file per split: {train: ..., eval: ...}
 
 
-def jsonl(path: Path) -> Iterator[Located]:
+def jsonl(path: Location) -> Iterator[Located]:
     """JSON lines: one object per line; a bad line comes as its error, so quarantine can go on past it."""
     for lineno, item in jsonl_lines(path):
         yield f"line {lineno}", item
 
 
-def conll(path: Path) -> Iterator[Located]:
+def conll(path: Location) -> Iterator[Located]:
     """CoNLL columns (token, tag), blank line between sentences; `-DOCSTART-` lines separate documents.
 
     A sentence with a bad line (bad bytes, or one column) comes as that line's error, so quarantine can go on.
@@ -82,7 +85,7 @@ def _columns(line: str) -> list[str]:
     return line.rstrip("\n").split("\t") if "\t" in line else line.split()
 
 
-def squad(path: Path) -> Iterator[Located]:
+def squad(path: Location) -> Iterator[Located]:
     """SQuAD-style nested JSON (v1.1 or v2): data > paragraphs > qas.
 
     `plausible_answers` (SQuAD v2) are distractors for unanswerable questions, never gold, so they are dropped.
@@ -102,12 +105,12 @@ def squad(path: Path) -> Iterator[Located]:
                 yield where, {"title": article.get("title", ""), "context": para["context"], **fields}
 
 
-def json_file(path: Path, **options: Any) -> Iterator[Located]:
+def json_file(path: Location, **options: Any) -> Iterator[Located]:
     """A JSON array of objects, or JSON lines, read by the `datasets` json builder."""
     return _read_file("json", path, lambda: _diagnose_json(path), **options)
 
 
-def csv_file(path: Path, **options: Any) -> Iterator[Located]:
+def csv_file(path: Location, **options: Any) -> Iterator[Located]:
     """CSV with a header row, read with the csv module line by line; every cell is kept as its exact text.
 
     A row with bad bytes, or with more or fewer fields than the header, comes as the error of its first line,
@@ -121,12 +124,12 @@ def csv_file(path: Path, **options: Any) -> Iterator[Located]:
     return _csv_rows(path, reader, bad)
 
 
-def tsv_file(path: Path, **options: Any) -> Iterator[Located]:
+def tsv_file(path: Location, **options: Any) -> Iterator[Located]:
     """Tab-separated values with a header row."""
     return csv_file(path, **{"delimiter": "\t", **options})
 
 
-def parquet_file(path: Path, **options: Any) -> Iterator[Located]:
+def parquet_file(path: Location, **options: Any) -> Iterator[Located]:
     """A Parquet file, read by the `datasets` parquet builder."""
     return _read_file("parquet", path, lambda: None, **options)
 
@@ -173,7 +176,7 @@ def _read_errors() -> tuple[type[Exception], ...]:
     return (DatasetGenerationError, OSError, ValueError)
 
 
-def _read_file(builder: str, path: Path, diagnose: Callable[[], None], **options: Any) -> Iterator[Located]:
+def _read_file(builder: str, path: Location, diagnose: Callable[[], None], **options: Any) -> Iterator[Located]:
     """Rows of one local file read by a `datasets` builder; on failure, the problem placed as exactly as possible."""
     import datasets  # noqa: PLC0415 - heavy (~1 s): only runs that read through it pay for it
 
@@ -185,7 +188,7 @@ def _read_file(builder: str, path: Path, diagnose: Callable[[], None], **options
     yield from _records(ds, path)
 
 
-def _records(ds: datasets.Dataset, name: str | Path) -> Iterator[Located]:
+def _records(ds: datasets.Dataset, name: Location) -> Iterator[Located]:
     """Rows of a split with their 0-based index, made plain (see `_decoder`); a value that cannot be comes as its error."""
     decoders = {col: decoder for col, feature in ds.features.items() if (decoder := _decoder(feature)) is not None}
     for index, row in enumerate(ds):
@@ -271,13 +274,13 @@ def _reason(exc: BaseException) -> str:
     return " ".join(str(specific[0] if specific else exc).split()) or type(exc).__name__
 
 
-def _csv_lines(path: Path, bad: dict[int, HumInputError]) -> Iterator[str]:
+def _csv_lines(path: Location, bad: dict[int, HumInputError]) -> Iterator[str]:
     """Lines for the csv module, ends kept (CR, LF or CRLF, as `newline=""` gives them), a BOM dropped.
 
     A line with bad bytes is decoded with surrogate escapes, so the csv module still sees its quotes and delimiters
     and the rows after it come out right; its error is noted in `bad` for the row that holds it.
     """
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         for lineno, raw in enumerate((part for chunk in fh for part in chunk.splitlines(keepends=True)), start=1):
             try:
                 line = raw.decode("utf-8")
@@ -287,7 +290,7 @@ def _csv_lines(path: Path, bad: dict[int, HumInputError]) -> Iterator[str]:
             yield line.removeprefix(BOM) if lineno == 1 else line
 
 
-def _csv_rows(path: Path, reader: Any, bad: dict[int, HumInputError]) -> Iterator[Located]:
+def _csv_rows(path: Location, reader: Any, bad: dict[int, HumInputError]) -> Iterator[Located]:
     """Each data row as a record keyed by the header ("record N"), or as the error that names its line."""
     lined = _csv_lined(path, reader, bad)
     first = next(lined, None)
@@ -306,7 +309,7 @@ def _csv_rows(path: Path, reader: Any, bad: dict[int, HumInputError]) -> Iterato
             yield f"record {index}", dict(zip(header, row, strict=True))
 
 
-def _csv_lined(path: Path, reader: Any, bad: dict[int, HumInputError]) -> Iterator[tuple[int, list[str] | HumInputError]]:
+def _csv_lined(path: Location, reader: Any, bad: dict[int, HumInputError]) -> Iterator[tuple[int, list[str] | HumInputError]]:
     """Non-blank rows with their first line; a row with bad bytes, or that the csv module cannot parse, as its error."""
     done = 0
     while True:
@@ -322,7 +325,7 @@ def _csv_lined(path: Path, reader: Any, bad: dict[int, HumInputError]) -> Iterat
             yield first, row
 
 
-def _csv_header(path: Path, lineno: int, row: list[str] | HumInputError) -> list[str]:
+def _csv_header(path: Location, lineno: int, row: list[str] | HumInputError) -> list[str]:
     """The column names; a header that cannot be read leaves no row readable, so it is the file's error."""
     if isinstance(row, HumInputError):
         raise row
@@ -332,7 +335,7 @@ def _csv_header(path: Path, lineno: int, row: list[str] | HumInputError) -> list
     return row
 
 
-def _diagnose_json(path: Path) -> None:
+def _diagnose_json(path: Location) -> None:
     """Place a JSON problem on its line: bad bytes, the syntax error of a JSON array, or a malformed JSON line."""
     text = json_text(path)
     try:
@@ -380,20 +383,20 @@ def load(cfg: dict[str, Any], split: str) -> Iterator[Located]:
         known = sorted(FILE_LOADERS | FOLDER_LOADERS | SPLIT_LOADERS)
         problem = "missing" if loader is None else f"unknown loader {loader!r}"
         raise _config_error(cfg, "loader", f"{problem}; choose one of {known}")
-    paths = [Path(p) for p in (cfg[split] if isinstance(cfg[split], list) else [cfg[split]])]
+    paths = [location(p) for p in (cfg[split] if isinstance(cfg[split], list) else [cfg[split]])]
     if loader in FOLDER_LOADERS:
-        return _not_empty(_unreadable_as_row(_call(cfg, FOLDER_LOADERS[loader], paths, split)), Path(source(cfg, split)))
+        return _not_empty(_unreadable_as_row(_call(cfg, FOLDER_LOADERS[loader], paths, split)), location(source(cfg, split)))
     if len(paths) != 1:
         raise _config_error(cfg, split, f"the {loader} loader reads one file; only {sorted(FOLDER_LOADERS)} read a list")
     path = paths[0]
-    if not path.is_file():
+    if not is_file(path):
         raise HumInputError(path, "file", "<file>", "no such file")
-    if path.stat().st_size == 0:
+    if size(path) == 0:
         raise HumInputError(path, "file", "<file>", "empty file")
     return _not_empty(_unreadable_as_row(_call(cfg, FILE_LOADERS[loader], path, split)), path)
 
 
-def _call(cfg: dict[str, Any], loader: FileLoader, paths: Path | list[Path], split: str) -> Iterator[Located]:
+def _call(cfg: dict[str, Any], loader: FileLoader, paths: Location | list[Location], split: str) -> Iterator[Located]:
     """The loader called with the config's `options` (those per split narrowed to this split's value)."""
     options = dict(cfg.get("options") or {})
     for key in PER_SPLIT_OPTIONS & options.keys():
@@ -426,7 +429,7 @@ def _unreadable_as_row(located: Iterator[Located]) -> Iterator[Located]:
         yield exc.where, exc
 
 
-def _not_empty(located: Iterator[Located], path: Path) -> Iterator[Located]:
+def _not_empty(located: Iterator[Located], path: Location) -> Iterator[Located]:
     """The rows of a file; a file with none (only blank lines, a byte-order mark, an empty array) is an error."""
     found = False
     for item in located:

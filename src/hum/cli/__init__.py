@@ -1,4 +1,4 @@
-"""The `hum` command: the user-facing tools of the pipeline (review, guideline drafts, runs outside DVC, corpus stats).
+"""The `hum` command: the user-facing tools of the pipeline (review, guideline drafts, runs outside DVC, stats, publishing).
 
 Each subcommand is one entry of COMMANDS: a name, a help line, a function that adds its arguments and
 a function that runs it and returns the exit status; each lives in a module of its own.
@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hum.cli import clean, guidelines, review, run, scoring, stats
+from hum.cli import clean, guidelines, publish, review, run, scoring, stats
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("eval", "score a model on the held-out splits (per-task metrics), outside DVC", scoring.arguments, scoring.run),
     Command("stats", "records of a corpus folder per split, task, format, language and dataset", stats.arguments, stats.run),
     Command("clean", "remove the temporaries that killed runs left in data/ and metrics/", clean.arguments, clean.run),
+    Command("publish", "copy a built corpus to a bucket or shared folder, manifest last", publish.arguments, publish.run),
 )
 
 

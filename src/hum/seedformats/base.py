@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from hum.errors import HumInputError
 from hum.io import Record, text_lines
+from hum.storage import Location
 
 Located = tuple[str, Record | HumInputError]  # a row, or the error of a row that could not be read
 
 
-def json_text(path: Path) -> str:
+def json_text(path: Location) -> str:
     """A whole file's text for one JSON document, BOM dropped; the first line with bad bytes raises."""
     parts = []
     for _, line in text_lines(path):
@@ -22,7 +22,7 @@ def json_text(path: Path) -> str:
     return "".join(parts)
 
 
-def json_document(path: Path) -> Any:
+def json_document(path: Location) -> Any:
     """A whole JSON document; bad bytes or a syntax error raise, placed on their line."""
     text = json_text(path)
     try:
@@ -31,6 +31,6 @@ def json_document(path: Path) -> Any:
         raise malformed(path, exc) from exc
 
 
-def malformed(path: Path, exc: json.JSONDecodeError) -> HumInputError:
+def malformed(path: Location, exc: json.JSONDecodeError) -> HumInputError:
     """A JSON syntax error, placed on its line."""
     return HumInputError(path, f"line {exc.lineno}", "<json>", f"malformed JSON: {exc.msg}")

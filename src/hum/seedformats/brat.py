@@ -1,11 +1,12 @@
 """BRAT standoff documents: a `.txt` file and its annotations (`.ann`; BioNLP's `.a1` and `.a2` with `annotations`).
 
-A dataset config names a folder of them, a document's file, or a list of either. Each document becomes one record,
-its id and location its path without suffix relative to the folder holding all configured paths ("doc1" in one folder,
-"train/doc1" for [corpus/train, corpus/dev]). Its text is exactly the `.txt` file's, so that the annotation offsets
-hold; the usual load normalisation (line ends, NFC) follows with the offsets moved. Text-bound annotations that are
-event triggers become `triggers`, all others `entities` (a discontinuous one with its `fragments`); relations and
-events point at them by id, and an event argument that is another event (`Theme:E1`) points at that event's trigger.
+A dataset config names a folder of them, a document's file, or a list of either (local, or URLs of one filesystem:
+`hum.storage.Tree`). Each document becomes one record, its id and location its path without suffix relative to the
+folder holding all configured paths ("doc1" in one folder, "train/doc1" for [corpus/train, corpus/dev]). Its text is
+exactly the `.txt` file's, so that the annotation offsets hold; the usual load normalisation (line ends, NFC) follows
+with the offsets moved. Text-bound annotations that are event triggers become `triggers`, all others `entities` (a
+discontinuous one with its `fragments`); relations and events point at them by id, and an event argument that is
+another event (`Theme:E1`) points at that event's trigger.
 A document with any problem (a missing text file, bad bytes, a broken line) is one error, placed on its line.
 """
 
@@ -13,65 +14,69 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import PurePath
 
 from hum.errors import HumInputError
 from hum.io import BOM, Record, text_lines
 from hum.seedformats.base import Located
 from hum.seedformats.standoff import Standoff, TextBound
+from hum.storage import Location, Tree
 
 
-def brat(paths: list[Path], annotations: list[str] | None = None) -> Iterator[Located]:
+def brat(paths: list[Location], annotations: list[str] | None = None) -> Iterator[Located]:
     """The documents under `paths`, in name order; a path that holds none is a mistake of the config, raised now."""
     suffixes = annotations or [".ann"]
-    stems = [stem for path in paths for stem in _stems(path, suffixes)]
-    base = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in paths]))
-    return (_document(stem, stem.relative_to(base).as_posix(), suffixes) for stem in stems)
+    tree, roots = Tree.of(paths)
+    stems = [stem for root in roots for stem in _stems(tree, root, suffixes)]
+    base = type(roots[0])(os.path.commonpath([p if tree.is_dir(p) else p.parent for p in roots]))
+    return (_document(tree, stem, stem.relative_to(base).as_posix(), suffixes) for stem in stems)
 
 
-def _stems(path: Path, suffixes: list[str]) -> list[Path]:
+def _stems(tree: Tree, path: PurePath, suffixes: list[str]) -> list[PurePath]:
     """Documents (paths without suffix) of a folder, or the one document a `.txt` or annotation file belongs to."""
-    if path.is_dir():
-        stems = sorted({p.with_name(p.name.removesuffix(p.suffix)) for p in path.iterdir() if p.suffix in suffixes})
+    where = tree.where(path)
+    if tree.is_dir(path):
+        stems = sorted({p.with_name(p.name.removesuffix(p.suffix)) for p in tree.children(path) if p.suffix in suffixes})
         if not stems:
-            raise HumInputError(path, "folder", "<file>", f"no annotation files ({', '.join(suffixes)}) in the folder")
+            raise HumInputError(where, "folder", "<file>", f"no annotation files ({', '.join(suffixes)}) in the folder")
         return stems
-    if not path.is_file():
-        raise HumInputError(path, "file", "<file>", "no such file or folder")
+    if not tree.is_file(path):
+        raise HumInputError(where, "file", "<file>", "no such file or folder")
     if path.suffix not in {".txt", *suffixes}:
-        raise HumInputError(path, "file", "<file>", f"not a BRAT document (.txt or {', '.join(suffixes)})")
+        raise HumInputError(where, "file", "<file>", f"not a BRAT document (.txt or {', '.join(suffixes)})")
     return [path.with_name(path.name.removesuffix(path.suffix))]
 
 
-def _document(stem: Path, name: str, suffixes: list[str]) -> Located:
+def _document(tree: Tree, stem: PurePath, name: str, suffixes: list[str]) -> Located:
     """One document's record, or its one error (placed on its line when it has one)."""
     try:
-        return name, _row(stem, name, suffixes)
+        return name, _row(tree, stem, name, suffixes)
     except HumInputError as exc:
         return exc.where if exc.where.startswith("line") else name, exc
 
 
-def _text(path: Path) -> str:
+def _text(tree: Tree, path: PurePath) -> str:
     """The document's text as written (CR and BOM kept: the offsets count them); bad bytes are placed on their line."""
-    data = path.read_bytes()
+    data = tree.read_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise HumInputError(path, f"line {line}", "<encoding>", f"not UTF-8 text ({exc.reason})") from exc
+        raise HumInputError(tree.where(path), f"line {line}", "<encoding>", f"not UTF-8 text ({exc.reason})") from exc
 
 
-def _row(stem: Path, name: str, suffixes: list[str]) -> Record:
+def _row(tree: Tree, stem: PurePath, name: str, suffixes: list[str]) -> Record:
     """The document's record: text, entities, triggers, relations and events, references by id."""
-    files, txt = [p for p in (Path(f"{stem}{s}") for s in suffixes) if p.is_file()], Path(f"{stem}.txt")
+    files = [p for p in (stem.with_name(f"{stem.name}{s}") for s in suffixes) if tree.is_file(p)]
+    txt = stem.with_name(f"{stem.name}.txt")
     if not files:
-        raise HumInputError(txt, "file", "<file>", f"no annotation file ({', '.join(suffixes)}) beside it")
-    if not txt.is_file():
-        raise HumInputError(files[0], "file", "<file>", f"no text file {txt.name} beside it")
-    text = _text(txt)
+        raise HumInputError(tree.where(txt), "file", "<file>", f"no annotation file ({', '.join(suffixes)}) beside it")
+    if not tree.is_file(txt):
+        raise HumInputError(tree.where(files[0]), "file", "<file>", f"no text file {txt.name} beside it")
+    text = _text(tree, txt)
     skip = 1 if text.startswith(BOM) else 0
     standoff = Standoff()
-    for path in files:
+    for path in map(tree.where, files):
         for lineno, line in text_lines(path):
             if isinstance(line, HumInputError):
                 raise line

@@ -11,18 +11,18 @@ A document that cannot be read is its line's error; an annotation outside its se
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from hum.errors import HumInputError
 from hum.io import Record, jsonl_lines
 from hum.seedformats.base import Located
 from hum.seedformats.fields import FieldError, label, offset
+from hum.storage import Location
 
 ANNOTATIONS = ("ner", "relations", "events")
 
 
-def dygiepp(path: Path) -> Iterator[Located]:
+def dygiepp(path: Location) -> Iterator[Located]:
     """One record per sentence of each document line."""
     for lineno, doc in jsonl_lines(path):
         where = f"line {lineno}"

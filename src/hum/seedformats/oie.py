@@ -14,26 +14,26 @@ order; a gold sentence missing from it is an error.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from hum.errors import HumInputError
 from hum.io import text_lines
 from hum.seedformats.base import Located
+from hum.storage import Location, is_file, location
 
 Gold = dict[str, tuple[int, list[list[str]] | HumInputError]]  # sentence -> (first line, tuples or its first error)
 
 
-def carb(path: Path, sentences: str | None = None) -> Iterator[Located]:
+def carb(path: Location, sentences: str | None = None) -> Iterator[Located]:
     """Sentence, relation, arguments per line."""
     return _records(path, 1, sentences)
 
 
-def oie2016(path: Path, sentences: str | None = None) -> Iterator[Located]:
+def oie2016(path: Location, sentences: str | None = None) -> Iterator[Located]:
     """Sentence, predicate head, full predicate, arguments per line."""
     return _records(path, 2, sentences)
 
 
-def _records(path: Path, predicate_cells: int, sentences: str | None) -> Iterator[Located]:
+def _records(path: Location, predicate_cells: int, sentences: str | None) -> Iterator[Located]:
     gold: Gold = {}
     for lineno, line in text_lines(path):
         if isinstance(line, HumInputError):
@@ -44,10 +44,10 @@ def _records(path: Path, predicate_cells: int, sentences: str | None) -> Iterato
         for sentence, (lineno, tuples) in gold.items():
             yield _located(f"line {lineno}", sentence, tuples)
         return
-    yield from _with_sentences(gold, path, Path(sentences))
+    yield from _with_sentences(gold, path, location(sentences))
 
 
-def _add(gold: Gold, path: Path, lineno: int, cells: list[str], predicate_cells: int) -> None:
+def _add(gold: Gold, path: Location, lineno: int, cells: list[str], predicate_cells: int) -> None:
     """One tuple line into its sentence's gold; a line too short for a tuple makes the sentence an error."""
     lineno_first, tuples = gold.setdefault(cells[0], (lineno, []))
     if isinstance(tuples, HumInputError):
@@ -66,9 +66,9 @@ def _located(where: str, sentence: str, tuples: list[list[str]] | HumInputError)
     return (tuples.where, tuples) if isinstance(tuples, HumInputError) else (where, {"sentence": sentence, "tuples": tuples})
 
 
-def _with_sentences(gold: Gold, path: Path, sentences: Path) -> Iterator[Located]:
+def _with_sentences(gold: Gold, path: Location, sentences: Location) -> Iterator[Located]:
     """Every sentence of the sentences file, with its gold or none; then an error for each gold sentence not in it."""
-    if not sentences.is_file():
+    if not is_file(sentences):
         raise HumInputError(sentences, "file", "<file>", "no such file (the sentences option)")
     seen: set[str] = set()
     for lineno, line in text_lines(sentences):

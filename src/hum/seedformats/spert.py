@@ -8,13 +8,13 @@ read exactly as written (no Arrow schema to cast it), each sentence located as "
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from hum.errors import HumInputError
 from hum.seedformats.base import Located, json_document
+from hum.storage import Location
 
 
-def spert(path: Path) -> Iterator[Located]:
+def spert(path: Location) -> Iterator[Located]:
     """Every sentence of the array; one that is no JSON object is its own error."""
     sentences = json_document(path)
     if not isinstance(sentences, list):

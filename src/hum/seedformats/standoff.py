@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NoReturn
 
 from hum.errors import HumInputError
+from hum.storage import Location
 
 Ref = tuple[str, str]  # (role, annotation id)
 _OFFSETS = re.compile(r"\d+ \d+(;\d+ \d+)*")
@@ -37,10 +37,10 @@ class Standoff:
     text_bound: dict[str, TextBound] = field(default_factory=dict)
     relations: dict[str, tuple[str, list[Ref]]] = field(default_factory=dict)
     events: dict[str, tuple[str, str, list[Ref]]] = field(default_factory=dict)  # id -> (type, trigger id, arguments)
-    lines: dict[str, tuple[Path, int]] = field(default_factory=dict)
+    lines: dict[str, tuple[Location, int]] = field(default_factory=dict)
     refs: list[tuple[_Fail, list[str]]] = field(default_factory=list)  # each line's references, checked at the end
 
-    def add(self, path: Path, lineno: int, line: str, text: str, skip: int) -> None:
+    def add(self, path: Location, lineno: int, line: str, text: str, skip: int) -> None:
         """One annotation line; `skip` characters at the start of `text` (a byte-order mark) hold no annotation."""
         ident, _, rest = line.rstrip("\r\n").partition("\t")
         body, _, quoted = rest.partition("\t")
@@ -79,7 +79,7 @@ class Standoff:
 class _Fail:
     """Raises the error of one annotation line."""
 
-    def __init__(self, path: Path, lineno: int, ident: str) -> None:
+    def __init__(self, path: Location, lineno: int, ident: str) -> None:
         self.path, self.lineno, self.ident = path, lineno, ident or "<id>"
 
     def __call__(self, problem: str) -> NoReturn:
