@@ -5,7 +5,7 @@ Run: python benchmarks/bench_validate.py [n_records] [records.jsonl]
 Records: those of `records.jsonl` (default: the pipeline's `data/decontaminated/instructions.jsonl`, what the stage
 reads), repeated under fresh ids up to `n_records` (default 20,000); synthetic NER records when there is no such file.
 Both sides read the same JSON-lines file and write what they keep and what they reject, with the same tokenizer (the
-approximation: a GGUF vocabulary would load llama.cpp):
+approximation; `bench_tokens.py` measures counting with the GGUF vocabulary, alone and in this stage):
 
 - hum: `run_stage` with the `Validate` step, as `stages/validate.py` runs it (batches of 2,048, pandera over a
   frame per batch; its schema holds the record schema, so `run_stage` adds no second guard), manifest and metrics:
