@@ -10,6 +10,7 @@ from pathlib import Path
 from hum.llm.replies import finish, recording
 from hum.prepare import train_records
 from hum.provenance import stage_params
+from hum.runners.hosts import host_of
 from hum.synthesis import build_generalist
 
 PREPARED, OUT = Path("data/prepared"), Path("data/generalist")
@@ -19,7 +20,8 @@ def main() -> None:
     """Synthesise over the prepared training texts of every task dataset."""
     with stage_params("generalist") as params:
         used = {"seed": params["seed"], "generalist": params["generalist"], "model": params["model"]}
-        model = recording(params["model"], "generalist", used)  # the model itself is loaded at the first unrecorded call
+        host = host_of(params.get("runner"))  # here or on Ray actors: the replies are the same
+        model = recording(params["model"], "generalist", used, host=host)  # the model is loaded at the first unrecorded call
         build_generalist(train_records(PREPARED, exclude_task="general"), model, used, OUT)
         finish(model, "generalist")
 

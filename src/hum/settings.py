@@ -196,7 +196,10 @@ SCHEMA = section(
             "max_request_chars": POSITIVE, "max_answer_share": SHARE, "min_grounding": PERCENT, "max_similarity": PERCENT,
             "round_trip": of_type(bool), "round_trip_slack": NONNEG,
         },
-        "runner": {"kind": one_of(RUNNERS), "address": of_type(str, null=True), "actors": num(1, integer=True, null=True)},
+        "runner": {
+            "kind": one_of(RUNNERS), "address": of_type(str, null=True), "actors": num(1, integer=True, null=True),
+            "llm_actors": POSITIVE, "llm_cpus": num(0, null=True),
+        },
         "dedup": {
             "threshold": PERCENT, "input_threshold": PERCENT, "shingle": POSITIVE, "num_perm": POSITIVE, "bands": POSITIVE,
             "rows": POSITIVE, "conflicts": one_of(["drop_both", "keep_first", "merge"]), "memory_mb": COUNT,

@@ -13,8 +13,9 @@ import json
 import os
 import threading
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hydra.utils import get_class
 
@@ -168,8 +169,33 @@ class RecordingChat:
         return {"llm_calls": self.calls, "replayed": self.replayed}
 
 
+class ModelHost(Protocol):
+    """Where the configured model is built: in this process, or on a pool of Ray actors (`hum.runners.ray_chat`)."""
+
+    def width(self, config: Mapping[str, Any]) -> int:
+        """The calls the built model will serve at once, known without building it."""
+        ...
+
+    def build(self, config: Mapping[str, Any]) -> ChatModel:
+        """The model (or the driver's handle on models elsewhere), its weights loaded."""
+        ...
+
+
+@dataclass(frozen=True)
+class InProcess:
+    """The model in the stage's own process: the local runner's, and the default."""
+
+    def width(self, config: Mapping[str, Any]) -> int:
+        return concurrency_of(config)
+
+    def build(self, config: Mapping[str, Any]) -> ChatModel:
+        return build_model(config)
+
+
 class LazyChat:
     """The configured model, built (its weights loaded) at the first call only: a fully replayed rebuild never loads it.
+
+    `host` builds it: in this process by default, or on Ray actors (`hum.runners.hosts`); replies are the same.
 
     The fingerprint is found, in this order, without building the model when it can:
 
@@ -182,10 +208,10 @@ class LazyChat:
     3. from the model itself, built to ask it (a server is then asked `GET /models`, once).
     """
 
-    def __init__(self, config: Mapping[str, Any], shard: Path | None = None) -> None:
+    def __init__(self, config: Mapping[str, Any], shard: Path | None = None, host: ModelHost | None = None) -> None:
         self.config = dict(config)
         check_model(self.config)  # refused before its target is imported or anything is called
-        self.shard = shard
+        self.shard, self.host = shard, host or InProcess()
         self._model: ChatModel | None = None
         self._fingerprint: str | None = None
         self._source = "its config"  # where the fingerprint came from, for the error when the model disagrees
@@ -194,8 +220,8 @@ class LazyChat:
 
     @property
     def concurrency(self) -> int:
-        """The configured number of calls served at once, known without building the model."""
-        return concurrency_of(self.config)
+        """The configured number of calls served at once (by every actor of a Ray host), known without building the model."""
+        return self.host.width(self.config)
 
     @property
     def loaded(self) -> bool:
@@ -210,7 +236,7 @@ class LazyChat:
 
     def _build(self) -> ChatModel:
         if self._model is None:
-            model = build_model(self.config)
+            model = self.host.build(self.config)
             if self._fingerprint is not None and model.fingerprint != self._fingerprint:
                 msg = f"model fingerprint {model.fingerprint!r} differs from {self._fingerprint!r} derived from {self._source}"
                 if self._from_replies:
@@ -279,15 +305,22 @@ def recorded_models(shard: Path) -> set[str]:
 
 
 def recording(
-    config: Mapping[str, Any], stage: str, run: Any, folder: Path = REPLIES, journals: Path = JOURNALS
+    config: Mapping[str, Any],
+    stage: str,
+    run: Any,
+    folder: Path = REPLIES,
+    journals: Path = JOURNALS,
+    *,
+    host: ModelHost | None = None,
 ) -> RecordingChat:
     """The configured model of an LLM stage, behind its reply store; `run` (the stage's params) names the journal.
 
     Naming the journal after the run means replies bought by a killed run are carried into the shard only by a
-    rerun of that same configuration, the one that resumes its checkpoint.
+    rerun of that same configuration, the one that resumes its checkpoint. `host` is where the model is built (this
+    process by default); it is no part of the run: replies, and so the journal and shard, are the same wherever.
     """
     shard = folder / stage / SHARD
-    model = LazyChat(config, shard)
+    model = LazyChat(config, shard, host)
     journal = journals / f"{stage}-{digest([run, model.fingerprint])[:16]}.jsonl"
     return RecordingChat(model, ReplyStore(shard, journal))
 
