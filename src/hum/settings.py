@@ -198,7 +198,7 @@ SCHEMA = section(
         },
         "runner": {
             "kind": one_of(RUNNERS), "address": of_type(str, null=True), "actors": num(1, integer=True, null=True),
-            "llm_actors": POSITIVE, "llm_cpus": num(0, null=True),
+            "llm_actors": POSITIVE, "llm_cpus": num(0, null=True), "runtime_env": of_type(dict, null=True),
         },
         "dedup": {
             "threshold": PERCENT, "input_threshold": PERCENT, "shingle": POSITIVE, "num_perm": POSITIVE, "bands": POSITIVE,

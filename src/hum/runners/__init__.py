@@ -53,5 +53,5 @@ def runner_of(config: Mapping[str, Any] | None) -> Runner:
     if kind == "ray":
         from hum.runners.ray import Ray  # noqa: PLC0415 - ray is an optional extra, imported only when asked for
 
-        return Ray(address=config.get("address"), actors=config.get("actors")) if config else Ray()
+        return Ray(config.get("address"), config.get("actors"), config.get("runtime_env")) if config else Ray()
     raise ValueError(f"runner.kind: {kind!r} is not one of {list(RUNNERS)}")

@@ -21,5 +21,5 @@ def host_of(config: Mapping[str, Any] | None) -> ModelHost:
     if kind == "ray" and config is not None:
         from hum.runners.ray_chat import RayHost  # noqa: PLC0415 - ray is an optional extra, imported only when asked for
 
-        return RayHost(config.get("address"), config.get("llm_actors", 1), config.get("llm_cpus"))
+        return RayHost(config.get("address"), config.get("llm_actors", 1), config.get("llm_cpus"), config.get("runtime_env"))
     raise ValueError(f"runner.kind: {kind!r} is not one of {list(RUNNERS)}")

@@ -13,7 +13,7 @@ import logging
 import os
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -31,16 +31,18 @@ LOGS = Path(tempfile.gettempdir()) / "hum-ray"  # where a Ray started here keeps
 AHEAD = 2  # batches in flight per actor: one running, one waiting, so an actor never idles while the window has room
 
 
-def connect(address: str | None) -> None:
+def connect(address: str | None, runtime_env: Mapping[str, Any] | None = None) -> None:
     """Join the cluster at `address` (else `$RAY_ADDRESS`), or start a quiet local Ray on `data_workers()` cores.
 
-    Once per process: a process already connected (an earlier stage of a benchmark or test) stays on its cluster.
+    `runtime_env` (Ray's: `py_modules`, `pip`, `env_vars`, ...) is what a cluster's nodes need to run hum's code that
+    their image lacks; a local Ray runs this very environment. Once per process: a process already connected (an
+    earlier stage of a benchmark or test) stays on its cluster.
     """
     if ray.is_initialized():
         return
     quiet: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
     if address := address or os.environ.get(ADDRESS_ENV):
-        ray.init(address=address, **quiet)
+        ray.init(address=address, runtime_env=dict(runtime_env or {}), **quiet)
     else:  # "local": never join a cluster someone else started on this machine
         ray.init(address="local", num_cpus=data_workers(), include_dashboard=False, _temp_dir=str(LOGS), **quiet)
 
@@ -65,17 +67,15 @@ Actor = ray.remote(num_cpus=1)(Holder)
 
 
 class Actors(Generic[T, R]):
-    """`work` over items on `count` actors (None: one per CPU of the cluster), as a context manager."""
+    """`work` over items on the actors of a `Ray` runner (`actors`, None: one per CPU of the cluster), as a context manager."""
 
-    def __init__(
-        self, work: Callable[[T], R], setup: Callable[[], object] | None, address: str | None, count: int | None
-    ) -> None:
-        self.work, self.setup, self.address, self.count = work, setup, address, count
+    def __init__(self, work: Callable[[T], R], setup: Callable[[], object] | None, runner: Ray) -> None:
+        self.work, self.setup, self.runner = work, setup, runner
         self._actors: list[Any] = []
 
     def __enter__(self) -> Actors[T, R]:
-        connect(self.address)
-        count = self.count or max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
+        connect(self.runner.address, self.runner.runtime_env)
+        count = self.runner.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
         shared = ray.put((self.work, self.setup))  # one pickle: `setup` acts on the very copy of the work it came with
         self._actors = [Actor.remote(shared) for _ in range(count)]
         return self
@@ -120,10 +120,12 @@ class Ray:
     """A Ray cluster at `address` (None: `$RAY_ADDRESS`, else a local Ray started here) with `actors` actors.
 
     `actors`: None for one per CPU of the cluster, each holding one CPU; more than the cluster can place would wait.
+    `runtime_env`: Ray's runtime environment for a cluster's nodes (see `connect`).
     """
 
     address: str | None = None
     actors: int | None = None
+    runtime_env: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.actors is not None and self.actors < 1:
@@ -134,4 +136,4 @@ class Ray:
         return True
 
     def pool(self, work: Callable[[T], R], *, setup: Callable[[], object] | None = None) -> Actors[T, R]:
-        return Actors(work, setup, self.address, self.actors)
+        return Actors(work, setup, self)

@@ -97,10 +97,9 @@ class RayChat:
     together, so the stage keeps every one of them busy.
     """
 
-    def __init__(
-        self, config: Mapping[str, Any], *, address: str | None = None, actors: int = 1, cpus: float | None = None
-    ) -> None:
-        connect(address)
+    def __init__(self, config: Mapping[str, Any], host: RayHost) -> None:
+        connect(host.address, host.runtime_env)
+        actors, cpus = host.actors, host.cpus
         self.width = concurrency_of(config)  # one actor's calls at once
         reserved = actor_cpus(config, cpus)
         start = ModelActor.options(num_cpus=reserved, max_concurrency=self.width)
@@ -171,6 +170,7 @@ class RayHost:
     address: str | None = None
     actors: int = 1
     cpus: float | None = None
+    runtime_env: Mapping[str, Any] | None = None  # see `hum.runners.ray.connect`
 
     def __post_init__(self) -> None:
         if self.actors < 1:
@@ -183,4 +183,4 @@ class RayHost:
         return self.actors * concurrency_of(config)
 
     def build(self, config: Mapping[str, Any]) -> RayChat:
-        return RayChat(config, address=self.address, actors=self.actors, cpus=self.cpus)
+        return RayChat(config, self)

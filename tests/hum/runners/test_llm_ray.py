@@ -58,7 +58,7 @@ def test_calls_on_two_actors_keep_their_order_within_each_actors_concurrency_and
     refused = [request(1), request(13), request(2)]
     with pytest.raises(ValueError) as here:
         chat_all(InFlightChat(delay=0, refuse=13), refused)
-    with RayChat(FAKE, address=address, actors=2, cpus=1) as chat:
+    with RayChat(FAKE, RayHost(address, actors=2, cpus=1)) as chat:
         assert chat.fingerprint == InFlightChat().fingerprint
         assert chat.concurrency == 4, "2 actors x model.concurrency"
         with ThreadPoolExecutor(8) as threads:  # as a stage's units call it
@@ -78,9 +78,9 @@ def test_calls_on_two_actors_keep_their_order_within_each_actors_concurrency_and
 def test_a_models_build_error_crosses_as_itself_and_actors_holding_different_models_are_refused(address):
     join(address)
     with pytest.raises(ValueError, match=r"^model\.concurrency: an integer >= 1; got 0$"):
-        RayChat({**FAKE, "concurrency": 0}, address=address, actors=1, cpus=1)  # raised by the actor's build
+        RayChat({**FAKE, "concurrency": 0}, RayHost(address, actors=1, cpus=1))  # raised by the actor's build
     with pytest.raises(RuntimeError, match="the Ray model actors hold different models"):
-        RayChat({**FAKE, "per_process": True}, address=address, actors=2, cpus=1)
+        RayChat({**FAKE, "per_process": True}, RayHost(address, actors=2, cpus=1))
 
 
 def test_the_embedded_model_on_one_actor_replies_as_it_does_in_this_process(address, tmp_path, monkeypatch):
@@ -92,7 +92,7 @@ def test_the_embedded_model_on_one_actor_replies_as_it_does_in_this_process(addr
     here, fingerprint = chat_all(model, requests), model.fingerprint
     del model  # one model process at a time
     gc.collect()
-    with RayChat(config, address=address, actors=1, cpus=1) as chat:  # decodes on the one CPU its actor reserved
+    with RayChat(config, RayHost(address, actors=1, cpus=1)) as chat:  # decodes on the one CPU its actor reserved
         assert chat.fingerprint == fingerprint
         assert chat.chat_batch(requests) == here
         assert ask(chat, requests[1]) == here[1]

@@ -7,6 +7,7 @@ The cluster is real: the package's Ray head on 127.0.0.1 (2 CPUs, see conftest.p
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,10 @@ def test_each_runner_config_names_its_runner():
         runner_of({"kind": "spark"})
     with pytest.raises(ValueError, match=r"runner\.actors must be at least 1, got 0"):
         Ray(actors=0)
+
+
+def test_the_runtime_env_of_the_config_reaches_every_actor(address):
+    runner = runner_of({"kind": "ray", "address": address, "actors": 2, "runtime_env": {"env_vars": {"HUM_PROBE": "shipped"}}})
+    with runner.pool(os.getenv) as pool:  # a function the actors find by name, run in their own environment
+        assert list(pool.map(["HUM_PROBE"] * 4)) == ["shipped"] * 4
+    assert os.getenv("HUM_PROBE") is None, "the variable was set for the actors, not here"
