@@ -12,36 +12,49 @@ at least `n` tokens (`n_cjk` when most of its tokens are CJK characters) contrib
 one (a question, a short utterance) is kept whole, matched against whole training texts and, from
 `min_contained` tokens up (`min_contained_cjk` for CJK), searched inside them.
 
+Speed: almost no training text shares anything with the eval side, so a batch is screened at once (`Screen`):
+each distinct text tokenised once (a seed's instructions repeat its input), the whole-text and window hashes of
+all its texts computed together in numpy, and looked up behind a bitmap. Only texts with a hit take the exact
+path (`EvalIndex.find`, per window in Python); the hashes are the same values, so the outcome is too.
+
 Memory: the index holds one 61-bit hash per distinct eval n-gram, and one per eval text, in dicts that map
 each to the eval record that has it (the first one, in dataset-name then file order): about 100 bytes per
-entry in CPython, so some 100 MB per million eval n-grams. The eval side of the default datasets (5,168
-texts, 38k n-grams) takes about 7 MB. That is the eval side, small by design; the training side is streamed.
+entry in CPython, so some 100 MB per million eval n-grams; the screen adds 24 to 40 bytes per hash (a sorted
+array and a bitmap). The eval side of the default datasets (5,168 texts, 38k n-grams) takes about 8 MB. That
+is the eval side, small by design; the training side is streamed, a batch at a time.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
 from hum.errors import HumInputError
 from hum.io import Record, jsonl_lines, read_jsonl
-from hum.records import input_text, message
+from hum.records import message
 from hum.step import Step
+from hum.storage import Location, is_file, location
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")  # one CJK character, or a run of other letters and digits
+_ASCII_TOKEN = re.compile("[a-z0-9]+")  # what _TOKEN finds in lower-case ASCII text, found three times faster
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _P = (1 << 61) - 1  # Mersenne prime modulus of the rolling hash: hashes fit in 64 bits
 _B = 0x1F3D5B79A2C4E681 % _P  # fixed base, so hashes (and the eval id kept per hash) are the same in every process
+_MEMO_LIMIT = 1 << 17  # token hashes remembered: frequent words hash once; bounded, since a corpus' vocabulary is not
+U64 = npt.NDArray[np.uint64]
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero-width characters
@@ -49,22 +62,10 @@ _KEPT_MARKS = frozenset("\u3099\u309a")  # kana voicing marks: が is not か, a
 
 
 @functools.lru_cache(maxsize=1)
-def _marks() -> re.Pattern[str]:
-    """Every combining mark (category Mn) but the kana voicing marks, as one character class: built once, on first use."""
-    ranges: list[str] = []
-    for plane in (range(0x20000), range(0xE0000, 0xE1000)):  # no other plane has Mn characters
-        run: list[int] = []
-        for cp in plane:
-            if unicodedata.category(chr(cp)) == "Mn" and chr(cp) not in _KEPT_MARKS:
-                if run and run[-1] == cp - 1:
-                    run.append(cp)
-                    continue
-                if run:
-                    ranges.append(f"{chr(run[0])}-{chr(run[-1])}")
-                run = [cp]
-        if run:
-            ranges.append(f"{chr(run[0])}-{chr(run[-1])}")
-    return re.compile("[" + "".join(ranges) + "]")
+def _marks() -> dict[int, None]:
+    """Every combining mark (category Mn) but the kana voicing marks, as a `str.translate` table: built on first use."""
+    planes = itertools.chain(range(0x20000), range(0xE0000, 0xE1000))  # no other plane has Mn characters
+    return {cp: None for cp in planes if unicodedata.category(chr(cp)) == "Mn" and chr(cp) not in _KEPT_MARKS}
 
 
 def normalise(text: str) -> str:
@@ -77,11 +78,13 @@ def normalise(text: str) -> str:
     if text.isascii():
         return text.lower()  # the same result, without the Unicode work, for the common case
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE))
-    return unicodedata.normalize("NFKC", _marks().sub("", text))
+    return unicodedata.normalize("NFKC", text.translate(_marks()))
 
 
 def tokens(text: str) -> list[str]:
     """Normalised tokens (see `normalise`): punctuation and spacing ignored, CJK one token per character."""
+    if text.isascii():
+        return _ASCII_TOKEN.findall(text.lower())
     return _TOKEN.findall(normalise(text))
 
 
@@ -99,10 +102,26 @@ def joined(toks: list[str]) -> str:
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)  # frequent words hash once; bounded, since a corpus' vocabulary is not
-def _token_hash(token: str) -> int:
-    """A token's stable 64-bit hash in [1, P): blake2b, not `hash()`, which Python salts per process."""
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big") % (_P - 1) + 1
+_memo: dict[str, int] = {}
+
+
+def token_hashes(toks: list[str]) -> list[int]:
+    """Each token's stable 64-bit hash in [1, P): blake2b, not `hash()`, which Python salts per process."""
+    if len(_memo) > _MEMO_LIMIT:
+        _memo.clear()
+    for token in set(toks).difference(_memo):
+        _memo[token] = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big") % (_P - 1) + 1
+    return list(map(_memo.__getitem__, toks))
+
+
+_powers = [1]  # B**k mod P, as far as a window or text has needed
+
+
+def powers(size: int) -> list[int]:
+    """B**k mod P for every k up to `size` at least."""
+    while len(_powers) <= size:
+        _powers.append(_powers[-1] * _B % _P)
+    return _powers
 
 
 class Hashed:
@@ -110,13 +129,11 @@ class Hashed:
 
     __slots__ = ("prefix", "tokens")
 
-    _powers: ClassVar[list[int]] = [1]  # B**k mod P
-
     def __init__(self, toks: list[str]) -> None:
         self.tokens = toks
         prefix = [0]
-        for token in toks:
-            prefix.append((prefix[-1] * _B + _token_hash(token)) % _P)
+        for token in token_hashes(toks):
+            prefix.append((prefix[-1] * _B + token) % _P)
         self.prefix = prefix
 
     def __len__(self) -> int:
@@ -124,10 +141,7 @@ class Hashed:
 
     def window(self, start: int, size: int) -> int:
         """Hash of tokens[start:start + size]; equal sequences hash equal in any text."""
-        powers = self._powers
-        while len(powers) <= size:
-            powers.append(powers[-1] * _B % _P)
-        return (self.prefix[start + size] - self.prefix[start] * powers[size]) % _P
+        return (self.prefix[start + size] - self.prefix[start] * powers(size)[size]) % _P
 
     def windows(self, size: int) -> Iterator[tuple[int, int]]:
         """(start, hash) of every window of `size` tokens."""
@@ -150,6 +164,16 @@ class Sizes:
     def __post_init__(self) -> None:
         if min(self.n, self.n_cjk, self.min_contained, self.min_contained_cjk) < 1:
             raise ValueError(f"decontaminate: n-gram sizes and minimum lengths must be at least 1, got {self}")
+
+    @property
+    def grams(self) -> set[int]:
+        """The sizes of the windows looked up among eval n-grams."""
+        return {self.n, self.n_cjk}
+
+    @property
+    def heads(self) -> set[int]:
+        """The sizes of the windows looked up among the heads of short eval texts."""
+        return {self.min_contained, self.min_contained_cjk}
 
 
 @dataclass(frozen=True)
@@ -200,9 +224,9 @@ class EvalIndex:
         """Every n-gram of the text found on the eval side, and every short eval text found inside it, in text order."""
         sizes = self.sizes
         found: list[Match] = []
-        for n in sorted({sizes.n, sizes.n_cjk}):
+        for n in sorted(sizes.grams):
             found += [Match(i, n, self.grams[h], contained=False) for i, h in hashed.windows(n) if h in self.grams]
-        for head in sorted({sizes.min_contained, sizes.min_contained_cjk}):
+        for head in sorted(sizes.heads):
             for i, h in hashed.windows(head):
                 for size, whole in self.heads.get(h, ()):
                     if i + size <= len(hashed) and hashed.window(i, size) == whole:
@@ -219,6 +243,116 @@ class EvalIndex:
         }
 
 
+_LOW30, _LOW31, _LOW32 = np.uint64((1 << 30) - 1), np.uint64((1 << 31) - 1), np.uint64((1 << 32) - 1)
+_NP_P, _NP_B, _NP_2_32 = np.uint64(_P), np.uint64(_B), np.uint64(1 << 32)
+
+
+def _reduced(x: U64) -> U64:
+    """Each value mod P: the bits above 61 folded in (2**61 = 1 mod P), then P taken once more where it still fits.
+
+    Overwrites `x`, a temporary of the caller's: arrays of a batch's tokens are large, and fewer allocations count.
+    """
+    low = x & _NP_P
+    x >>= 61
+    low += x
+    np.minimum(low, np.subtract(low, _NP_P, out=x), out=low)  # where low < P, low - P wraps around to more than low
+    return low
+
+
+def _mulmod(a: U64, b: U64 | np.uint64) -> U64:
+    """The products a * b mod P of values below P, in uint64: 31-bit halves, so that no partial product overflows."""
+    a1, a0, b1, b0 = a >> 31, a & _LOW31, b >> 31, b & _LOW31
+    mid = a1 * b0
+    mid += a0 * b1  # below 2**62; times 2**31 it is (mid >> 30) * 2**61 + (mid & LOW30) * 2**31
+    a0 *= b0
+    a0 += (a1 * b1) << 1
+    a0 += mid >> 30
+    mid &= _LOW30
+    mid <<= 31
+    a0 += mid  # below 2**62 + 2**61 + 2**32 + 2**61
+    return _reduced(a0)
+
+
+class Keys:
+    """Hashes to look values up among: sorted, for a binary search, behind a bitmap of their low bits.
+
+    Most values are not among the keys, and the bitmap (16 bits or more per key) tells most of those in one lookup.
+    """
+
+    def __init__(self, hashes: Iterable[int]) -> None:
+        self.sorted = np.array(sorted(set(hashes)), dtype=np.uint64)
+        self.mask = np.uint64((1 << max(16, (16 * len(self.sorted)).bit_length())) - 1)
+        self.bits = np.zeros(int(self.mask) + 1, dtype=bool)
+        self.bits[self.sorted & self.mask] = True
+
+    def found(self, values: U64) -> npt.NDArray[np.intp]:
+        """Positions of the values that are among the keys."""
+        maybe = np.flatnonzero(self.bits[values & self.mask])
+        at = np.minimum(np.searchsorted(self.sorted, values[maybe]), len(self.sorted) - 1)
+        found: npt.NDArray[np.intp] = maybe[self.sorted[at] == values[maybe]]
+        return found
+
+
+def _windows(flat: U64, sizes: Iterable[int]) -> dict[int, U64]:
+    """Hashes of the windows of each size at every position of `flat` (so also across the ends of texts laid end to end).
+
+    A window of a + b tokens is one of a tokens times B**b plus the one of b tokens after it: Horner's step for b
+    tokens at once. Sizes are built from the longest pair already made, else from halves, so that 6, 10, 13 and 20
+    tokens take seven multiplications of arrays (2, 3, 6, 5, 10, 13, 20) rather than one per extra token.
+    """
+    made = {1: flat}
+
+    def of(size: int) -> U64:
+        if size not in made:
+            head = max((a for a in made if size - a in made), default=size - size // 2)
+            tail, count = size - head, len(flat) - size + 1
+            made[size] = _reduced(_mulmod(of(head)[:count], np.uint64(powers(tail)[tail])) + of(tail)[head:][:count])
+        return made[size]
+
+    return {size: of(size) for size in sorted(sizes)}
+
+
+class Screen:
+    """The eval side's hashes, to tell for a whole batch at once which texts could match at all.
+
+    Most training texts share nothing with the eval side. Their whole-text and window hashes (the values `Hashed`
+    computes, in numpy for all texts of a batch together) are looked up here, and only texts with a hit go on to
+    the exact path (`EvalIndex.find`), so screening changes no outcome: it only spares the rest Python's loops.
+    """
+
+    def __init__(self, index: EvalIndex) -> None:
+        grams, heads = Keys(index.grams), Keys(index.heads)
+        self.wholes = Keys(index.wholes)
+        self.windows = {size: [grams] for size in index.sizes.grams}  # window size -> the keys it is looked up among
+        for size in index.sizes.heads:
+            self.windows.setdefault(size, []).append(heads)
+
+    def hits(self, texts: list[list[str]]) -> list[bool]:
+        """Per text (as tokens): whether its whole hash, an n-gram or a short eval text's head is on the eval side."""
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        hit = np.zeros(len(texts), dtype=bool)
+        if not lengths.any():
+            return hit.tolist()
+        ends, some = np.cumsum(lengths), np.flatnonzero(lengths)
+        flat = np.fromiter(token_hashes(list(itertools.chain.from_iterable(texts))), np.uint64, int(ends[-1]))
+        room = np.repeat(ends, lengths) - np.arange(len(flat))  # tokens from each one to the end of its text
+        hit[some[self.wholes.found(_wholes(flat, room, (ends - lengths)[some]))]] = True
+        owner = np.repeat(np.arange(len(texts)), lengths)
+        for size, hashes in _windows(flat, self.windows).items():
+            for keys in self.windows[size]:
+                found = keys.found(hashes)
+                hit[owner[found[room[found] >= size]]] = True  # a window within its text
+        return hit.tolist()
+
+
+def _wholes(flat: U64, room: npt.NDArray[np.int64], starts: npt.NDArray[np.int64]) -> U64:
+    """The hash of each text that starts at `starts`: the sum of its tokens' hashes, each times B**(tokens after it)."""
+    longest = int(room.max())
+    terms = _mulmod(flat, np.array(powers(longest)[:longest], dtype=np.uint64)[room - 1])
+    high, low = np.add.reduceat(terms >> 32, starts), np.add.reduceat(terms & _LOW32, starts)  # no overflow: < 2**32 terms
+    return _reduced(_mulmod(_reduced(high), _NP_2_32) + _reduced(low))
+
+
 def eval_records(prepared: Path) -> Iterator[tuple[str, str, list[str]]]:
     """(dataset, id, texts) of every prepared eval record, dataset by dataset in name order: its text and question."""
     for path in sorted(prepared.glob("*.eval.jsonl")):
@@ -227,10 +361,10 @@ def eval_records(prepared: Path) -> Iterator[tuple[str, str, list[str]]]:
             yield str(record.get("dataset") or path.name.removesuffix(".eval.jsonl")), str(record["id"]), texts
 
 
-def benchmark_path(spec: dict[str, Any]) -> Path:
-    """The file of a `decontaminate.benchmarks` entry, which must exist: a silently skipped benchmark is a leak."""
-    path = Path(spec["path"])
-    if not path.is_file():
+def benchmark_path(spec: dict[str, Any]) -> Location:
+    """The file of a `decontaminate.benchmarks` entry (a local path or a URL), which must exist: a skipped one is a leak."""
+    path = location(spec["path"])
+    if not is_file(path):
         raise HumInputError(path, "file", "<file>", "no such file (listed in decontaminate.benchmarks)")
     return path
 
@@ -240,7 +374,7 @@ def benchmark_records(spec: dict[str, Any]) -> Iterator[tuple[str, str, list[str
     path = benchmark_path(spec)
     wanted = spec.get("field", "text")
     fields = [wanted] if isinstance(wanted, str) else list(wanted)
-    name = str(spec.get("name") or path.name.removesuffix(".jsonl"))
+    name = str(spec.get("name") or Path(spec["path"]).name.removesuffix(".jsonl"))
     for lineno, record in jsonl_lines(path):
         if isinstance(record, HumInputError):
             raise record
@@ -263,11 +397,19 @@ def build_index(prepared: Path, benchmarks: list[dict[str, Any]], sizes: Sizes) 
     return index
 
 
-def request_text(record: Record) -> str:
-    """The user message with the input text cut out: the task, schema, guidelines and question around it."""
+FIELDS = ("input", "request")  # the parts of a record checked, in this order
+
+
+def fields(record: Record) -> tuple[str, str]:
+    """The input text (`hum.records.input_text`) and the request around it (`request_text`), in the order of FIELDS."""
     user = message(record, "user")
     start, end = record["meta"]["text_span"]
-    return user[:start] + "\n" + user[end:]
+    return user[start:end], user[:start] + "\n" + user[end:]
+
+
+def request_text(record: Record) -> str:
+    """The user message with the input text cut out: the task, schema, guidelines and question around it."""
+    return fields(record)[1]
 
 
 class Decontaminate(Step):
@@ -285,6 +427,7 @@ class Decontaminate(Step):
         if min_matches < 1 or not 0.0 <= min_share <= 1.0:
             raise ValueError(f"decontaminate: min_matches must be >= 1 and min_share in [0, 1], got {min_matches}, {min_share}")
         self.index, self.min_matches, self.min_share = index, min_matches, min_share
+        self.screen = Screen(index)
         self.stats.update(index.stats())
 
     @classmethod
@@ -298,18 +441,25 @@ class Decontaminate(Step):
         return cls(index, int(cfg.get("min_matches", 1)), float(cfg.get("min_share", 0.0)))
 
     def process(self, batch: list[Record]) -> list[Record]:
-        return [r for r in batch if self._keep(r)]
+        texts = [fields(r) for r in batch]
+        toks = {text: tokens(text) for text in dict.fromkeys(itertools.chain.from_iterable(texts))}  # inputs repeat
+        hit = dict(zip(toks, self.screen.hits(list(toks.values())), strict=True))
+        return [r for r, pair in zip(batch, texts, strict=True) if self._keep(r, pair, toks, hit)]
 
-    def _keep(self, record: Record) -> bool:
-        for name, text in (("input", input_text(record)), ("request", request_text(record))):
-            found = self._contaminated(Hashed(tokens(text)))
+    def _keep(self, record: Record, texts: tuple[str, str], toks: dict[str, list[str]], hit: dict[str, bool]) -> bool:
+        """Whether the record stays: its input, then its request, is checked on the exact path if the screen hit it."""
+        for name, text in zip(FIELDS, texts, strict=True):
+            found = self._contaminated(Hashed(toks[text])) if hit[text] else None
             if found is not None:
-                reason, detail = found
-                self.reject(record, f"{name}: {reason}")
-                self.rejected[-1].update(field=name, **detail)
-                self.stats[f"matched eval: {detail['eval']['dataset']}"] += 1
+                self._remove(record, name, *found)
                 return False
         return True
+
+    def _remove(self, record: Record, name: str, reason: str, detail: dict[str, Any]) -> None:
+        """Reject the record for what its field `name` matched, counting the eval dataset."""
+        self.reject(record, f"{name}: {reason}")
+        self.rejected[-1].update(field=name, **detail)
+        self.stats[f"matched eval: {detail['eval']['dataset']}"] += 1
 
     def _contaminated(self, hashed: Hashed) -> tuple[str, dict[str, Any]] | None:
         """(reason, what matched) when the text overlaps the eval side enough, else None."""

@@ -1,14 +1,29 @@
 from __future__ import annotations
 
 import json
+import random
 import runpy
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
-from hum.decontaminate import Decontaminate, Hashed, joined, normalise, tokens
+from hum.decontaminate import (
+    _P,
+    _TOKEN,
+    Decontaminate,
+    EvalIndex,
+    Hashed,
+    Screen,
+    Sizes,
+    _mulmod,
+    _reduced,
+    joined,
+    normalise,
+    tokens,
+)
 from hum.errors import HumInputError
 from hum.io import dumps
 from hum.records import meta_record
@@ -38,7 +53,7 @@ def rec(rid, text, before="List every entity of type person.\n\nText:\n", after=
             task=task, subtask="extract", dataset="toy", seed_id=rid, lang="en", kind="basic", format="json",
             text_span=[len(before), len(before) + len(text)],
         ),
-    }
+    }  # fmt: skip
 
 
 def prepared(tmp_path, evals=None):
@@ -81,7 +96,7 @@ VARIANTS = {
     "changed punctuation": "« Le comité » a approuvé — le budget de la bibliothèque municipale… après un débat (très animé), "
     "mardi-soir, à Genève !",
     "full-width letters": full_width(FR),
-}
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -259,3 +274,51 @@ def test_stage_writes_outputs_manifest_and_metrics(tmp_path, monkeypatch, capsys
     }
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("[decontaminate] 3 in, 1 out, 2 rejected (input: same as eval text: 2); eval side: 5 texts, ")
+
+
+def test_ascii_tokens_are_those_of_the_general_pattern():
+    rng = random.Random(7)
+    texts = ["".join(map(chr, range(128))), *("".join(chr(rng.randrange(128)) for _ in range(40)) for _ in range(2000))]
+    assert all(tokens(t) == _TOKEN.findall(normalise(t)) for t in texts)
+
+
+def test_numpy_modular_arithmetic_matches_python_integers():
+    rng = random.Random(5)
+    edges = [0, 1, 2, (1 << 31) - 1, 1 << 31, (1 << 32) + 3, _P - 2, _P - 1]
+    a = edges + [rng.randrange(_P) for _ in range(5000)]
+    b = edges[::-1] + [rng.randrange(_P) for _ in range(5000)]
+    products = _mulmod(np.array(a, dtype=np.uint64), np.array(b, dtype=np.uint64))
+    assert products.tolist() == [x * y % _P for x, y in zip(a, b, strict=True)]
+    big = [_P, _P + 1, 2 * _P, (1 << 64) - 1, *(rng.randrange(1 << 64) for _ in range(5000))]
+    assert _reduced(np.array(big, dtype=np.uint64)).tolist() == [x % _P for x in big]
+
+
+def test_screen_hits_exactly_the_texts_with_an_eval_hash():
+    rng = random.Random(11)
+    words = [f"w{i}" for i in range(6)]  # a tiny vocabulary, so that windows often repeat an eval text's
+    sizes = Sizes(n=5, n_cjk=7, min_contained=3, min_contained_cjk=5)
+    index = EvalIndex(sizes)
+    for i in range(40):
+        index.add("eval", str(i), [" ".join(rng.choices(words, k=rng.randint(1, 12)))])
+    texts = [rng.choices(words, k=rng.choice([0, 1, 2, 3, 4, 5, 8, 30])) for _ in range(3000)]
+    hashes = {size: set(index.heads) if size in sizes.heads else set() for size in sizes.grams | sizes.heads}
+    for size in sizes.grams:
+        hashes[size] |= set(index.grams)
+
+    def hit(toks):
+        hashed = Hashed(toks)
+        windows = any(h in keys for size, keys in hashes.items() for _, h in hashed.windows(size))
+        return bool(toks) and (hashed.whole() in index.wholes or windows)
+
+    expected = [hit(t) for t in texts]
+    assert Screen(index).hits(texts) == expected
+    assert 0 < sum(expected) < len(texts)
+    assert Screen(index).hits([[], []]) == [False, False]
+
+
+def test_repeated_inputs_in_a_batch_are_each_removed(tmp_path):
+    text = "Reporters said that the committee approved the new budget for the city library after a long debate."
+    records = [rec("a", text), rec("b", OTHER), rec("c", text, after="\n\nBe brief."), rec("d", OTHER)]
+    _, kept, removed = run(tmp_path, records)
+    assert kept == ["b", "d"]
+    assert [removed[i]["reason"] for i in ("a", "c")] == ["input: n-gram overlap"] * 2

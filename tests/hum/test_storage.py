@@ -16,6 +16,7 @@ import yaml
 
 from conftest import DATA, real
 from hum.cli import main
+from hum.decontaminate import benchmark_records
 from hum.errors import HumInputError
 from hum.loaders import load
 from hum.prepare import prepare_dataset
@@ -239,3 +240,17 @@ def test_s3_seed_and_publish_through_a_local_moto_server(s3, tmp_path):
     built = corpus(tmp_path / "corpus", "one")
     assert publish(built, f"{s3}/corpus/v1")[-1] == "manifest.json"
     assert read_back(f"{s3}/corpus/v1") == files(built)
+
+
+def test_a_decontamination_benchmark_read_from_a_url_is_the_local_file(tmp_path):
+    local = tmp_path / "mmlu.jsonl"
+    local.write_text('{"id": "q1", "prompt": "Which planet is the largest?"}\n{"prompt": "Name a prime."}\n', encoding="utf-8")
+    url = to_memory(local)
+    read = [list(benchmark_records({"path": str(p), "field": "prompt", "name": "mmlu"})) for p in (local, url)]
+    assert read[0] == read[1] == [("mmlu", "q1", ["Which planet is the largest?"]), ("mmlu", "line 2", ["Name a prime."])]
+    broken = to_memory(tmp_path / "mmlu.jsonl")
+    fsspec.filesystem("memory").pipe(broken.removeprefix("memory://"), b'{"id": "q1"}\n')
+    with pytest.raises(HumInputError, match=r"memory://.*mmlu\.jsonl: line 1: field 'prompt': missing"):
+        list(benchmark_records({"path": broken, "field": "prompt"}))
+    with pytest.raises(HumInputError, match=r"memory://hum-gone/x\.jsonl: .*no such file"):
+        list(benchmark_records({"path": "memory://hum-gone/x.jsonl"}))
