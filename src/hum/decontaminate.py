@@ -421,6 +421,7 @@ class Decontaminate(Step):
     """
 
     name = "decontaminate"
+    filters = True  # it drops records of dedup's checked output and changes none (validate checks all of them again)
 
     def __init__(self, index: EvalIndex, min_matches: int = 1, min_share: float = 0.0) -> None:
         super().__init__()

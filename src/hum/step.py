@@ -90,6 +90,7 @@ class Step:
     name = "step"
     max_reject_rate: float | None = None  # share of input records the stage may reject before it fails; None: no limit
     checks_records = False  # True when `process` itself holds back every record that breaks the record schema
+    filters = False  # True when `process` keeps input records as they are: the stage that wrote them checked them
     batch_size = 1024  # records per batch: bigger ones spread per-batch costs (pandera frames), smaller keep memory low
     tallies: ClassVar[tuple[str, ...]] = ("stats",)  # attributes that are `Tally`s: merged from the workers
     ids: Ids | None = None  # set by a step whose `process` asks which ids came before; the runner answers in the parent
@@ -332,12 +333,13 @@ def run_stage(
 ) -> None:
     """A step's whole stage: `instructions.jsonl`, its rejects and manifest in `out` (atomically), and metrics.
 
-    Every kept batch must pass the record schema and the step its reject-rate limit, or nothing is published.
+    Every kept batch must pass the record schema (unless the step checks it or only filters checked records) and the
+    step its reject-rate limit, or nothing is published.
     `runner`: where the batches run (`hum.runners`), by default on `workers` processes (default
     `hum.cores.data_workers()`); the outputs depend on neither.
     """
     with atomic_dir(out) as tmp:
-        guarded = not step.checks_records  # no second pass over what the step checked
+        guarded = not (step.checks_records or step.filters)  # no second pass over records checked already
         runner = runner or Local(data_workers(workers))
         run_step(step, records, tmp / "instructions.jsonl", tmp / rejects, runner=runner, guarded=guarded)
         check_reject_rate(step)
