@@ -1,6 +1,7 @@
-"""Dedup speed and recall against all pairs, and scale, in one process.
+"""Dedup speed and recall against all pairs, and scale on one process and on every core.
 
-Run: python benchmarks/bench_dedup.py [n_records]   (default 20,000; 5,000 takes well under a minute)
+Run: python benchmarks/bench_dedup.py [n_records] [parts]   (default 20,000 and 1234; 5,000 takes well under a minute;
+parts 3 alone at 200,000 records times the stage without the quadratic baselines of parts 1 and 2)
 
 Planted near copies are edited anywhere, so the benchmark shows what blocking loses as well as what it saves:
 every COPY_EVERY-th item is a copy of the one before it, with one kind of edit in turn. Recall is planted pairs found
@@ -17,10 +18,13 @@ over planted pairs, for hum and for the all-pairs baseline (its ceiling: it comp
    BLOCK_WORDS (`in_block`: blocking by opening words missed these) or after them (`after_block`). Prints both times,
    the speed-up and recall per edit.
 3. The whole dedup stage (`run_dedup`: keys, fuzzy and write passes over a JSON-lines file) on the records of part 1,
-   at n/2 and n records: records/s and peak traced memory per record, each against a baseline run in this process
-   (one pass holding every distinct record's normalised texts, as an in-memory dedup does), and the share of
-   planted copy records removed. The scale figure: `python benchmarks/bench_dedup.py 1000000` (about 1 GB of
-   temporary JSON lines).
+   at n/2 and n records: records/s on one process (`Local(1)`) and with its per-record work on one worker process
+   per core (`Local()`, `hum.cores.data_workers`), their ratio (issue 18) and that both wrote the same bytes; the
+   one-process run against a baseline run in this process (one pass holding every distinct record's normalised
+   texts, as an in-memory dedup does), in time and in peak traced memory per record (traced in one process: with
+   workers, the parent holds the same state and each worker one batch at a time); and the share of planted copy
+   records removed. Load averages are printed beside it. The scale figure: `python benchmarks/bench_dedup.py
+   1000000` (about 1 GB of temporary JSON lines).
 4. One long pair: two 500,000-character near copies (20 words changed at scattered places) verified by naive
    `fuzz.ratio` (quadratic in length: ~2 s; a 2 MB pair took 25 s) and by hum's bounded check (`dedup.similar`:
    length bound, score_cutoff, prefix+suffix beyond MAX_CHARS). Prints both times and the cost ratio.
@@ -28,6 +32,7 @@ over planted pairs, for hum and for the all-pairs baseline (its ceiling: it comp
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import tempfile
@@ -40,6 +45,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from hum.cores import data_workers
 from hum.dedup import Dedup, Parts, run_dedup
 from hum.dedup.keys import normalised
 from hum.dedup.lsh import InputIndex
@@ -47,6 +53,7 @@ from hum.dedup.minhash import MinHasher
 from hum.dedup.similar import MAX_CHARS, Bounded, near, same_words
 from hum.io import Record, dumps, read_jsonl
 from hum.records import meta_record
+from hum.runners.local import Local
 
 PARAMS: dict[str, Any] = {"threshold": 95, "input_threshold": 90, "shingle": 5, "num_perm": 128, "bands": 32, "rows": 4}
 QUESTIONS, COPY_EVERY = 5, 10
@@ -246,35 +253,49 @@ def traced(run: Callable[[], object]) -> int:
     return peak
 
 
-def scale(n: int) -> None:
-    """Part 3: the dedup stage over n/2 and n records of JSON lines, against the in-memory baseline in this process.
+def stage(path: Path, folder: Path, workers: int | None) -> Dedup:
+    """The dedup stage over one JSON-lines file into `folder`, its per-record work on `workers` processes."""
+    params = {**PARAMS, "conflicts": "keep_first"}
+    return run_dedup([path], folder, params, model=None, metrics=folder.with_suffix(".json"), runner=Local(workers))
 
-    Time (without tracing) and peak traced memory per record for both: the stage's bytes per record stay flat or fall
-    with n (its per-record state is a few int64; texts are spilled), the baseline's do not. Also the planted copies removed.
+
+def written(folder: Path) -> list[bytes]:
+    """The files a dedup stage published, and its metrics."""
+    return [p.read_bytes() for p in sorted(folder.iterdir())] + [folder.with_suffix(".json").read_bytes()]
+
+
+def scale(n: int) -> None:
+    """Part 3: the dedup stage over n/2 and n records of JSON lines, on one process and on all, and the in-memory baseline.
+
+    Time (without tracing) for all three, and peak traced memory per record for the one-process stage and the
+    baseline: the stage's bytes per record stay flat or fall with n (its per-record state is a few int64; texts are
+    spilled), the baseline's do not. Also the planted copies removed.
     """
     for size in (n // 2, n):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "instructions.jsonl"
             with path.open("w", encoding="utf-8") as fh:
                 fh.writelines(dumps(r) + "\n" for r in records(size))
-
-            def stage(path: Path = path, tmp: str = tmp) -> Dedup:
-                return run_dedup([path], Path(tmp) / "deduped", {**PARAMS, "conflicts": "keep_first"}, model=None,
-                                 metrics=Path(tmp) / "metrics.json")  # fmt: skip
-
+            load = os.getloadavg()[0]
             t0 = time.perf_counter()
-            step = stage()
+            step = stage(path, Path(tmp) / "one", 1)
             t1 = time.perf_counter()
-            in_memory(path)
+            stage(path, Path(tmp) / "all", None)
             t2 = time.perf_counter()
-            removed = {r["record"]["id"] for r in read_jsonl(Path(tmp) / "deduped" / "removed.jsonl")}
-            peak, base_peak = traced(stage), traced(lambda path=path: in_memory(path))
+            in_memory(path)
+            t3 = time.perf_counter()
+            same = written(Path(tmp) / "one") == written(Path(tmp) / "all")
+            removed = {r["record"]["id"] for r in read_jsonl(Path(tmp) / "one" / "removed.jsonl")}
+            peak = traced(lambda path=path, tmp=tmp: stage(path, Path(tmp) / "traced", 1))
+            base_peak = traced(lambda path=path: in_memory(path))
             mib = path.stat().st_size / 2**20
         copies = [f"r{i}" for i in range(size) if planted(i // QUESTIONS)]
         found = sum(rid in removed for rid in copies)
-        print(f"[3] records={size} ({mib:.0f} MiB of JSON lines) kept={step.stats['out']}: stage {t1 - t0:.1f}s "
-              f"({size / (t1 - t0):,.0f} rec/s), in-memory baseline pass {t2 - t1:.1f}s: "
-              f"time ratio {(t1 - t0) / (t2 - t1):.2f}")  # fmt: skip
+        print(f"[3] records={size} ({mib:.0f} MiB of JSON lines) kept={step.stats['out']}: one process {t1 - t0:.1f}s "
+              f"({size / (t1 - t0):,.0f} rec/s), {data_workers()} processes {t2 - t1:.1f}s ({size / (t2 - t1):,.0f} rec/s): "
+              f"speed-up {(t1 - t0) / (t2 - t1):.2f}x, same bytes: {same}")  # fmt: skip
+        print(f"    load average (1 min) {load:.2f} before, {os.getloadavg()[0]:.2f} after")
+        print(f"    in-memory baseline pass {t3 - t2:.1f}s: time ratio (one process) {(t1 - t0) / (t3 - t2):.2f}")
         print(f"    peak traced memory: stage {peak / 2**20:.0f} MiB ({peak / size:,.0f} B/record), baseline "
               f"{base_peak / 2**20:.0f} MiB ({base_peak / size:,.0f} B/record): memory ratio {peak / base_peak:.2f}")  # fmt: skip
         print(f"    planted copy records removed: {found} of {len(copies)} (recall {found / max(len(copies), 1):.3f})")
@@ -299,12 +320,12 @@ def long_pair(chars: int = LONG_PAIR) -> None:
 
 
 def main() -> None:
-    """All four parts, at the size given in argv."""
+    """The parts given in argv (default all four), at the size given there."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    near_copies(n)
-    near_requests(n // QUESTIONS)
-    scale(n)
-    long_pair()
+    parts = sys.argv[2] if len(sys.argv) > 2 else "1234"
+    runs = {"1": near_copies, "2": lambda n: near_requests(n // QUESTIONS), "3": scale, "4": lambda _: long_pair()}
+    for part in sorted(set(parts)):
+        runs[part](n)
 
 
 if __name__ == "__main__":

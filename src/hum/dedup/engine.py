@@ -1,16 +1,20 @@
 """The dedup step: keys, input clusters, fuzzy pass, policy, then one ordered pass that writes.
 
 Survivors are deterministic: the first record of every duplicate group in stream order (the order of the
-stage's inputs) is kept, and every removal names its reason and the id it duplicates (`duplicate_of`).
+stage's inputs) is kept, and every removal names its reason and the id it duplicates (`duplicate_of`). The
+per-record work of the passes runs on a runner's workers (see `work`), the rest here, in order: the same survivors
+and the same bytes on any runner.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from tqdm import tqdm
@@ -23,12 +27,65 @@ from hum.dedup.plan import CONFLICT, KEEP, MERGED, POLICIES, REASONS, Plan, Poli
 from hum.dedup.scan import Scan, scan
 from hum.dedup.sources import ListSource, Source
 from hum.dedup.spill import Spill
-from hum.io import Record
+from hum.dedup.work import LinesOf, Task, Work, batches, mapped, removal
+from hum.io import Record, dumps
+from hum.runners import Pool, Runner
+from hum.runners.local import Local
 from hum.step import Step
 
 Kind = Literal["kept", "removed", "conflict"]
 MEMORY_MB = 256  # what dedup's growing state holds before it spills (open clusters, input-key map, text cache)
 MAP_ENTRY = 100  # bytes of one entry of the input-key map (a dict of two ints)
+
+
+@dataclass
+class Written:
+    """One batch of the ordered last pass: the JSON lines of each file, and what the stage's guard checks of the kept."""
+
+    lines: dict[Kind, list[str]] = field(default_factory=lambda: {"kept": [], "removed": [], "conflict": []})
+    ids: list[Any] = field(default_factory=list)  # of the kept records
+    digests: bytearray = field(default_factory=bytearray)  # of the kept records' ids (`hum.schemas.id_digests`)
+    rewritten: list[Record] = field(default_factory=list)  # kept records dedup changed (a merged answer)
+
+    def keep(self, line: str, rid: Any, digest: bytes) -> None:
+        self.lines["kept"].append(line)
+        self.ids.append(rid)
+        self.digests += digest
+
+
+@dataclass
+class Refs:
+    """What the ordered pass carries from record to record: conflict groups to settle, first records merged, held ids.
+
+    The id of a record that later ones refer to is held only until its last reference (`pending` counts them).
+    """
+
+    groups: dict[int, list[tuple[int, str]]]
+    pending: dict[int, int]
+    ids: dict[int, Any] = field(default_factory=dict)
+    merged: set[int] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, plan: Plan) -> Refs:
+        groups: dict[int, list[tuple[int, str]]] = {}
+        for c in plan.conflicts:
+            groups.setdefault(c.first, []).append((c.other, c.kind))
+        earlier = (plan.ref >= 0) & (plan.ref < np.arange(len(plan.ref)))
+        targets, counts = np.unique(plan.ref[earlier], return_counts=True)
+        return cls(groups, dict(zip(targets.tolist(), counts.tolist(), strict=True)))
+
+    def met(self, i: int, rid: Any) -> None:
+        """Record i, with id `rid`, was read: hold its id if a later record refers to it."""
+        if i in self.pending:
+            self.ids[i] = rid
+
+    def id_of(self, ref: int) -> Any:
+        """The id of earlier record `ref`, for one of the records that refer to it (the last one lets it go)."""
+        rid = self.ids[ref]
+        self.pending[ref] -= 1
+        if not self.pending[ref]:
+            del self.pending[ref], self.ids[ref]
+        return rid
 
 
 class Dedup(Step):
@@ -64,77 +121,86 @@ class Dedup(Step):
 
     def process(self, batch: list[Record]) -> list[Record]:
         kept, self.conflicts = [], []
-        for kind, item in self.run(ListSource(batch)):
-            if kind == "kept":
-                kept.append(item)
-            elif kind == "removed":
-                self.rejected.append(item)
-            else:
-                self.conflicts.append(item)
+        for written in self.run(ListSource(batch)):
+            kept += [json.loads(line) for line in written.lines["kept"]]
+            self.rejected += [json.loads(line) for line in written.lines["removed"]]
+            self.conflicts += [json.loads(line) for line in written.lines["conflict"]]
         return kept
 
-    def run(self, source: Source, progress: bool = False, scratch: Path | None = None) -> Iterator[tuple[Kind, Record]]:
-        """Every record in order, as kept or removed (with reason and `duplicate_of`), and each conflict line.
+    def run(
+        self, source: Source, runner: Runner | None = None, progress: bool = False, scratch: Path | None = None
+    ) -> Iterator[Written]:
+        """Every record in order, kept or removed (with reason and `duplicate_of`), and each conflict line, batch by batch.
 
-        Spill files live in a temporary folder inside `scratch` (default: the system's), removed before writing.
+        The per-record work runs on `runner` (default: this process), the rest here (see `work`): the same bytes on
+        any runner. Spill files live in a temporary folder inside `scratch` (default: the system's), removed before writing.
         """
-        with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch) as tmp:
-            folder = Path(tmp)
-            index = InputIndex(self.hasher, self.input_threshold, folder, cache_chars=self.memory // 4)
-            with Spill(folder / "texts.spill", 2) as texts, Spill(folder / "inputs.spill", 1) as inputs:
-                try:
-                    scanned = scan(source, index, (texts, inputs), max(1, self.memory // 4 // MAP_ENTRY), progress)
-                finally:
-                    index.close()
-                plan = exact_plan(scanned)
-                near_pass(scanned, plan, Fuzzy(self.threshold, texts, folder / "deferred.i64", self.memory // 2), progress)
-        apply_policy(plan, self.policy)
-        self._count_copies("inputs", scanned, ~scanned.request)
-        if scanned.request.any():
-            self._count_copies("requests", scanned, scanned.request)
-        self.stats.update(Counter(f"conflicts: {c.kind}" for c in plan.conflicts))
-        yield from self._write(source, scanned, plan, progress)
+        with (runner or Local(1)).pool(Work(source, self.hasher)) as pool:
+            with tempfile.TemporaryDirectory(prefix="dedup-", dir=scratch) as tmp:
+                scanned, plan = self._plan(pool, source, Path(tmp), progress)
+            apply_policy(plan, self.policy)
+            self._count_copies("inputs", scanned, ~scanned.request)
+            if scanned.request.any():
+                self._count_copies("requests", scanned, scanned.request)
+            self.stats.update(Counter(f"conflicts: {c.kind}" for c in plan.conflicts))
+            yield from self._write(pool, source, scanned, plan, progress)
+
+    def _plan(self, pool: Pool[Task[Any], Any], source: Source, folder: Path, progress: bool) -> tuple[Scan, Plan]:
+        """Keys and input clusters, then the exact and the fuzzy pass: what happens to each record but the policy."""
+        index = InputIndex(self.hasher, self.input_threshold, folder, cache_chars=self.memory // 4)
+        with Spill(folder / "texts.spill", 2) as texts, Spill(folder / "inputs.spill", 1) as inputs:
+            try:
+                scanned = scan(
+                    source, pool, index, (texts, inputs), max_inputs=max(1, self.memory // 4 // MAP_ENTRY), progress=progress
+                )
+            finally:
+                index.close()
+            plan = exact_plan(scanned)
+            near_pass(scanned, plan, Fuzzy(self.threshold, texts, folder / "deferred.i64", self.memory // 2), progress)
+        return scanned, plan
 
     def _count_copies(self, kind: str, scanned: Scan, chosen: np.ndarray) -> None:
         """How many distinct inputs (or requests without input) there are, and how many are near copies of another."""
         copies = scanned.root[chosen] != np.flatnonzero(chosen)
         self.stats.update({f"{kind}: distinct": int(chosen.sum()), f"{kind}: near copies": int(copies.sum())})
 
-    def _write(self, source: Source, keys: Scan, plan: Plan, progress: bool) -> Iterator[tuple[Kind, Record]]:
-        """The ordered last pass; ids of referred-to records are held only until their last reference."""
-        groups: dict[int, list[tuple[int, str]]] = {}
-        for c in plan.conflicts:
-            groups.setdefault(c.first, []).append((c.other, c.kind))
-        index = np.arange(len(plan.ref))
-        targets, counts = np.unique(plan.ref[(plan.ref >= 0) & (plan.ref < index)], return_counts=True)
-        pending, ids = dict(zip(targets.tolist(), counts.tolist(), strict=True)), dict[int, str]()
-        merged: set[int] = set()
-        bar = tqdm(source.records(), total=len(index), desc="dedup: write", unit="rec", mininterval=1.0, disable=not progress)
-        for i, _, record in bar:
-            action, ref, out, later = int(plan.action[i]), int(plan.ref[i]), record, dict[int, Record]()
-            if i in groups:
-                later = {o: source.at(int(keys.location[o])) for o, _ in groups[i]}
-                others = [(later[o], kind) for o, kind in groups.pop(i)]
-                settled = settle(record, others, self.policy, action == KEEP)
-                self.stats[f"conflict actions: {settled.action.split(' ')[0]}"] += len(others)
-                for line in settled.lines:
-                    yield "conflict", line
-                if settled.merged:
-                    merged.add(i)
-                    out = settled.record or record
-            if i in pending:
-                ids[i] = record["id"]
-            if action == KEEP:
-                yield "kept", out
-                continue
-            reason = REASONS[MERGED if action == CONFLICT and ref in merged else action]
-            self.stats[f"rejected: {reason}"] += 1
-            duplicate_of = later[ref]["id"] if ref > i else ids[ref]  # only a dropped first conflict refers forward
-            yield "removed", {"duplicate_of": duplicate_of, "reason": reason, "record": record}
-            if ref < i:
-                pending[ref] -= 1
-                if not pending[ref]:
-                    del pending[ref], ids[ref]
+    def _write(self, pool: Pool[Task[Any], Any], source: Source, keys: Scan, plan: Plan, progress: bool) -> Iterator[Written]:
+        """The ordered last pass over the records as the workers wrote them (`work.LinesOf`), a batch at a time."""
+        refs, start = Refs.of(plan), 0
+        bar = tqdm(total=len(plan.ref), desc="dedup: write", unit="rec", mininterval=1.0, disable=not progress)
+        for rendered in mapped(pool, map(LinesOf, batches(source))):
+            end, written = start + len(rendered.lines), Written()
+            rows = zip(plan.action[start:end].tolist(), plan.ref[start:end].tolist(), rendered.ids, rendered.lines, strict=True)
+            for i, (action, ref, rid, line) in enumerate(rows, start=start):
+                later, out = dict[int, Record](), line
+                if i in refs.groups:
+                    later = {o: source.at(int(keys.location[o])) for o, _ in refs.groups[i]}
+                    others = [(later[o], kind) for o, kind in refs.groups.pop(i)]
+                    if (rewritten := self._settle(source.at(int(keys.location[i])), others, action, written)) is not None:
+                        refs.merged.add(i)
+                        out = rewritten
+                refs.met(i, rid)
+                if action == KEEP:
+                    written.keep(out, rid, rendered.digests[8 * (i - start) : 8 * (i - start + 1)])
+                    continue
+                reason = REASONS[MERGED if action == CONFLICT and ref in refs.merged else action]
+                self.stats[f"rejected: {reason}"] += 1
+                duplicate_of = later[ref]["id"] if ref > i else refs.id_of(ref)  # only a dropped first conflict refers forward
+                written.lines["removed"].append(removal(duplicate_of, reason, line))
+            bar.update(end - start)
+            start = end
+            yield written
+        bar.close()
+
+    def _settle(self, first: Record, others: list[tuple[Record, str]], action: int, written: Written) -> str | None:
+        """Settle one conflict group by the policy into `written`; the first record's line if it was merged, else None."""
+        settled = settle(first, others, self.policy, action == KEEP)
+        self.stats[f"conflict actions: {settled.action.split(' ')[0]}"] += len(others)
+        written.lines["conflict"] += [dumps(line) for line in settled.lines]
+        if not settled.merged or settled.record is None:
+            return None
+        written.rewritten.append(settled.record)
+        return dumps(settled.record)
 
     def summary(self) -> str:
         """The step's line, and how many conflicts were found."""

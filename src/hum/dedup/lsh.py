@@ -48,8 +48,12 @@ class InputIndex:
 
         An empty text takes part in no near-copy pair.
         """
-        self._rows.append(self.hasher.keys(text) if text else np.zeros(self.hasher.bands, dtype=np.uint32))
-        self._hashed.append(bool(text))
+        return self.add_keys(self.hasher.keys(text) if text else None, request)
+
+    def add_keys(self, keys: np.ndarray | None, request: bool = False) -> int:
+        """Register a distinct input by its band keys, made elsewhere (None: it takes part in no pair); returns its id."""
+        self._rows.append(np.zeros(self.hasher.bands, dtype=np.uint32) if keys is None else keys)
+        self._hashed.append(keys is not None)
         self._request.append(request)
         if len(self._rows) == _CHUNK:
             self._flush()

@@ -8,16 +8,20 @@ id is bounded. A record without an input text counts its instruction as its inpu
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from hum.dedup.keys import Keys, Parts
 from hum.dedup.lsh import InputIndex
 from hum.dedup.sources import Source
 from hum.dedup.spill import Spill
+from hum.dedup.work import TEXTS, BandsOf, KeysOf, Task, batches, mapped
+from hum.runners import Pool
+from hum.step import batched
 
 
 @dataclass(frozen=True)
@@ -43,41 +47,68 @@ class Scan:
         return root
 
 
-def scan(source: Source, index: InputIndex, spills: tuple[Spill, Spill], max_inputs: int, progress: bool = False) -> Scan:
+def scan(
+    source: Source, pool: Pool[Task[Any], Any], index: InputIndex, spills: tuple[Spill, Spill], *, max_inputs: int, progress: bool
+) -> Scan:
     """Read every record once for its keys, then cluster the distinct inputs (reading back candidates only).
 
-    Each record's normalised instruction and answer go to the first spill (the fuzzy pass reads them there, in
-    order), each new input's normalised text to the second. The map from input key to id holds at most `max_inputs`
-    entries: when full it starts afresh, an input met again gets a second id, and `_merged` folds every repeated
-    id into the first before anything else sees them, so ids are those of an unbounded map.
+    The records' keys and texts are made on `pool`'s workers (`work.KeysOf`); this process numbers the inputs in
+    stream order. Each record's normalised instruction and answer go to the first spill (the fuzzy pass reads them
+    there, in order), each new input's normalised text to the second. The map from input key to id holds at most
+    `max_inputs` entries: when full it starts afresh, an input met again gets a second id, and `_merged` folds every
+    repeated id into the first before anything else sees them, so ids are those of an unbounded map.
     """
     texts, indexed = spills
     exact, user, inputs, locations = array("q"), array("q"), array("q"), array("q")
-    keys_of, spilled = array("q"), array("q")  # per id: its input key, and where its text is in `indexed`
+    keys_of, spilled, request, filled = array("q"), array("q"), bytearray(), bytearray()  # per id: input key, where its
+    # text is, whether it is a request's instruction and whether that text is not empty
     ids: dict[int, int] = {}
-    bar = tqdm(source.records(), desc="dedup: keys", unit="rec", mininterval=1.0, disable=not progress)
-    for _, location, record in bar:
-        parts = Parts.of(record)
-        keys = Keys.of(parts)
-        input_id = ids.get(keys.group)
-        if input_id is None:
-            if len(ids) >= max_inputs:
-                ids.clear()
-            input_id = ids[keys.group] = index.add(parts.indexed, request=not parts.input)
-            keys_of.append(keys.group)
-            spilled.append(indexed.add(parts.indexed))
-        texts.add(parts.instruction, parts.answer)
-        exact.append(keys.exact)
-        user.append(keys.user)
-        inputs.append(input_id)
-        locations.append(location)
+    bar = tqdm(desc="dedup: keys", unit="rec", mininterval=1.0, disable=not progress)
+    for keyed in mapped(pool, map(KeysOf, batches(source, locations))):
+        texts.extend(keyed.texts)
+        exact.extend(keyed.exact)
+        user.extend(keyed.user)
+        for group in keyed.group:
+            input_id = ids.get(group)
+            if input_id is None:
+                if len(ids) >= max_inputs:
+                    ids.clear()
+                text, asks = keyed.inputs[group]  # a second id's text is never read: it joins no pair
+                input_id = ids[group] = len(keys_of)
+                keys_of.append(group)
+                spilled.append(indexed.add(text))
+                request.append(asks)
+                filled.append(bool(text))
+            inputs.append(input_id)
+        bar.update(len(keyed.group))
+    bar.close()
     del ids
     first, rank = _merged(int64(keys_of))
-    index.drop(np.flatnonzero(first != np.arange(len(first))))
+    repeat = first != np.arange(len(first))
+    band_keys(pool, index, indexed, (~repeat & flags(filled)).tolist(), request)
+    index.drop(np.flatnonzero(repeat))
     root = index.clusters(lambda i: indexed.at(spilled[i])[0])
-    kept = first == np.arange(len(first))
-    merged = rank[first]
-    return Scan(int64(exact), int64(user), merged[int64(inputs)], int64(locations), rank[root][kept], index.requests()[kept])
+    first_ids = ~repeat
+    return Scan(
+        int64(exact),
+        int64(user),
+        rank[first][int64(inputs)],
+        int64(locations),
+        rank[root][first_ids],
+        index.requests()[first_ids],
+    )
+
+
+def band_keys(pool: Pool[Task[Any], Any], index: InputIndex, indexed: Spill, hashed: list[bool], request: bytearray) -> None:
+    """Register every input id in `index` in order, with the band keys of its text made on `pool`'s workers if `hashed`.
+
+    An id not hashed (an empty text, or a repeated id) takes part in no pair.
+    """
+    texts = (text for i, (_, (text,)) in enumerate(indexed.entries()) if hashed[i])
+    rows = itertools.chain.from_iterable(mapped(pool, (BandsOf(chunk) for chunk in batched(texts, TEXTS))))
+    for i, wanted in enumerate(hashed):
+        index.add_keys(next(rows) if wanted else None, bool(request[i]))
+    next(rows, None)  # the map ends: every batch it handed out came back
 
 
 def _merged(group_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +117,11 @@ def _merged(group_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = first_of_key[inverse].astype(np.int64)
     rank = np.cumsum(first == np.arange(len(first)), dtype=np.int64) - 1
     return first, rank
+
+
+def flags(values: bytearray) -> np.ndarray:
+    """A numpy view of a bytearray of flags (no copy)."""
+    return np.frombuffer(values, dtype=bool) if values else np.zeros(0, dtype=bool)
 
 
 def int64(values: array[int]) -> np.ndarray:

@@ -3,6 +3,9 @@
 Dedup reads its input twice (keys first, then output; the fuzzy checks read the texts the first pass spilled), and
 sometimes reads one record back (the answers of a conflict). A file source keeps one int64 location per record
 instead of the record, which is what keeps the stage's memory flat.
+
+A source hands out items (a file's raw lines) and parses them apart, so the process that reads the input only
+splits it, and the JSON is parsed wherever the batches run (see `work`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from hum.errors import HumInputError
 from hum.io import Record, loads
@@ -21,27 +24,34 @@ _OFFSET_BITS = 40  # a location is file number << 40 | byte offset: files up to 
 class Source(Protocol):
     """Records in a fixed order, iterable again and again, and readable back by location."""
 
-    def records(self) -> Iterator[tuple[int, int, Record]]:
-        """(index, location, record) of every record, in order."""
+    def items(self) -> Iterator[tuple[int, Any]]:
+        """(location, item) of every record, in order: an item is what `parse` makes the record of."""
+        ...
+
+    def parse(self, items: list[Any]) -> list[Record]:
+        """The records of some items, in any process; a line that is not a JSON object raises, naming its file and line."""
         ...
 
     def at(self, location: int) -> Record:
-        """The record at a location that `records` gave."""
+        """The record at a location that `items` gave."""
         ...
 
 
 class ListSource:
-    """Records already in memory: the location is the index."""
+    """Records already in memory: the location and the item are the index (a worker holds its own copy of the list)."""
 
     def __init__(self, records: Sequence[Record]) -> None:
-        self.items = records
+        self.records = records
 
-    def records(self) -> Iterator[tuple[int, int, Record]]:
-        for i, record in enumerate(self.items):
-            yield i, i, record
+    def items(self) -> Iterator[tuple[int, int]]:
+        for i in range(len(self.records)):
+            yield i, i
+
+    def parse(self, items: list[int]) -> list[Record]:
+        return [self.records[i] for i in items]
 
     def at(self, location: int) -> Record:
-        return self.items[location]
+        return self.records[location]
 
 
 class FileSource:
@@ -50,16 +60,18 @@ class FileSource:
     def __init__(self, paths: Sequence[Path]) -> None:
         self.paths = [Path(p) for p in paths]
 
-    def records(self) -> Iterator[tuple[int, int, Record]]:
-        index = 0
+    def items(self) -> Iterator[tuple[int, tuple[int, int, bytes]]]:
+        """Non-blank lines as (file number, line number, bytes)."""
         for number, path in enumerate(self.paths):
             offset = 0
             with path.open("rb") as fh:
                 for lineno, raw in enumerate(fh, start=1):
                     if raw.strip():
-                        yield index, number << _OFFSET_BITS | offset, _parse(path, lineno, raw)
-                        index += 1
+                        yield number << _OFFSET_BITS | offset, (number, lineno, raw)
                     offset += len(raw)
+
+    def parse(self, items: list[tuple[int, int, bytes]]) -> list[Record]:
+        return [_parse(self.paths[number], lineno, raw) for number, lineno, raw in items]
 
     def at(self, location: int) -> Record:
         path = self.paths[location >> _OFFSET_BITS]

@@ -17,8 +17,10 @@ import numpy as np
 _BUFFER = 1 << 20
 
 
-def _encoded(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
+def entry(*texts: str) -> bytes:
+    """One entry as a spill stores it: the byte lengths, then the texts (so a worker process can make it)."""
+    data = [text.encode("utf-8", "surrogatepass") for text in texts]
+    return struct.pack(f"<{len(data)}I", *(len(d) for d in data)) + b"".join(data)
 
 
 class Spill:
@@ -33,13 +35,14 @@ class Spill:
 
     def add(self, *texts: str) -> int:
         """Append an entry; returns its location."""
-        data = [_encoded(t) for t in texts]
         location = self.size
-        head = self.header.pack(*(len(d) for d in data))
-        self._out.write(head)
-        self._out.writelines(data)
-        self.size += len(head) + sum(len(d) for d in data)
+        self.extend(entry(*texts))
         return location
+
+    def extend(self, entries: bytes) -> None:
+        """Append entries made by `entry`, each of this spill's number of texts."""
+        self._out.write(entries)
+        self.size += len(entries)
 
     def at(self, location: int) -> tuple[str, ...]:
         """The entry at a location that `add` gave."""

@@ -1,0 +1,138 @@
+"""Dedup's per-record work as plain functions of a batch, run where a runner puts them (`hum.runners`).
+
+Parsing, normalising, the keys, MinHash band keys and serialising cost per record and depend on nothing else, so
+they run on the runner's workers (forked processes, or Ray actors). Everything that depends on order (input ids,
+clusters, the fuzzy pass, the survivor rule, the files) stays in the one process that reads the input, fed the
+results in input order: the outputs are the same bytes whichever runner, and however many workers, did the work.
+One pool serves every pass: a task says which work it is, and a worker holds one copy of the source and the hasher.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, cast
+
+import numpy as np
+
+from hum.dedup.keys import Keys, Parts
+from hum.dedup.minhash import MinHasher
+from hum.dedup.sources import Source
+from hum.dedup.spill import entry
+from hum.io import dumps
+from hum.runners import Pool
+
+R_co = TypeVar("R_co", covariant=True)
+R = TypeVar("R")
+BATCH = 1024  # records per task: big enough that handing a batch over costs little beside its work
+TEXTS = 256  # input texts per task of band keys (each one MinHash signature)
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A batch's first-pass keys: per record its exact, user-message and input keys and its texts as spill entries.
+
+    Per input key met, the indexed text of the batch's first record with it, and whether that is a request's instruction.
+    """
+
+    exact: array[int]
+    user: array[int]
+    group: array[int]
+    texts: bytes
+    inputs: dict[int, tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A batch's records as the output files hold them: their ids, their JSON text and their ids' digests (8 bytes each)."""
+
+    ids: list[Any]
+    lines: list[str]
+    digests: bytes
+
+
+class Task(Protocol[R_co]):
+    """One batch of one pass's work."""
+
+    def run(self, work: Work) -> R_co: ...
+
+
+@dataclass(frozen=True)
+class Work:
+    """What every worker holds: the source (to parse its items) and the hasher; called with each task."""
+
+    source: Source
+    hasher: MinHasher
+
+    def __call__(self, task: Task[Any]) -> Any:
+        return task.run(self)
+
+
+@dataclass(frozen=True)
+class KeysOf:
+    """The first pass's keys and texts of a batch of source items."""
+
+    items: list[Any]
+
+    def run(self, work: Work) -> Keyed:
+        exact, user, group, texts, inputs = array("q"), array("q"), array("q"), list[bytes](), dict[int, tuple[str, bool]]()
+        for record in work.source.parse(self.items):
+            parts = Parts.of(record)
+            keys = Keys.of(parts)
+            exact.append(keys.exact)
+            user.append(keys.user)
+            group.append(keys.group)
+            texts.append(entry(parts.instruction, parts.answer))
+            inputs.setdefault(keys.group, (parts.indexed, not parts.input))
+        return Keyed(exact, user, group, b"".join(texts), inputs)
+
+
+@dataclass(frozen=True)
+class BandsOf:
+    """The band keys of some non-empty input texts, one row each."""
+
+    texts: list[str]
+
+    def run(self, work: Work) -> np.ndarray:
+        return np.stack([work.hasher.keys(text) for text in self.texts])
+
+
+@dataclass(frozen=True)
+class LinesOf:
+    """A batch of source items as the output files write them."""
+
+    items: list[Any]
+
+    def run(self, work: Work) -> Rendered:
+        from hum.schemas import id_digests  # noqa: PLC0415 - pandera loads when dedup runs, not when the stage starts
+
+        records = work.source.parse(self.items)
+        return Rendered([r.get("id") for r in records], [dumps(r) for r in records], id_digests(records))
+
+
+def mapped(pool: Pool[Task[Any], Any], tasks: Iterable[Task[R]]) -> Iterator[R]:
+    """The pool's results for `tasks`, in order, typed as theirs (one pool runs the tasks of every pass)."""
+    return cast("Iterator[R]", pool.map(tasks))
+
+
+def batches(source: Source, locations: array[int] | None = None) -> Iterator[list[Any]]:
+    """The source's items in batches of BATCH; their locations appended to `locations` (if given) as they are read."""
+    batch: list[Any] = []
+    for location, item in source.items():
+        if locations is not None:
+            locations.append(location)
+        batch.append(item)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def removal(duplicate_of: Any, reason: str, line: str) -> str:
+    """What `dumps({"duplicate_of": ..., "reason": ..., "record": record})` writes, given the record's `dumps` as `line`.
+
+    Sorted keys and no spaces, as `dumps` writes: the record is not serialised a second time.
+    """
+    return f'{{"duplicate_of":{dumps(duplicate_of)},"reason":{dumps(reason)},"record":{line}}}'

@@ -1,0 +1,126 @@
+"""Dedup's per-record work on a runner (issues 18, 19): one process and two write the same bytes and metrics.
+
+The records are real (the pipeline's `generate` output) with duplicates planted anywhere in the stream, some before
+their original: exact copies, near copies of the input, misspelt instructions and conflicting answers.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from test_dedup_stage import PARAMS
+
+from hum.dedup import run_dedup
+from hum.dedup.work import BATCH, removal
+from hum.errors import HumInputError
+from hum.io import Record, dumps, read_jsonl
+from hum.runners.local import Local
+from hum.step import StageError
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILT = [ROOT / "data/generated/instructions.jsonl", ROOT / "data/generalist/instructions.jsonl"]  # DVC outputs
+FILES = ("instructions.jsonl", "removed.jsonl", "conflicts.jsonl", "manifest.json")
+pytestmark = pytest.mark.skipif(not all(p.exists() for p in BUILT), reason="pipeline outputs not built (dvc repro)")
+
+
+def doubled(text: str, start: int, end: int, rng: random.Random) -> str | None:
+    """`text` with one letter between start and end written twice (a misspelling), or None when there is none."""
+    letters = [i for i in range(start, end) if text[i].isalpha()]
+    if not letters:
+        return None
+    i = rng.choice(letters)
+    return text[: i + 1] + text[i:]
+
+
+def edited(record: Record, edit: int, rng: random.Random) -> Record:
+    """A copy of a record: exact (0), another answer (1), a letter doubled in its input (2) or its instruction (3)."""
+    out = copy.deepcopy(record)
+    user = next(m for m in out["messages"] if m["role"] == "user")
+    start, end = out["meta"]["text_span"]
+    if edit == 1:
+        out["messages"][-1]["content"] += " (or not)"
+        out["meta"]["gold"] = out["meta"]["gold"][:-1]  # a subset of the rows: `merge` can take the union
+        out["meta"]["offsets"] = out["meta"]["offsets"][: len(out["meta"]["gold"])]
+    elif edit == 2 and (text := doubled(user["content"], start, end, rng)):
+        user["content"], out["meta"]["text_span"] = text, [start, end + 1]
+    elif edit == 3 and (text := doubled(user["content"], end, len(user["content"]), rng)):
+        user["content"] = text
+    return out
+
+
+def planted(records: list[Record], copies: int = 240, seed: int = 7) -> list[Record]:
+    """The records with `copies` edited copies (each kind in turn) inserted at random places, under new ids."""
+    rng, out = random.Random(seed), list(records)
+    for k, original in enumerate(rng.sample(records, copies)):
+        twin = edited(original, k % 4, rng)
+        twin["id"] = f"{original['id']}~{k}"
+        out.insert(rng.randrange(len(out) + 1), twin)
+    return out
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """Copies of the two inputs of the dedup stage, the first with planted duplicates (over two batches of work)."""
+    folder = tmp_path_factory.mktemp("inputs")
+    records = planted(list(read_jsonl(BUILT[0])))
+    assert len(records) > 2 * BATCH
+    (folder / "generated.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
+    shutil.copy(BUILT[1], folder / "generalist.jsonl")
+    return [folder / "generated.jsonl", folder / "generalist.jsonl"]
+
+
+def published(folder, inputs, name: str, workers: int, **params) -> dict[str, bytes]:
+    """Every file `run_dedup` publishes on `workers` local processes, and its metrics."""
+    out, metrics = folder / name, folder / f"{name}.json"
+    run_dedup(inputs, out, {**PARAMS, **params}, model="sha256:m", metrics=metrics, runner=Local(workers))
+    return {**{f: (out / f).read_bytes() for f in FILES}, "metrics": metrics.read_bytes()}
+
+
+@pytest.mark.parametrize(("policy", "memory_mb"), [("merge", 256), ("keep_first", 0)])
+def test_one_and_two_processes_write_the_same_bytes(inputs, tmp_path, policy, memory_mb):
+    one = published(tmp_path, inputs, "one", 1, conflicts=policy, memory_mb=memory_mb)
+    two = published(tmp_path, inputs, "two", 2, conflicts=policy, memory_mb=memory_mb)
+    assert two == one
+    metrics = json.loads(one["metrics"])
+    assert metrics["in"] == len(list(read_jsonl(inputs[0]))) + len(list(read_jsonl(inputs[1])))
+    reasons = {k.removeprefix("rejected: ") for k in metrics if k.startswith("rejected: ")}
+    assert {"exact duplicate", "near-duplicate instruction over the same input", "conflicting answer"} <= reasons
+    assert metrics["inputs: near copies"] > 9, "the copies with a doubled letter in their input, besides the real ones"
+    assert metrics["in"] - metrics["out"] == one["removed.jsonl"].count(b"\n") >= 180
+    if policy == "merge":
+        assert metrics["conflict actions: merge"] > 0
+
+
+def test_a_removal_line_is_the_dumps_of_its_dict():
+    record = {"id": "a", "messages": [{"role": "user", "content": 'Ünïcode "quoted" \\ \n'}], "meta": {"x": [1.5, None]}}
+    assert removal("b", "exact duplicate", dumps(record)) == dumps(
+        {"record": record, "reason": "exact duplicate", "duplicate_of": "b"}
+    )
+
+
+def test_an_id_in_both_inputs_fails_the_stage_and_publishes_nothing(inputs, tmp_path):
+    first = next(read_jsonl(inputs[0]))
+    messages = [
+        {"role": "user", "content": "Name three primary colours."},
+        {"role": "assistant", "content": "Red, blue, yellow."},
+    ]
+    other = tmp_path / "other.jsonl"  # another record under the same id
+    other.write_text(dumps({**first, "messages": messages, "meta": {**first["meta"], "text_span": None}}) + "\n")
+    with pytest.raises(StageError, match=rf"\[dedup\] .*id {first['id']!r}, id: duplicate id"):
+        run_dedup([inputs[0], other], tmp_path / "out", PARAMS, model=None, metrics=tmp_path / "m.json", runner=Local(2))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_malformed_line_in_a_later_batch_names_its_line_from_a_worker(inputs, tmp_path):
+    lines = inputs[0].read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[BATCH + 5] = '{"id": "broken"\n'
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(HumInputError, match=rf"bad\.jsonl: line {BATCH + 6}\b"):
+        run_dedup([bad], tmp_path / "out", PARAMS, model=None, metrics=tmp_path / "m.json", runner=Local(2))
+    assert not (tmp_path / "out").exists()
