@@ -1,75 +1,142 @@
-"""Mix throughput and memory at two sizes, against a plain read-shuffle-write baseline run in the same process.
+"""Mix time and peak RSS at two sizes, against a plain read-shuffle-write baseline run by the same interpreter.
 
-Run: python benchmarks/bench_mix.py [n_records]   (default 20,000: n/2 and n records)
+Run: python benchmarks/bench_mix.py [n_records] [--dir DIR]   (default 20,000: n/2 and n records)
 
 The stage (`write_corpus`: index, caps and shuffle on int64 pointers, both splits written as records are read back,
-then the chat export files and the card; Parquet is left out, it is `datasets`' own writer) against the least any
-seeded shuffle of a JSON-lines file does: read every line into a list, shuffle it, write it. Prints records/s and
-peak traced memory (tracemalloc: Python and numpy allocations) per record of both, and their ratios.
+every export (Parquet included), the card, metrics and plots) against the least any seeded shuffle of a JSON-lines
+file does: read every line into a list, shuffle it, write it. Each run is its own process, so its peak RSS
+(`ru_maxrss`: Python, numpy, Arrow and mapped pages alike) is its own; printed: seconds, records/s and peak RSS of
+both, and their ratios. Records are synthetic but shaped like the pipeline's (task records of four tasks with `meta`
+slots of varying keys, so the Parquet export has a JSON column as on real data; general data in `prepared`).
+`--dir DIR` keeps the inputs and outputs there (`DIR/<n>/`) to compare two versions of the code byte for byte.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
-from bench_dedup import records, traced
-from hum.io import dumps
-from hum.mix import Inputs, write_corpus
+from hum.io import Record, dumps
+from hum.records import meta_record
 
-PARAMS = {"seed": 13, "mix": {"general_share": 0.0, "validation_share": 0.02, "exports": ["messages", "alpaca", "sharegpt"]}}
-
-
-def baseline(source: Path, dest: Path) -> None:
-    """Read every line, shuffle the list with a seeded RNG, write it."""
-    with source.open("rb") as fh:
-        lines = fh.readlines()
-    random.Random(13).shuffle(lines)
-    with dest.open("wb") as fh:
-        fh.writelines(lines)
+PARAMS = {"seed": 13, "mix": {"general_share": 0.05, "validation_share": 0.02}}
+WORDS = ["".join(random.Random(i).choices("abcdefghijklmnopqrstuvwxyz", k=2 + i % 9)) for i in range(5000)]
+LABELS = ["person", "location", "organisation", "product", "event", "work", "group", "date"]
+PER_TEXT = 4  # instructions per seed text: the validation split holds a text's instructions together
+SLOTS = {"ner": ("label",), "re": ("head", "tail"), "mrc": ("question",), "cls": ("reason",)}
+SUBTASKS = {"ner": "entity", "re": "relation", "mrc": "extractive", "cls": "classify"}
 
 
-def timed(run: Callable[[], object]) -> float:
+def text(i: int) -> str:
+    rng = random.Random(i)
+    return " ".join(rng.choices(WORDS, k=rng.randint(30, 120))).capitalize() + "."
+
+
+def synthetic(n: int) -> Iterator[Record]:
+    """Task records: a seed text per PER_TEXT records, a request around it, a JSON answer and a full `meta`."""
+    for i in range(n):
+        rng, seed, task = random.Random(-i), i // PER_TEXT, tuple(SLOTS)[i % len(SLOTS)]
+        passage, labels = text(seed), rng.sample(LABELS, rng.randint(1, 4))
+        head = f"Find the {', '.join(labels)} in the text.\n\nText:\n~~~\n"
+        user = f"{head}{passage}\n~~~"
+        gold = [[w, rng.choice(labels)] for w in rng.sample(passage.split(), rng.randint(0, 4))]
+        slots = {k: " ".join(rng.choices(WORDS, k=3)) for k in SLOTS[task][: rng.randint(0, len(SLOTS[task]))]}
+        meta = meta_record(
+            task=task, subtask=SUBTASKS[task], dataset=f"d{seed % 7}", seed_id=f"s{seed}", lang="en",
+            kind=("basic", "compound")[i % 2], format="json", rules=rng.sample(["dup:once", "order:alpha"], i % 3),
+            description_id=f"en.{task}.{i % 23}", description_source="human/accepted", layout="prose", labels=labels,
+            columns=["text", "label"], label_column="label",
+            phrasings={"system": f"system.en.{i % 5}", "format": None, "rules": []}, slots=slots, gold=gold,
+            offsets=[[j, j + 3] for j in range(len(gold))], text_span=[len(head), len(head) + len(passage)],
+        )  # fmt: skip
+        system = [{"role": "system", "content": "You are an expert annotator."}] if i % 3 else []
+        answer = {"role": "assistant", "content": json.dumps(gold, ensure_ascii=False)}
+        yield {
+            "id": f"{meta['dataset']}/{seed}#{i % PER_TEXT}",
+            "messages": [*system, {"role": "user", "content": user}, answer],
+            "meta": meta,
+        }
+
+
+def general(n: int) -> Iterator[Record]:
+    """Prepared general records (`text`, `output`), as `prepare` writes them."""
+    for i in range(n):
+        yield {"id": f"g{i}", "dataset": "general_set", "lang": "en", "task": "general", "text": text(-1 - i), "output": text(i)}
+
+
+def write_inputs(folder: Path, n: int) -> None:
+    """validated/instructions.jsonl (n task records), prepared/general_set.train.jsonl (n/10) and SOURCES.md."""
+    for sub in ("validated", "prepared"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    (folder / "validated/manifest.json").write_text('{"model": null}', encoding="utf-8")
+    for path, records in (
+        (folder / "validated/instructions.jsonl", synthetic(n)),
+        (folder / "prepared/general_set.train.jsonl", general(n // 10)),
+    ):
+        with path.open("w", encoding="utf-8") as fh:
+            fh.writelines(dumps(r) + "\n" for r in records)
+    (folder / "SOURCES.md").write_text("| file | licence |\n|---|---|\n", encoding="utf-8")
+
+
+def run(what: str, folder: Path) -> None:
+    """One measured run in this process: print its seconds and peak RSS as JSON."""
     t0 = time.perf_counter()
-    run()
-    return time.perf_counter() - t0
+    if what == "stage":
+        from hum.mix import Inputs, write_corpus  # noqa: PLC0415 - the stage's imports count in its run
+
+        inputs = Inputs(
+            validated=folder / "validated/instructions.jsonl", prepared=folder / "prepared", sources=folder / "SOURCES.md"
+        )
+        write_corpus(inputs, PARAMS, folder / "corpus", metrics=folder / "metrics")
+    else:
+        with (folder / "validated/instructions.jsonl").open("rb") as fh:
+            lines = fh.readlines()
+        random.Random(13).shuffle(lines)
+        with (folder / "shuffled.jsonl").open("wb") as fh:
+            fh.writelines(lines)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 
 
-def one_size(n: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        validated, prepared = folder / "validated" / "instructions.jsonl", folder / "prepared"
-        prepared.mkdir()
-        validated.parent.mkdir()
-        (validated.parent / "manifest.json").write_text('{"model": null}', encoding="utf-8")
-        with validated.open("w", encoding="utf-8") as fh:
-            fh.writelines(dumps(r) + "\n" for r in records(n))
-        sources = folder / "SOURCES.md"
-        sources.write_text("| file | licence |\n|---|---|\n", encoding="utf-8")
-        inputs = Inputs(validated=validated, prepared=prepared, sources=sources)
+def measured(what: str, folder: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--run", what, str(folder)], check=True, capture_output=True, text=True)  # noqa: S603 - this file
+    result: dict[str, float] = json.loads(out.stdout.splitlines()[-1])
+    return result
 
-        def stage() -> None:
-            write_corpus(inputs, PARAMS, folder / "corpus", metrics=folder / "metrics")
 
-        def plain() -> None:
-            baseline(validated, folder / "shuffled.jsonl")
-
-        seconds, base_seconds = timed(stage), timed(plain)
-        peak, base_peak = traced(stage), traced(plain)
-    print(f"records={n}: stage {seconds:.1f}s ({n / seconds:,.0f} rec/s), read-shuffle-write {base_seconds:.2f}s "
-          f"({n / base_seconds:,.0f} rec/s): time ratio {seconds / base_seconds:.1f}")  # fmt: skip
-    print(f"    peak traced memory: stage {peak / 2**20:.1f} MiB ({peak / n:,.0f} B/record), read-shuffle-write "
-          f"{base_peak / 2**20:.1f} MiB ({base_peak / n:,.0f} B/record): memory ratio {peak / base_peak:.2f}")  # fmt: skip
+def one_size(n: int, folder: Path) -> None:
+    write_inputs(folder, n)
+    stage, plain = measured("stage", folder), measured("plain", folder)
+    s, b = stage["seconds"], plain["seconds"]
+    print(f"records={n}: stage {s:.1f}s ({n / s:,.0f} rec/s), read-shuffle-write {b:.2f}s ({n / b:,.0f} rec/s): "
+          f"time ratio {s / b:.1f}")  # fmt: skip
+    print(f"    peak RSS: stage {stage['rss'] / 2**20:.0f} MiB, read-shuffle-write {plain['rss'] / 2**20:.0f} MiB: "
+          f"memory ratio {stage['rss'] / plain['rss']:.2f}")  # fmt: skip
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    for size in (n // 2, n):
-        one_size(size)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int, nargs="?", default=20000)
+    parser.add_argument("--dir", type=Path, help="keep inputs and outputs in DIR/<n>/")
+    parser.add_argument("--run", nargs=2, metavar=("WHAT", "FOLDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        run(args.run[0], Path(args.run[1]))
+        return
+    for size in (args.n // 2, args.n):
+        if args.dir:
+            one_size(size, args.dir / str(size))
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            one_size(size, Path(tmp))
 
 
 if __name__ == "__main__":

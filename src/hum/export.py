@@ -1,20 +1,31 @@
 """The corpus in the formats trainers read: chat `messages` JSONL (the primary), Parquet, Alpaca and ShareGPT.
 
-Each export is derived from the written `messages` file of a split, streamed, so no export needs the corpus in
-memory. Paths are relative to the corpus folder, which is also the root of the dataset repository its card describes.
+The JSON-lines exports of a split are written in the pass that writes its `messages` file, record by record;
+Parquet is streamed from the written `messages` file afterwards. No export needs the corpus in memory.
+Paths are relative to the corpus folder, which is also the root of the dataset repository its card describes.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from itertools import islice
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Self
 
-from hum.io import Record, read_jsonl, write_jsonl
+import orjson
+
+from hum.io import Record, atomic_open, dumps, loads
 from hum.records import message
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from datasets import Features
+
 EXPORTS = ("messages", "parquet", "alpaca", "sharegpt")
+ROW_GROUP = 10_000  # records per Parquet row group: what the export holds at once (about 15 MB of JSON)
 SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
 
 
@@ -58,36 +69,155 @@ def to_sharegpt(record: Record) -> Record:
 CONVERTERS: dict[str, Callable[[Record], Record]] = {"alpaca": to_alpaca, "sharegpt": to_sharegpt}
 
 
-def write_exports(folder: Path, splits: list[str], exports: tuple[str, ...] | list[str]) -> dict[str, dict[str, str]]:
-    """Write every export of every split from `<split>.jsonl` in `folder`; return {export: {split: path}}.
+def data_files(splits: list[str], exports: Iterable[str]) -> dict[str, dict[str, str]]:
+    """{export: {split: path}} of a release: `messages` always (the others are made from it), in EXPORTS order."""
+    return {e: {s: export_path(e, s) for s in splits} for e in EXPORTS if e == "messages" or e in exports}
 
-    `messages` is always there (it is what the others are made from); a split without records gets no files.
+
+class SplitWriter:
+    """The JSON-lines files of one split, every export's line written as its record comes: one pass, nothing held.
+
+    The `messages` file is opened at once (an empty train split still has one); an export's file only with the
+    first record, so a split without records gets none.
     """
-    written: dict[str, dict[str, str]] = {"messages": {s: export_path("messages", s) for s in splits}}
-    for export in (e for e in EXPORTS if e in exports and e != "messages"):
-        written[export] = {}
-        for split in splits:
-            source, dest = folder / export_path("messages", split), folder / export_path(export, split)
-            if export == "parquet":
-                to_parquet(source, dest)
-            else:
-                write_jsonl(dest, (CONVERTERS[export](r) for r in read_jsonl(source)))
-            written[export][split] = export_path(export, split)
-    return written
+
+    def __init__(self, folder: Path, split: str, exports: Iterable[str]) -> None:
+        self.folder, self.split, self.records = folder, split, 0
+        self.converters = [(e, CONVERTERS[e]) for e in EXPORTS if e in exports and e in CONVERTERS]
+        self._files: dict[str, IO[str]] = {}
+        self._stack = ExitStack()
+
+    def __enter__(self) -> Self:
+        self._files["messages"] = self._open("messages")
+        return self
+
+    def __exit__(self, *exc: object) -> bool | None:
+        return self._stack.__exit__(*exc)  # type: ignore[arg-type]
+
+    def write(self, record: Record) -> None:
+        """Write one record to the `messages` file and to each export."""
+        if not self.records:
+            self._files.update((e, self._open(e)) for e, _ in self.converters)
+        self.records += 1
+        self._files["messages"].write(dumps(record) + "\n")
+        for export, convert in self.converters:
+            self._files[export].write(spelt(convert(record)) + "\n")
+
+    def _open(self, export: str) -> IO[str]:
+        return self._stack.enter_context(atomic_open(self.folder / export_path(export, self.split)))
+
+
+def spelt(record: Record) -> str:
+    """`dumps(record)`, through orjson when the record holds only strings: it spells those the same, 3-5x faster.
+
+    orjson and json differ on floats (`1e-05`), integers beyond 64 bits and NaN, none of which a text holds; a lone
+    surrogate, which orjson refuses, goes to `dumps` as well.
+    """
+    if _texts(record):
+        with suppress(TypeError):
+            return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
+    return dumps(record)
+
+
+def _texts(value: object) -> bool:
+    """Whether `value` is a string, or dicts and lists of strings (under string keys) down to its leaves."""
+    if isinstance(value, dict):
+        return all(type(k) is str and _texts(v) for k, v in value.items())
+    return all(_texts(v) for v in value) if isinstance(value, list) else type(value) is str
+
+
+def write_parquet(folder: Path, splits: Iterable[str]) -> None:
+    """`<split>.parquet` of each split, from its written `messages` file."""
+    for split in splits:
+        to_parquet(folder / export_path("messages", split), folder / export_path("parquet", split))
 
 
 def to_parquet(source: Path, dest: Path) -> None:
-    """Parquet of a JSON-lines file through `datasets`: its Arrow schema (meta.slots as JSON) loads back unchanged.
+    """Parquet of a written JSON-lines split, streamed in row groups of ROW_GROUP records under one fixed schema.
 
-    `datasets` builds an on-disk Arrow table in a throwaway cache and writes it in row groups, so memory stays flat.
+    The schema is what `datasets` infers from the file, as `Dataset.from_json` did here before: from its first
+    block (`meta.slots`, whose keys vary, as a JSON column), so `load_dataset("parquet")` loads the same features
+    and rows; writer options and metadata are those of `Dataset.to_parquet`. A record the schema has no place for
+    (a field unknown to the first block) stops the export, as it stopped `datasets`. Same lines, same bytes.
     """
-    import datasets  # noqa: PLC0415  (heavy; only the stage that writes Parquet pays for it)
+    import pyarrow.parquet as pq  # noqa: PLC0415  (heavy; only the stage that writes Parquet pays for it)
+    from datasets import config  # noqa: PLC0415
+    from datasets.arrow_writer import get_parquet_column_options  # noqa: PLC0415
 
-    with tempfile.TemporaryDirectory(prefix=".hf-cache.", dir=dest.parent) as cache, _quiet():
-        table = datasets.Dataset.from_json(str(source), cache_dir=cache)
-        tmp = dest.with_name(f".{dest.name}.tmp")
-        table.to_parquet(str(tmp))
+    features, cdc = _features(source), config.DEFAULT_CDC_OPTIONS
+    schema, tmp = features.arrow_schema, dest.with_name(f".{dest.name}.tmp")
+    options = get_parquet_column_options(features, schema)
+    try:
+        with pq.ParquetWriter(tmp, schema, use_content_defined_chunking=cdc, write_page_index=True, **options) as writer:
+            for table in _tables(source, features):
+                writer.write_table(table)
+            writer.add_key_value_metadata({"content_defined_chunking": json.dumps(cdc)})
         tmp.replace(dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _features(source: Path) -> Features:
+    """The features `datasets` infers for a JSON-lines file: those of its first block, which it reads alone."""
+    import datasets  # noqa: PLC0415
+    from datasets.packaged_modules.json.json import JsonConfig  # noqa: PLC0415
+
+    with source.open("rb") as fh:
+        head = fh.read(JsonConfig.chunksize) + fh.readline()  # the block `datasets` infers from, to the end of its line
+    with tempfile.TemporaryDirectory(prefix=".hf-cache.", dir=source.parent) as cache, _quiet():
+        (Path(cache) / "head.jsonl").write_bytes(head)
+        return datasets.Dataset.from_json(str(Path(cache) / "head.jsonl"), cache_dir=cache).features
+
+
+def _tables(source: Path, features: Features) -> Iterator[pa.Table]:
+    """The file as Arrow tables of ROW_GROUP records in `features`' schema: JSON columns encoded as `datasets` does."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.json as paj  # noqa: PLC0415
+    from datasets.table import table_cast  # noqa: PLC0415
+    from datasets.utils.json import get_json_field_paths_from_feature  # noqa: PLC0415
+
+    schema, paths = features.arrow_schema, get_json_field_paths_from_feature(features)
+    parse = paj.ParseOptions(explicit_schema=_storage(schema), unexpected_field_behavior="error")
+    for lines in _batches(source, ROW_GROUP):
+        block = max(1 << 20, max(map(len, lines)) + 1)  # a block holds whole lines: the longest fits
+        data = b"".join(_json_encoded(line, paths) for line in lines) if paths else b"".join(lines)
+        table = paj.read_json(pa.BufferReader(data), read_options=paj.ReadOptions(block_size=block), parse_options=parse)
+        yield table_cast(table.combine_chunks(), schema)  # one chunk: the bytes do not depend on parse blocks
+
+
+def _storage(schema: pa.Schema) -> pa.Schema:
+    """The schema with each extension type (JSON) replaced by its storage (string), which the JSON reader fills."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    def storage(kind: pa.DataType) -> pa.DataType:
+        if isinstance(kind, pa.BaseExtensionType):
+            return kind.storage_type
+        if pa.types.is_struct(kind):
+            return pa.struct([pa.field(f.name, storage(f.type)) for f in kind])
+        return pa.list_(storage(kind.value_type)) if pa.types.is_list(kind) else kind
+
+    return pa.schema([pa.field(f.name, storage(f.type)) for f in schema], metadata=schema.metadata)
+
+
+def _json_encoded(line: bytes, paths: list[list[str]]) -> bytes:
+    """The line with the value at each JSON path as a JSON string, spelt as `datasets` spells it."""
+    from datasets.utils.json import json_encode_field  # noqa: PLC0415
+
+    record = loads(line)
+    for path in paths:
+        record = json_encode_field(record, path)
+    try:
+        return orjson.dumps(record) + b"\n"  # the reader parses it again: any faithful spelling will do
+    except TypeError:  # what orjson refuses (integers beyond 64 bits)
+        return dumps(record).encode() + b"\n"
+
+
+def _batches(source: Path, size: int) -> Iterator[list[bytes]]:
+    """The lines of a file, `size` at a time."""
+    with source.open("rb") as fh:
+        while lines := list(islice(fh, size)):
+            yield lines
 
 
 @contextmanager

@@ -18,15 +18,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from hum.card import Release, write_card
-from hum.export import EXPORTS, write_exports
+from hum.export import EXPORTS, SplitWriter, data_files, write_parquet
 from hum.general import to_chat
-from hum.io import Record, atomic_dir, atomic_open, dumps, loads, write_json
+from hum.io import Record, atomic_dir, loads, write_json
 from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
 from hum.records import input_text
@@ -211,7 +211,7 @@ def write_corpus(inputs: Inputs, params: dict[str, Any], out: Path, metrics: Pat
     tasks.add_file(inputs.validated, 0)
     for i, path in enumerate(general_files, 1):
         general.add_file(path, i, only_task="general")
-    order = plan(tasks.groups, general.groups.get("general", {}), mix, seed).tolist()
+    order = array("q", plan(tasks.groups, general.groups.get("general", {}), mix, seed).tobytes())  # 8 bytes a record
     del tasks, general
     paths = [inputs.validated, *general_files]
     held = array("q")  # pointers of the validation split, in order, found while the train split is written
@@ -228,12 +228,15 @@ def write_corpus(inputs: Inputs, params: dict[str, Any], out: Path, metrics: Pat
                 break
             records = (r if "messages" in r else to_chat(r) for r in chosen)
             bar = tqdm(records, desc=f"mix {split}", total=len(order if split == "train" else held), unit="rec", mininterval=1.0)
-            with atomic_open(tmp / f"{split}.jsonl") as fh:
-                counts[split], diversity[split] = corpus_metrics(_written(fh, bar, lengths if split == "train" else None))
-        data_files = write_exports(tmp, [s for s in counts if counts[s]["records"]], mix.exports)
+            with SplitWriter(tmp, split, mix.exports) as writer:
+                counts[split], diversity[split] = corpus_metrics(_written(writer, bar, lengths if split == "train" else None))
+        written = [s for s in counts if counts[s]["records"]]
+        if "parquet" in mix.exports:
+            write_parquet(tmp, written)
         summary = {**counts["train"], "splits": {s: counts[s]["records"] if s in counts else 0 for s in SPLITS}}
         model = model_of(inputs.validated.parent)
-        release = Release(counts, diversity["train"], params, _manifests(inputs.upstream), model, data_files)
+        files = data_files(written, mix.exports)
+        release = Release(counts, diversity["train"], params, _manifests(inputs.upstream), model, files)
         write_card(tmp, release, inputs.sources)
         write_manifest(tmp, "mix", params, {**summary, "files": _file_hashes(tmp)}, model)
     write_json(metrics / "corpus.json", summary)
@@ -258,9 +261,9 @@ def _train(chosen: Iterable[tuple[int, Record]], held: array[int], seed: int, sh
             yield record
 
 
-def _written(fh: IO[str], records: Iterable[Record], lengths: Lengths | None) -> Iterator[Record]:
+def _written(writer: SplitWriter, records: Iterable[Record], lengths: Lengths | None) -> Iterator[Record]:
     for rec in records:
-        fh.write(dumps(rec) + "\n")
+        writer.write(rec)
         if lengths is not None:
             lengths.add(rec)
         yield rec

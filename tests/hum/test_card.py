@@ -18,8 +18,7 @@ from hum.card import (
     split_front_matter,
     write_card,
 )
-from hum.export import EXPORTS, write_exports
-from hum.io import write_jsonl
+from hum.export import EXPORTS, SplitWriter, data_files, write_parquet
 from hum.records import meta_record
 from hum.report import corpus_metrics
 
@@ -144,9 +143,12 @@ def card(tmp_path_factory):
     splits = {"train": [record(i, "en" if i % 3 else "zh") for i in range(24)], "validation": [record(100 + i) for i in range(4)]}
     counts, diversity = {}, {}
     for split, records in splits.items():
-        write_jsonl(folder / f"{split}.jsonl", records)
+        with SplitWriter(folder, split, EXPORTS) as writer:
+            for rec in records:
+                writer.write(rec)
         counts[split], diversity[split] = corpus_metrics(records)
-    files = write_exports(folder, list(splits), EXPORTS)
+    write_parquet(folder, splits)
+    files = data_files(list(splits), EXPORTS)
     release = Release(counts, diversity["train"], {"seed": 13, "mix": {"general_share": 0.1}}, MANIFESTS, "sha256:m0", files)
     path = write_card(folder, release, seeds / "SOURCES.md")
     return folder, path.read_text(encoding="utf-8"), release

@@ -8,14 +8,19 @@ assistant; the last turn the assistant's). Alpaca is `instruction`, `input`, `ou
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from datasets.packaged_modules.json.json import JsonConfig
 
-from hum.export import EXPORTS, export_path, to_alpaca, to_sharegpt, write_exports
+from hum import export as export_module
+from hum.export import EXPORTS, SplitWriter, data_files, export_path, spelt, to_alpaca, to_parquet, to_sharegpt, write_parquet
 from hum.general import to_chat
 from hum.instructions import fenced
-from hum.io import read_jsonl, write_jsonl
+from hum.io import dumps, read_jsonl, write_jsonl
 from hum.records import meta_record
 
 TEXT = "Ann met Bob in 北京."
@@ -80,14 +85,23 @@ def test_export_paths():
     ]
 
 
+def write_splits(folder: Path, splits: dict[str, list[dict]], exports: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """What `mix` does: each split's JSON-lines files in one pass, then Parquet from its `messages` file."""
+    for split, records in splits.items():
+        with SplitWriter(folder, split, exports) as writer:
+            for rec in records:
+                writer.write(rec)
+    if "parquet" in exports:
+        write_parquet(folder, [s for s, records in splits.items() if records])  # a split without records has none
+    return data_files([s for s, records in splits.items() if records], exports)
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     folder = tmp_path_factory.mktemp("exports")
     splits = {"train": [record(i, system=i % 2 == 0, slots={"label": "person"} if i % 3 else {}) for i in range(30)]}
     splits["validation"] = [record(100 + i, slots={"question": "who?"}) for i in range(5)]
-    for split, records in splits.items():
-        write_jsonl(folder / f"{split}.jsonl", records)
-    files = write_exports(folder, list(splits), EXPORTS)
+    files = write_splits(folder, splits, EXPORTS)
     return folder, files, splits
 
 
@@ -96,7 +110,7 @@ def load(folder, export, split):
     return datasets.load_dataset(builder, data_files=str(folder / export_path(export, split)), split="train")
 
 
-def test_write_exports_lists_what_it_wrote(exported):
+def test_data_files_lists_what_was_written(exported):
     folder, files, _ = exported
     assert files == {e: {s: export_path(e, s) for s in ("train", "validation")} for e in EXPORTS}
     assert all((folder / p).is_file() for splits in files.values() for p in splits.values())
@@ -152,8 +166,7 @@ def test_sharegpt_loads_with_its_speakers(exported, split):
 
 
 def test_only_the_chosen_exports_are_written(tmp_path):
-    write_jsonl(tmp_path / "train.jsonl", [record(0)])
-    files = write_exports(tmp_path, ["train"], ("sharegpt",))
+    files = write_splits(tmp_path, {"train": [record(0)]}, ("sharegpt",))
     assert files == {"messages": {"train": "train.jsonl"}, "sharegpt": {"train": "sharegpt/train.jsonl"}}
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == files_of(files)
     assert [json.loads(line) for line in (tmp_path / "sharegpt/train.jsonl").read_text().splitlines()] == [to_sharegpt(record(0))]
@@ -162,3 +175,69 @@ def test_only_the_chosen_exports_are_written(tmp_path):
 
 def files_of(files: dict) -> list[str]:
     return sorted(p for splits in files.values() for p in splits.values())
+
+
+def test_a_split_without_records_has_only_its_messages_file(tmp_path):
+    write_splits(tmp_path, {"train": []}, EXPORTS)
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["train.jsonl"]
+    assert (tmp_path / "train.jsonl").read_bytes() == b""
+
+
+def many(n: int) -> list[dict]:
+    """Records whose `meta.slots` keys vary (a JSON column) and whose texts repeat (dictionary pages)."""
+    return [
+        record(i, system=i % 4 > 0, slots=[{}, {"label": "person"}, {"head": "Ann", "tail": str(i)}][i % 3]) for i in range(n)
+    ]
+
+
+def test_parquet_is_what_datasets_writes_for_one_row_group(tmp_path):
+    """Same schema, features metadata, writer options and rows as `Dataset.from_json(...).to_parquet(...)`: same bytes."""
+    write_jsonl(tmp_path / "train.jsonl", many(40))
+    to_parquet(tmp_path / "train.jsonl", tmp_path / "ours.parquet")
+    datasets.Dataset.from_json(str(tmp_path / "train.jsonl"), cache_dir=str(tmp_path / "cache")).to_parquet(
+        str(tmp_path / "theirs.parquet")
+    )
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "theirs.parquet").read_bytes()
+
+
+def test_parquet_streams_row_groups_that_load_back_as_datasets_reads_the_json(tmp_path, monkeypatch):
+    monkeypatch.setattr(export_module, "ROW_GROUP", 7)
+    records = many(40)
+    write_jsonl(tmp_path / "train.jsonl", records)
+    to_parquet(tmp_path / "train.jsonl", tmp_path / "train.parquet")
+    assert pq.ParquetFile(tmp_path / "train.parquet").metadata.num_row_groups == 6
+    ours = datasets.Dataset.from_parquet(str(tmp_path / "train.parquet"), cache_dir=str(tmp_path / "cache"))
+    theirs = datasets.Dataset.from_json(str(tmp_path / "train.jsonl"), cache_dir=str(tmp_path / "cache"))
+    assert ours.features == theirs.features
+    assert list(ours) == list(theirs) == records
+    first = (tmp_path / "train.parquet").read_bytes()
+    to_parquet(tmp_path / "train.jsonl", tmp_path / "train.parquet")
+    assert (tmp_path / "train.parquet").read_bytes() == first
+
+
+def test_a_field_the_first_block_lacks_stops_the_parquet_export(tmp_path, monkeypatch):
+    """`datasets` takes the schema from the file's first block and could not cast a later field to it: nor can we."""
+    records = many(40)
+    records[-1]["meta"]["extra"] = "late"
+    write_jsonl(tmp_path / "train.jsonl", records)
+    monkeypatch.setattr(JsonConfig, "chunksize", 1000)  # the first block: a few records
+    with pytest.raises(pa.ArrowInvalid, match="unexpected field"):
+        to_parquet(tmp_path / "train.jsonl", tmp_path / "train.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]  # nor a temporary left behind
+
+
+EVERY_CHARACTER = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"output": EVERY_CHARACTER, "input": EVERY_CHARACTER[::-1], "instruction": "", "é": "", "Z": "\n\t\u2028\x7f"},
+        {"id": "x", "conversations": [{"from": "human", "value": EVERY_CHARACTER[:5000]}, {"value": "", "from": "gpt"}]},
+        {"id": 7, "conversations": []},  # not only strings: dumps
+        {"input": "\ud800"},  # a lone surrogate: orjson refuses it, dumps spells it
+        {"a": [1e-05, 1e16, float("nan"), 2**70, None, True]},
+    ],
+)
+def test_exports_are_spelt_as_dumps_spells_them(record):
+    assert spelt(record) == dumps(record)
