@@ -1,0 +1,1 @@
+"""Tests of `hum.runners` that share one Ray head (see conftest.py)."""
