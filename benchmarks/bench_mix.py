@@ -1,12 +1,14 @@
-"""Mix time and peak RSS at two sizes, against a plain read-shuffle-write baseline run by the same interpreter.
+"""Mix time and peak RSS at two sizes, in one process and on 2 workers, against a plain read-shuffle-write baseline.
 
 Run: python benchmarks/bench_mix.py [n_records] [--dir DIR]   (default 20,000: n/2 and n records)
 
 The stage (`write_corpus`: index, caps and shuffle on int64 pointers, both splits written as records are read back,
-every export (Parquet included), the card, metrics and plots) against the least any seeded shuffle of a JSON-lines
-file does: read every line into a list, shuffle it, write it. Each run is its own process, so its peak RSS
-(`ru_maxrss`: Python, numpy, Arrow and mapped pages alike) is its own; printed: seconds, records/s and peak RSS of
-both, and their ratios. Records are synthetic but shaped like the pipeline's (task records of four tasks with `meta`
+every export (Parquet included), the card, metrics and plots) on `Local(1)` (this process) and on `Local(2)` (two
+forked workers doing the per-record work), against the least any seeded shuffle of a JSON-lines file does: read
+every line into a list, shuffle it, write it. Each run is its own process, so its peak RSS (`ru_maxrss`: Python,
+numpy, Arrow and mapped pages alike) is its own, and its workers' (the largest of them) apart; printed: wall seconds,
+CPU seconds (workers included), records/s and peak RSS of each, their ratios, and whether the two stage runs wrote the
+same bytes. Records are synthetic but shaped like the pipeline's (task records of four tasks with `meta`
 slots of varying keys, so the Parquet export has a JSON column as on real data; general data in `prepared`).
 `--dir DIR` keeps the inputs and outputs there (`DIR/<n>/`) to compare two versions of the code byte for byte.
 """
@@ -14,6 +16,7 @@ slots of varying keys, so the Parquet export has a JSON column as on real data; 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import random
 import resource
@@ -87,15 +90,17 @@ def write_inputs(folder: Path, n: int) -> None:
 
 
 def run(what: str, folder: Path) -> None:
-    """One measured run in this process: print its seconds and peak RSS as JSON."""
+    """One measured run in this process (`plain`, or `stage<workers>`): print its seconds and peak RSS as JSON."""
     t0 = time.perf_counter()
-    if what == "stage":
+    if what.startswith("stage"):
         from hum.mix import Inputs, write_corpus  # noqa: PLC0415 - the stage's imports count in its run
+        from hum.runners.local import Local  # noqa: PLC0415
 
         inputs = Inputs(
             validated=folder / "validated/instructions.jsonl", prepared=folder / "prepared", sources=folder / "SOURCES.md"
         )
-        write_corpus(inputs, PARAMS, folder / "corpus", metrics=folder / "metrics")
+        runner, out = Local(int(what.removeprefix("stage"))), folder / what
+        write_corpus(inputs, PARAMS, out / "corpus", metrics=out / "metrics", runner=runner)
     else:
         with (folder / "validated/instructions.jsonl").open("rb") as fh:
             lines = fh.readlines()
@@ -103,7 +108,9 @@ def run(what: str, folder: Path) -> None:
         with (folder / "shuffled.jsonl").open("wb") as fh:
             fh.writelines(lines)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + workers.ru_utime + workers.ru_stime
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "rss": me.ru_maxrss * 1024, "workers_rss": workers.ru_maxrss * 1024}))
 
 
 def measured(what: str, folder: Path) -> dict[str, float]:
@@ -114,12 +121,24 @@ def measured(what: str, folder: Path) -> dict[str, float]:
 
 def one_size(n: int, folder: Path) -> None:
     write_inputs(folder, n)
-    stage, plain = measured("stage", folder), measured("plain", folder)
-    s, b = stage["seconds"], plain["seconds"]
-    print(f"records={n}: stage {s:.1f}s ({n / s:,.0f} rec/s), read-shuffle-write {b:.2f}s ({n / b:,.0f} rec/s): "
-          f"time ratio {s / b:.1f}")  # fmt: skip
-    print(f"    peak RSS: stage {stage['rss'] / 2**20:.0f} MiB, read-shuffle-write {plain['rss'] / 2**20:.0f} MiB: "
-          f"memory ratio {stage['rss'] / plain['rss']:.2f}")  # fmt: skip
+    one, two, plain = measured("stage1", folder), measured("stage2", folder), measured("plain", folder)
+    b = plain["seconds"]
+    for name, stage in (("1 process", one), ("2 workers", two)):
+        s = stage["seconds"]
+        print(f"records={n}: stage on {name} {s:.1f}s wall, {stage['cpu']:.1f}s CPU ({n / s:,.0f} rec/s), "
+              f"peak RSS {stage['rss'] / 2**20:.0f} MiB (workers {stage['workers_rss'] / 2**20:.0f} MiB); "
+              f"{s / b:.1f}x read-shuffle-write")  # fmt: skip
+    print(f"    2 workers vs 1 process: wall {one['seconds'] / two['seconds']:.2f}x faster, CPU {two['cpu'] / one['cpu']:.2f}x; "
+          f"same bytes: {same(folder / 'stage1', folder / 'stage2')}")  # fmt: skip
+    print(f"    read-shuffle-write {b:.2f}s ({n / b:,.0f} rec/s), peak RSS {plain['rss'] / 2**20:.0f} MiB")
+
+
+def same(a: Path, b: Path) -> bool:
+    """Whether two folders hold the same files with the same bytes, at every depth."""
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    if files != sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()):
+        return False
+    return all(filecmp.cmp(a / f, b / f, shallow=False) for f in files)
 
 
 def main() -> None:

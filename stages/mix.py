@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hum.mix import Inputs, summary_line, write_corpus
 from hum.provenance import stage_params
+from hum.runners import runner_of
 
 DATA = Path("data")
 INPUTS = Inputs(
@@ -20,7 +21,8 @@ OUT = DATA / "corpus"
 def main() -> None:
     """Write `data/corpus/` (splits, exports, README.md card, manifest), `metrics/corpus.json` and `metrics/plots/`."""
     with stage_params("mix") as params:
-        summary = write_corpus(INPUTS, {"seed": params["seed"], "mix": params["mix"]}, OUT)
+        runner = runner_of(params.get("runner"))  # where the batches run changes no output, so it is no stage param
+        summary = write_corpus(INPUTS, {"seed": params["seed"], "mix": params["mix"]}, OUT, runner=runner)
         print(summary_line(summary))
 
 

@@ -74,6 +74,18 @@ def data_files(splits: list[str], exports: Iterable[str]) -> dict[str, dict[str,
     return {e: {s: export_path(e, s) for s in splits} for e in EXPORTS if e == "messages" or e in exports}
 
 
+def converters(exports: Iterable[str]) -> list[tuple[str, Callable[[Record], Record]]]:
+    """The JSON-lines exports among `exports` besides `messages`, each with what converts a record to it, in EXPORTS order."""
+    return [(e, CONVERTERS[e]) for e in EXPORTS if e in exports and e in CONVERTERS]
+
+
+def lines_of(record: Record, exports: Iterable[tuple[str, Callable[[Record], Record]]]) -> Iterator[tuple[str, str]]:
+    """(file, line) of a record for `messages` and each export of `converters(...)`: what `SplitWriter.write` writes."""
+    yield "messages", dumps(record)
+    for export, convert in exports:
+        yield export, spelt(convert(record))
+
+
 class SplitWriter:
     """The JSON-lines files of one split, every export's line written as its record comes: one pass, nothing held.
 
@@ -83,7 +95,7 @@ class SplitWriter:
 
     def __init__(self, folder: Path, split: str, exports: Iterable[str]) -> None:
         self.folder, self.split, self.records = folder, split, 0
-        self.converters = [(e, CONVERTERS[e]) for e in EXPORTS if e in exports and e in CONVERTERS]
+        self.converters = converters(exports)
         self._files: dict[str, IO[str]] = {}
         self._stack = ExitStack()
 
@@ -99,9 +111,18 @@ class SplitWriter:
         if not self.records:
             self._files.update((e, self._open(e)) for e, _ in self.converters)
         self.records += 1
-        self._files["messages"].write(dumps(record) + "\n")
-        for export, convert in self.converters:
-            self._files[export].write(spelt(convert(record)) + "\n")
+        for export, line in lines_of(record, self.converters):
+            self._files[export].write(line + "\n")
+
+    def write_lines(self, count: int, texts: dict[str, str]) -> None:
+        """Write `count` records already spelt: `texts` holds, per file (`messages` and each export), their lines."""
+        if not count:
+            return
+        if not self.records:
+            self._files.update((e, self._open(e)) for e, _ in self.converters)
+        self.records += count
+        for export, text in texts.items():
+            self._files[export].write(text)
 
     def _open(self, export: str) -> IO[str]:
         return self._stack.enter_context(atomic_open(self.folder / export_path(export, self.split)))

@@ -6,6 +6,12 @@ written in the planned order, each to its split as it is read (so no split is he
 
 The shuffle is `random.shuffle` of the whole chosen list, as it always was: its permutation depends on every
 draw over all n pointers, so the same bytes need the n pointers at once (8 bytes each: 8 MB at 1M records).
+
+What costs per record (parsing, the split decision, `to_chat`, spelling every export's line, the metrics' counts)
+runs on a runner's workers (`hum.runners`), batch by batch; this process keeps what depends on order: the plan, reading
+the chosen lines (raw, unparsed), writing the workers' lines in planned order, the held-out pointers, and the 4-grams
+of each task's first records. Counts merge exactly, so every file is the same bytes whichever runner, and however
+many workers, did the work.
 """
 
 from __future__ import annotations
@@ -24,17 +30,20 @@ import numpy as np
 from tqdm import tqdm
 
 from hum.card import Release, write_card
-from hum.export import EXPORTS, SplitWriter, data_files, write_parquet
+from hum.export import EXPORTS, SplitWriter, converters, data_files, lines_of, write_parquet
 from hum.general import to_chat
 from hum.io import Record, atomic_dir, loads, write_json
 from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
 from hum.records import input_text
-from hum.report import corpus_metrics
+from hum.report import Tally, grams_of
+from hum.runners import Runner
+from hum.runners.local import Local
 
 Groups = dict[str, dict[str, np.ndarray]]  # task -> dataset -> pointers (int64: source index << 40 | byte offset)
 SPLITS = ("train", "validation")
 _OFFSET_BITS = 40  # a pointer is source index << 40 | byte offset of the line: sorting pointers sorts (source, offset)
+BATCH = 1024  # records per task on a worker: enough that handing a batch over costs little beside its work
 
 
 @dataclass(frozen=True)
@@ -182,15 +191,80 @@ def plan(tasks: Groups, general: dict[str, np.ndarray], mix: Mix, seed: int) -> 
 
 def read_pointers(paths: list[Path], pointers: Iterable[int]) -> Iterator[Record]:
     """Records at the given pointers, in the given order."""
+    return map(loads, read_lines(paths, pointers))
+
+
+def read_lines(paths: list[Path], pointers: Iterable[int]) -> Iterator[bytes]:
+    """The raw lines at the given pointers, in the given order."""
     handles = [p.open("rb") for p in paths]
     try:
         for code in pointers:
             fh = handles[code >> _OFFSET_BITS]
             fh.seek(code & ((1 << _OFFSET_BITS) - 1))
-            yield loads(fh.readline())
+            yield fh.readline()
     finally:
         for fh in handles:
             fh.close()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A batch's records as its split writes them, and what they add to the metrics.
+
+    `held`: pointers of the records held out for validation (the train pass only); `texts`: the lines of the written
+    records per file; `grams`: per task, the 4-grams of each written record whose task was not done when sent.
+    """
+
+    held: list[int]
+    count: int
+    texts: dict[str, str]
+    tally: Tally
+    lengths: Lengths
+    grams: dict[str, list[list[tuple[str, ...]]]]
+
+
+@dataclass(frozen=True)
+class Work:
+    """What every worker holds: the split's seed and share and the exports; called with each batch."""
+
+    seed: int
+    share: float
+    exports: tuple[str, ...]
+
+    def __call__(self, batch: Batch) -> Rendered:
+        return batch.run(self)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Raw lines of chosen records with their pointers; `train`: held-out records are set aside, not written.
+
+    `done`: tasks whose counted 4-grams are complete, so none are sent back for them (None: no 4-grams at all).
+    """
+
+    codes: list[int]
+    lines: list[bytes]
+    train: bool
+    done: frozenset[str] | None
+
+    def run(self, work: Work) -> Rendered:
+        held, tally, lengths, exports = list[int](), Tally(), Lengths(), converters(work.exports)
+        texts: dict[str, list[str]] = defaultdict(list)
+        grams: dict[str, list[list[tuple[str, ...]]]] = defaultdict(list)
+        for code, line in zip(self.codes, self.lines, strict=True):
+            record = loads(line)
+            if self.train and held_out(split_key(record), work.seed, work.share):
+                held.append(code)
+                continue
+            record = record if "messages" in record else to_chat(record)
+            for export, text in lines_of(record, exports):
+                texts[export].append(text + "\n")
+            tally.add(record)
+            lengths.add(record)
+            if self.done is not None and (task := str(record["meta"]["task"])) not in self.done:
+                grams[task].append(grams_of(record))
+        joined = {export: "".join(lines) for export, lines in texts.items()}
+        return Rendered(held, len(self.codes) - len(held), joined, tally, lengths, dict(grams))
 
 
 @dataclass(frozen=True)
@@ -203,8 +277,13 @@ class Inputs:
     upstream: tuple[Path, ...] = ()  # output folders whose manifest.json the card quotes, in pipeline order
 
 
-def write_corpus(inputs: Inputs, params: dict[str, Any], out: Path, metrics: Path = Path("metrics")) -> dict[str, Any]:
-    """Plan, split and write the corpus, its exports, card and manifest; then its metrics and plot data."""
+def write_corpus(
+    inputs: Inputs, params: dict[str, Any], out: Path, metrics: Path = Path("metrics"), runner: Runner | None = None
+) -> dict[str, Any]:
+    """Plan, split and write the corpus, its exports, card and manifest; then its metrics and plot data.
+
+    The per-record work runs on `runner` (default: `hum.cores.data_workers()` local processes): same bytes on any.
+    """
     mix, seed = Mix.from_params(params["mix"]), int(params["seed"])
     general_files = sorted(inputs.prepared.glob("*.train.jsonl"))
     tasks, general = Index(), Index()
@@ -215,34 +294,59 @@ def write_corpus(inputs: Inputs, params: dict[str, Any], out: Path, metrics: Pat
     del tasks, general
     paths = [inputs.validated, *general_files]
     held = array("q")  # pointers of the validation split, in order, found while the train split is written
-    counts: dict[str, dict[str, Any]] = {}
-    diversity: dict[str, dict[str, Any]] = {}
+    tallies: dict[str, Tally] = {}
     lengths = Lengths()
-    with atomic_dir(out) as tmp:
+    with (runner or Local()).pool(Work(seed, mix.validation_share, mix.exports)) as pool, atomic_dir(out) as tmp:
         for split in SPLITS:
-            if split == "train":
-                chosen = _train(zip(order, read_pointers(paths, order), strict=True), held, seed, mix.validation_share)
-            elif held:
-                chosen = read_pointers(paths, held)
-            else:
+            if split != "train" and not held:
                 break
-            records = (r if "messages" in r else to_chat(r) for r in chosen)
-            bar = tqdm(records, desc=f"mix {split}", total=len(order if split == "train" else held), unit="rec", mininterval=1.0)
+            codes = order if split == "train" else held
+            tallies[split] = tally = Tally()
             with SplitWriter(tmp, split, mix.exports) as writer:
-                counts[split], diversity[split] = corpus_metrics(_written(writer, bar, lengths if split == "train" else None))
-        written = [s for s in counts if counts[s]["records"]]
+                bar = tqdm(desc=f"mix {split}", total=len(codes), unit="rec", mininterval=1.0)
+                for rendered in pool.map(_batches(paths, codes, split == "train", tally)):
+                    held.extend(rendered.held)
+                    writer.write_lines(rendered.count, rendered.texts)
+                    _merge(tally, rendered)
+                    if split == "train":
+                        lengths.merge(rendered.lengths)
+                    bar.update(len(rendered.held) + rendered.count)
+                bar.close()
+        written = [s for s, t in tallies.items() if t.records]
         if "parquet" in mix.exports:
-            write_parquet(tmp, written)
+            write_parquet(tmp, written)  # here: an actor on another node could not reach this folder
+        counts = {s: t.summary()[0] for s, t in tallies.items()}
+        diversity = tallies["train"].summary()[1]
         summary = {**counts["train"], "splits": {s: counts[s]["records"] if s in counts else 0 for s in SPLITS}}
         model = model_of(inputs.validated.parent)
         files = data_files(written, mix.exports)
-        release = Release(counts, diversity["train"], params, _manifests(inputs.upstream), model, files)
+        release = Release(counts, diversity, params, _manifests(inputs.upstream), model, files)
         write_card(tmp, release, inputs.sources)
         write_manifest(tmp, "mix", params, {**summary, "files": _file_hashes(tmp)}, model)
     write_json(metrics / "corpus.json", summary)
-    write_json(metrics / "diversity.json", diversity["train"])
+    write_json(metrics / "diversity.json", diversity)
     write_plots(metrics / "plots", counts["train"], lengths)
     return summary
+
+
+def _batches(paths: list[Path], codes: array[int], train: bool, tally: Tally) -> Iterator[Batch]:
+    """The chosen records' raw lines in batches of BATCH, in planned order.
+
+    Each batch names the tasks whose counted 4-grams `tally` already holds when the batch is sent: a task's later
+    records cannot count, so their 4-grams need not be made. Only the train split's diversity is reported.
+    """
+    lines = read_lines(paths, codes)
+    for start in range(0, len(codes), BATCH):
+        chosen = codes[start : start + BATCH].tolist()
+        done = frozenset(t for t, d in tally.tasks.items() if not d.wants_grams) if train else None
+        yield Batch(chosen, [next(lines) for _ in chosen], train, done)
+
+
+def _merge(tally: Tally, rendered: Rendered) -> None:
+    """Add a batch's counts to its split's, and its 4-grams in order (a task's first GRAM_RECORDS records count)."""
+    tally.merge(rendered.tally)
+    for task, grams in rendered.grams.items():
+        tally.tasks[task].add_grams(grams)
 
 
 def summary_line(summary: dict[str, Any]) -> str:
@@ -250,23 +354,6 @@ def summary_line(summary: dict[str, Any]) -> str:
     splits = ", ".join(f"{k} {v}" for k, v in summary["splits"].items())
     tasks = ", ".join(f"{k} {v}" for k, v in summary["per_task"].items())
     return f"[mix] {sum(summary['splits'].values())} records written ({splits}); train: {tasks}"
-
-
-def _train(chosen: Iterable[tuple[int, Record]], held: array[int], seed: int, share: float) -> Iterator[Record]:
-    """The records of the train split; the pointers of those whose seed text is held out go to `held`, in order."""
-    for code, record in chosen:
-        if held_out(split_key(record), seed, share):
-            held.append(code)
-        else:
-            yield record
-
-
-def _written(writer: SplitWriter, records: Iterable[Record], lengths: Lengths | None) -> Iterator[Record]:
-    for rec in records:
-        writer.write(rec)
-        if lengths is not None:
-            lengths.add(rec)
-        yield rec
 
 
 def _manifests(folders: Iterable[Path]) -> list[dict[str, Any]]:

@@ -30,6 +30,11 @@ class Lengths:
         self.instruction[len(message(record, "user")) // BIN] += 1
         self.answer[len(message(record, "assistant")) // BIN] += 1
 
+    def merge(self, other: Lengths) -> None:
+        """Add the histograms of `other` (of other records: counts merge in any order)."""
+        self.instruction.update(other.instruction)
+        self.answer.update(other.answer)
+
     def rows(self) -> list[dict[str, int]]:
         """One row per bin from 0 to the longest, empty bins included so the curve has no gaps."""
         top = max([*self.instruction, *self.answer], default=-1)

@@ -17,7 +17,19 @@ import pytest
 from datasets.packaged_modules.json.json import JsonConfig
 
 from hum import export as export_module
-from hum.export import EXPORTS, SplitWriter, data_files, export_path, spelt, to_alpaca, to_parquet, to_sharegpt, write_parquet
+from hum.export import (
+    EXPORTS,
+    SplitWriter,
+    converters,
+    data_files,
+    export_path,
+    lines_of,
+    spelt,
+    to_alpaca,
+    to_parquet,
+    to_sharegpt,
+    write_parquet,
+)
 from hum.general import to_chat
 from hum.instructions import fenced
 from hum.io import dumps, read_jsonl, write_jsonl
@@ -241,3 +253,21 @@ EVERY_CHARACTER = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 
 )
 def test_exports_are_spelt_as_dumps_spells_them(record):
     assert spelt(record) == dumps(record)
+
+
+def test_lines_spelt_elsewhere_write_the_files_one_record_at_a_time_writes(tmp_path):
+    """`write_lines` (a worker's batch of lines, `lines_of` each record) writes the bytes `write` writes."""
+    records, exports = [record(i, system=bool(i % 2)) for i in range(7)], ("messages", "alpaca", "sharegpt")
+    write_splits(tmp_path / "one", {"train": records, "validation": []}, exports)
+    with SplitWriter(tmp_path / "lines", "train", exports) as writer:
+        for batch in (records[:3], [], records[3:]):
+            texts: dict[str, str] = {}
+            for rec in batch:
+                for export, line in lines_of(rec, converters(exports)):
+                    texts[export] = texts.get(export, "") + line + "\n"
+            writer.write_lines(len(batch), texts)
+    with SplitWriter(tmp_path / "lines", "validation", exports) as empty:
+        empty.write_lines(0, {})  # a split without records: its messages file only
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "lines") for p in (tmp_path / "lines").rglob("*") if p.is_file())
+    assert all((tmp_path / "one" / f).read_bytes() == (tmp_path / "lines" / f).read_bytes() for f in files)

@@ -82,7 +82,7 @@ def test_the_default_pipeline_on_ray_writes_what_it_writes_locally(address, tmp_
     dvc(project, env, "repro", "--force")
     assert digests(project) == local
     after = actor_jobs(address)
-    assert after["Holder"] - before["Holder"] == 4, "generate, dedup, decontaminate and validate ran on data actors"
+    assert after["Holder"] - before["Holder"] == 5, "generate, dedup, decontaminate, validate and mix ran on data actors"
     assert after["Host"] - before["Host"] == 3, "paraphrase, generalist and evaluate asked model actors"
     assert logs["local"].read_text().count("build") == built_here, "no model was built in the stages' own processes"
     assert logs["ray"].read_text().count("build") == 3, "each LLM stage built its model on one actor"

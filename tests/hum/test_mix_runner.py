@@ -1,0 +1,70 @@
+"""Mix's per-record work on a runner (issues 18, 19): one process and two workers write the same bytes.
+
+The inputs are the pipeline's real ones (`validated`, `prepared`), mixed with its params. Batches and the 4-gram
+window are made small, so the records span many batches and the window closes mid-run: the diversity must still be
+the one process's, record by record (`corpus_metrics` over the written train split).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hum import mix, report
+from hum.io import read_jsonl
+from hum.mix import Inputs, write_corpus
+from hum.provenance import load_params
+from hum.runners import Runner
+from hum.runners.local import Local
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+BUILT = DATA / "validated/instructions.jsonl"  # a DVC output
+UPSTREAM = ("prepared", "pool", "generated", "generalist", "deduped", "decontaminated", "validated")
+pytestmark = pytest.mark.skipif(not BUILT.exists(), reason="pipeline outputs not built (dvc repro)")
+
+
+def inputs() -> Inputs:
+    return Inputs(BUILT, DATA / "prepared", DATA / "seeds/SOURCES.md", tuple(DATA / d for d in UPSTREAM))
+
+
+def params() -> dict:
+    loaded = load_params(ROOT / "params.yaml")
+    return {"seed": loaded["seed"], "mix": loaded["mix"]}
+
+
+def written(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def build(runner: Runner, folder: Path) -> dict[str, bytes]:
+    write_corpus(inputs(), params(), folder / "corpus", folder / "metrics", runner=runner)
+    return written(folder)
+
+
+@pytest.fixture
+def small(monkeypatch):
+    monkeypatch.setattr(mix, "BATCH", 64)
+    monkeypatch.setattr(report, "GRAM_RECORDS", 40)
+
+
+def test_two_workers_write_the_bytes_of_one_process(small, tmp_path):
+    one, two = build(Local(1), tmp_path / "one"), build(Local(2), tmp_path / "two")
+    assert one == two
+    assert {"corpus/train.jsonl", "corpus/train.parquet", "corpus/README.md", "metrics/diversity.json"} <= set(one)
+    assert one["corpus/validation.jsonl"]  # both splits, each over several batches
+    assert len(one["corpus/train.jsonl"].splitlines()) > 10 * mix.BATCH
+
+
+def test_diversity_is_counted_record_by_record_in_order(small, tmp_path):
+    build(Local(2), tmp_path)
+    counts, diversity = report.corpus_metrics(read_jsonl(tmp_path / "corpus/train.jsonl"))
+    assert json.loads((tmp_path / "metrics/diversity.json").read_text()) == diversity
+    assert json.loads((tmp_path / "metrics/corpus.json").read_text()) == {**counts, "splits": counts_of_splits(tmp_path)}
+    assert all(d["records"] > report.GRAM_RECORDS for d in diversity.values())  # the window closed in every task
+
+
+def counts_of_splits(folder: Path) -> dict[str, int]:
+    return {s: sum(1 for _ in read_jsonl(folder / f"corpus/{s}.jsonl")) for s in ("train", "validation")}
