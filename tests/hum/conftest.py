@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 from collections.abc import Iterable
@@ -10,10 +11,11 @@ from pathlib import Path
 import datasets
 import pytest
 
-from hum.generate import Context, load_context
-from hum.io import read_jsonl
+from hum.generate import Context, Generate, load_context
+from hum.io import Record, read_jsonl
 from hum.normalise import normalise
-from hum.prepare import prepare_dataset, train_records
+from hum.prepare import prepare_all, prepare_dataset, train_records
+from hum.provenance import load_params
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"  # the shared samples lie beside the project (as in CI)
@@ -155,6 +157,30 @@ def wnut17_prepared(tmp_path_factory: pytest.TempPathFactory, n: int) -> tuple[l
     prepared = prepare_samples(["wnut17"], tmp_path_factory.mktemp("prepared"), n)
     ctx = generation_context(prepared, 13, **{**GEN_PARAMS, "subtasks": {"ner": ["extract", "by_type"]}})
     return list(train_records(prepared, "general")), ctx
+
+
+@pytest.fixture(scope="session")
+def project_prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    """The project's seed datasets through `prepare` with the project's params: (params, folder). No DVC output needed."""
+    params = load_params(ROOT / "params.yaml")
+    folder = tmp_path_factory.mktemp("project-prepared")
+    with contextlib.chdir(ROOT):  # dataset configs name their files relative to the project
+        prepare_all(params["datasets"], params["prepare"], params["seed"], folder)
+    return params, folder
+
+
+def project_generation(prepared: tuple[dict, Path]) -> Generate:
+    """The generate step as its stage script builds it (no LLM proposals: only human and reviewed descriptions)."""
+    params, seeds = prepared
+    ctx = load_context(seeds, ROOT / "data/templates", None, ROOT / "data/guidelines", params=params["generate"], seed=13)
+    return Generate(ctx)
+
+
+@pytest.fixture(scope="session")
+def project_generated(project_prepared: tuple[dict, Path]) -> list[Record]:
+    """What `generate` keeps of the project's seeds (some 2,400 records): real records in a fresh checkout too."""
+    kept, _ = project_generation(project_prepared)(list(train_records(project_prepared[1], exclude_task="general")))
+    return kept
 
 
 @pytest.fixture(autouse=True, scope="session")

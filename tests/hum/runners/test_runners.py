@@ -14,12 +14,11 @@ import pytest
 import ray
 import yaml
 
+from conftest import project_generation
 from hum.decontaminate import Decontaminate
 from hum.errors import HumInputError
-from hum.generate import Generate, load_context
 from hum.io import dumps
-from hum.prepare import prepare_all, train_records
-from hum.provenance import load_params
+from hum.prepare import train_records
 from hum.runners import Runner, runner_of
 from hum.runners.local import Local
 from hum.runners.ray import ADDRESS_ENV, Ray
@@ -31,30 +30,13 @@ ROOT = Path(__file__).resolve().parents[3]
 STAGES = {"generated": "rejects.jsonl", "decontaminated": "removed.jsonl", "validated": "quarantine.jsonl"}
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    """The project's seed datasets through `prepare`, with the project's params."""
-    params = load_params(ROOT / "params.yaml")
-    folder = tmp_path_factory.mktemp("prepared")
-    with contextlib.chdir(ROOT):  # dataset configs name their files relative to the project
-        prepare_all(params["datasets"], params["prepare"], params["seed"], folder)
-    return params, folder
-
-
-def generation(prepared) -> Generate:
-    """The generate step as its stage script builds it (no LLM proposals: only human and reviewed descriptions)."""
-    params, seeds = prepared
-    ctx = load_context(seeds, ROOT / "data/templates", None, ROOT / "data/guidelines", params=params["generate"], seed=13)
-    return Generate(ctx)
-
-
 def pipeline(folder: Path, prepared, runner: Runner) -> dict[str, bytes]:
     """generate -> decontaminate -> validate with `runner`, built as their stage scripts build them; what they publish."""
     params, seeds = prepared
     folder.mkdir()
     with contextlib.chdir(folder):  # run_stage writes metrics/ under the working directory
-        records = train_records(seeds, exclude_task="general")
-        run_stage(generation(prepared), records, folder / "generated", STAGES["generated"], {}, model=None, runner=runner)
+        records, step = train_records(seeds, exclude_task="general"), project_generation(prepared)
+        run_stage(step, records, folder / "generated", STAGES["generated"], {}, model=None, runner=runner)
         step = Decontaminate.from_config(seeds, params["decontaminate"])
         source = JsonLines(folder / "generated/instructions.jsonl")
         run_stage(step, source, folder / "decontaminated", STAGES["decontaminated"], {}, model=None, runner=runner)
@@ -65,9 +47,9 @@ def pipeline(folder: Path, prepared, runner: Runner) -> dict[str, bytes]:
     return {str(path.relative_to(folder)): path.read_bytes() for path in written}
 
 
-def test_ray_writes_the_bytes_and_metrics_of_the_local_runner(prepared, address, tmp_path):
-    local = pipeline(tmp_path / "local", prepared, Local(2))
-    on_ray = pipeline(tmp_path / "ray", prepared, Ray(address=address))
+def test_ray_writes_the_bytes_and_metrics_of_the_local_runner(project_prepared, address, tmp_path):
+    local = pipeline(tmp_path / "local", project_prepared, Local(2))
+    on_ray = pipeline(tmp_path / "ray", project_prepared, Ray(address=address))
     assert on_ray == local
     assert sorted(local) == sorted(
         [f"{stage}/{name}" for stage, rejects in STAGES.items() for name in ("instructions.jsonl", "manifest.json", rejects)]
@@ -78,9 +60,11 @@ def test_ray_writes_the_bytes_and_metrics_of_the_local_runner(prepared, address,
     assert kept[0] - kept[1] == local["decontaminated/removed.jsonl"].count(b"\n") > 0, "real contamination was found"
 
 
-def test_a_worker_error_under_ray_keeps_its_message_and_publishes_nothing(prepared, address, tmp_path, monkeypatch):
-    params, seeds = prepared
-    kept, _ = generation(prepared)(list(train_records(seeds, exclude_task="general")))
+def test_a_worker_error_under_ray_keeps_its_message_and_publishes_nothing(
+    project_prepared, project_generated, address, tmp_path, monkeypatch
+):
+    params, seeds = project_prepared
+    kept = project_generated
     lines = [dumps(record) + "\n" for record in kept]  # over 2,048 lines: 3 batches of decontamination
     lines[2100] = '{"id": "broken"\n'
     (tmp_path / "in.jsonl").write_text("".join(lines))
