@@ -22,8 +22,9 @@ over planted pairs, for hum and for the all-pairs baseline (its ceiling: it comp
    per core (`Local()`, `hum.cores.data_workers`), their ratio (issue 18) and that both wrote the same bytes; the
    one-process run against a baseline run in this process (one pass holding every distinct record's normalised
    texts, as an in-memory dedup does), in time and in peak traced memory per record (traced in one process: with
-   workers, the parent holds the same state and each worker one batch at a time); and the share of planted copy
-   records removed. Load averages are printed beside it. The scale figure: `python benchmarks/bench_dedup.py
+   workers, the parent holds the same state and each worker one batch at a time); the fuzzy pass's time alone on
+   one process and on all (its comparisons inside each cluster run on the workers, `work.NearOf`); and the share of
+   planted copy records removed. Load averages are printed beside it. The scale figure: `python benchmarks/bench_dedup.py
    1000000` (about 1 GB of temporary JSON lines).
 4. One long pair: two 500,000-character near copies (20 words changed at scattered places) verified by naive
    `fuzz.ratio` (quadratic in length: ~2 s; a 2 MB pair took 25 s) and by hum's bounded check (`dedup.similar`:
@@ -46,7 +47,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from hum.cores import data_workers
-from hum.dedup import Dedup, Parts, run_dedup
+from hum.dedup import Dedup, Parts, engine, run_dedup
 from hum.dedup.keys import normalised
 from hum.dedup.lsh import InputIndex
 from hum.dedup.minhash import MinHasher
@@ -244,6 +245,20 @@ def in_memory(path: Path) -> int:
     return len(held)
 
 
+NEAR_SECONDS: list[float] = []  # the fuzzy pass's time in each stage run, appended by `timed_near`
+
+
+def timed_near(run: Callable[..., None]) -> Callable[..., None]:
+    """The fuzzy pass (`engine.near_pass`), timing each call into NEAR_SECONDS: its share of the stage, on one or all cores."""
+
+    def timed(*args: Any, **kwargs: Any) -> None:
+        start = time.perf_counter()
+        run(*args, **kwargs)
+        NEAR_SECONDS.append(time.perf_counter() - start)
+
+    return timed
+
+
 def traced(run: Callable[[], object]) -> int:
     """Peak bytes allocated by Python and numpy while `run` runs (tracemalloc), beyond what was held before."""
     tracemalloc.start()
@@ -282,6 +297,7 @@ def scale(n: int) -> None:
             t1 = time.perf_counter()
             stage(path, Path(tmp) / "all", None)
             t2 = time.perf_counter()
+            near_one, near_all = NEAR_SECONDS[-2:]
             in_memory(path)
             t3 = time.perf_counter()
             same = written(Path(tmp) / "one") == written(Path(tmp) / "all")
@@ -294,6 +310,8 @@ def scale(n: int) -> None:
         print(f"[3] records={size} ({mib:.0f} MiB of JSON lines) kept={step.stats['out']}: one process {t1 - t0:.1f}s "
               f"({size / (t1 - t0):,.0f} rec/s), {data_workers()} processes {t2 - t1:.1f}s ({size / (t2 - t1):,.0f} rec/s): "
               f"speed-up {(t1 - t0) / (t2 - t1):.2f}x, same bytes: {same}")  # fmt: skip
+        print(f"    of which the fuzzy pass: one process {near_one:.1f}s, {data_workers()} processes {near_all:.1f}s: "
+              f"speed-up {near_one / near_all:.2f}x")  # fmt: skip
         print(f"    load average (1 min) {load:.2f} before, {os.getloadavg()[0]:.2f} after")
         print(f"    in-memory baseline pass {t3 - t2:.1f}s: time ratio (one process) {(t1 - t0) / (t3 - t2):.2f}")
         print(f"    peak traced memory: stage {peak / 2**20:.0f} MiB ({peak / size:,.0f} B/record), baseline "
@@ -323,6 +341,7 @@ def main() -> None:
     """The parts given in argv (default all four), at the size given there."""
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
     parts = sys.argv[2] if len(sys.argv) > 2 else "1234"
+    engine.near_pass = timed_near(engine.near_pass)  # type: ignore[method-assign]
     runs = {"1": near_copies, "2": lambda n: near_requests(n // QUESTIONS), "3": scale, "4": lambda _: long_pair()}
     for part in sorted(set(parts)):
         runs[part](n)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_dedup_stage import PARAMS
 
-from hum.dedup import run_dedup
+from hum.dedup import near, run_dedup
 from hum.dedup.work import BATCH, removal
 from hum.errors import HumInputError
 from hum.io import Record, dumps, read_jsonl
@@ -38,17 +38,19 @@ def doubled(text: str, start: int, end: int, rng: random.Random) -> str | None:
 
 
 def edited(record: Record, edit: int, rng: random.Random) -> Record:
-    """A copy of a record: exact (0), another answer (1), a letter doubled in its input (2) or its instruction (3)."""
+    """A copy of a record: exact (0), another answer (1), a letter doubled in its input (2) or its instruction (3),
+    or in its instruction with another answer (4: a near-instruction conflict, found by the fuzzy pass).
+    """
     out = copy.deepcopy(record)
     user = next(m for m in out["messages"] if m["role"] == "user")
     start, end = out["meta"]["text_span"]
-    if edit == 1:
+    if edit in {1, 4}:
         out["messages"][-1]["content"] += " (or not)"
         out["meta"]["gold"] = out["meta"]["gold"][:-1]  # a subset of the rows: `merge` can take the union
         out["meta"]["offsets"] = out["meta"]["offsets"][: len(out["meta"]["gold"])]
-    elif edit == 2 and (text := doubled(user["content"], start, end, rng)):
+    if edit == 2 and (text := doubled(user["content"], start, end, rng)):
         user["content"], out["meta"]["text_span"] = text, [start, end + 1]
-    elif edit == 3 and (text := doubled(user["content"], end, len(user["content"]), rng)):
+    elif edit in {3, 4} and (text := doubled(user["content"], end, len(user["content"]), rng)):
         user["content"] = text
     return out
 
@@ -57,7 +59,7 @@ def planted(records: list[Record], copies: int = 240, seed: int = 7) -> list[Rec
     """The records with `copies` edited copies (each kind in turn) inserted at random places, under new ids."""
     rng, out = random.Random(seed), list(records)
     for k, original in enumerate(rng.sample(records, copies)):
-        twin = edited(original, k % 4, rng)
+        twin = edited(original, k % 5, rng)
         twin["id"] = f"{original['id']}~{k}"
         out.insert(rng.randrange(len(out) + 1), twin)
     return out
@@ -90,6 +92,7 @@ def test_one_and_two_processes_write_the_same_bytes(inputs, tmp_path, policy, me
     assert metrics["in"] == len(list(read_jsonl(inputs[0]))) + len(list(read_jsonl(inputs[1])))
     reasons = {k.removeprefix("rejected: ") for k in metrics if k.startswith("rejected: ")}
     assert {"exact duplicate", "near-duplicate instruction over the same input", "conflicting answer"} <= reasons
+    assert metrics["conflicts: same input, near instruction"] > 0, "the misspelt instructions with another answer"
     assert metrics["inputs: near copies"] > 9, "the copies with a doubled letter in their input, besides the real ones"
     assert metrics["in"] - metrics["out"] == one["removed.jsonl"].count(b"\n") >= 180
     if policy == "merge":
@@ -124,3 +127,17 @@ def test_a_malformed_line_in_a_later_batch_names_its_line_from_a_worker(inputs, 
     with pytest.raises(HumInputError, match=rf"bad\.jsonl: line {BATCH + 6}\b"):
         run_dedup([bad], tmp_path / "out", PARAMS, model=None, metrics=tmp_path / "m.json", runner=Local(2))
     assert not (tmp_path / "out").exists()
+
+
+def test_the_fuzzy_pass_on_workers_marks_what_this_process_marks_with_every_cluster_set_aside(inputs, tmp_path, monkeypatch):
+    """Whole clusters in many small tasks on two workers, against every cluster set aside and checked here (no memory)."""
+    made = []
+    task = near.Gathered.task
+    monkeypatch.setattr(near, "CLUSTER_RECORDS", 5)
+    monkeypatch.setattr(near.Gathered, "task", lambda self, threshold: made.append(len(self.done)) or task(self, threshold))
+    here = published(tmp_path, inputs, "here", 1, conflicts="drop_both", memory_mb=0)
+    assert not made, "with no memory every cluster is set aside: checked in this process, reading the spill"
+    workers = published(tmp_path, inputs, "workers", 2, conflicts="drop_both")
+    assert len(made) > 10
+    assert all(workers[f] == here[f] for f in ("instructions.jsonl", "removed.jsonl", "conflicts.jsonl", "metrics"))
+    assert json.loads(here["metrics"])["conflicts: same input, near instruction"] > 0

@@ -2,8 +2,8 @@
 
 One module per concept: `keys` (the parts of a record and their hashes), `minhash` and `lsh` (near-copy
 inputs), `similar` (rapidfuzz verification at a bounded cost per pair), `sources` (re-readable inputs), `scan`,
-`plan` and `near` (the passes), `conflicts` (policies and merging), `work` (the per-record work, run on a runner's
-workers), `engine` (the step) and `stage` (the stage's files).
+`plan` and `near` (the passes; `cluster` the comparisons inside one input cluster), `conflicts` (policies and
+merging), `work` (the per-record work, run on a runner's workers), `engine` (the step) and `stage` (the stage's files).
 """
 
 from __future__ import annotations

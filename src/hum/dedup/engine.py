@@ -156,7 +156,8 @@ class Dedup(Step):
             finally:
                 index.close()
             plan = exact_plan(scanned)
-            near_pass(scanned, plan, Fuzzy(self.threshold, texts, folder / "deferred.i64", self.memory // 2), progress)
+            fuzzy = Fuzzy(self.threshold, texts, folder / "deferred.i64", self.memory // 2)
+            near_pass(scanned, plan, fuzzy, pool, progress)
         return scanned, plan
 
     def _count_copies(self, kind: str, scanned: Scan, chosen: np.ndarray) -> None:

@@ -1,57 +1,36 @@
 """The fuzzy pass: near-duplicate instructions, and near-instruction conflicts, within each input cluster.
 
 Only records still kept after the exact pass, in clusters where at least two of them remain, are compared; their
-normalised texts come from the spill the first pass wrote, not from the input files. A cluster's texts are held
-only from its first such record to its last (known from the first pass), and the clusters open at once are
-bounded: past the bound the oldest are set aside on disk and checked at the end, one at a time.
+normalised texts come from the spill the first pass wrote, not from the input files. This process reads the spill
+in order and gathers each cluster's records from its first such record to its last (known from the first pass);
+whole clusters go, a batch of them at a time and their texts with them, to the runner's workers (`work.NearOf`,
+the comparisons of `cluster`), and their edits come back in the order the clusters were sent. The clusters open at
+once are bounded: past the bound the oldest are set aside on disk and checked here at the end, one at a time.
 Texts are held and compared as `similar.Bounded`: at most `similar.MAX_CHARS` characters each, so one pair costs
 a bounded time even when an instruction or answer is megabytes long.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz, process
 from tqdm import tqdm
 
-from hum.dedup.keys import Parts
-from hum.dedup.plan import CONFLICT, KEEP, NEAR_INPUT, NEAR_INSTRUCTION, NEAR_SAME, Conflict, Plan
+from hum.dedup.cluster import Edit, Open, bounded, check
+from hum.dedup.plan import CONFLICT, KEEP, NEAR_INSTRUCTION, Conflict, Plan
 from hum.dedup.scan import Scan
-from hum.dedup.similar import Bounded, near, same_words, within_reach
 from hum.dedup.spill import Int64Spill, Spill
-
-
-@dataclass
-class Open:
-    """The kept records of one cluster so far: index, input id, instruction+answer (its full length too), instruction.
-
-    `where` is each record's location in the text spill, so the cluster can be set aside and read back; `chars`
-    counts the characters held.
-    """
-
-    index: list[int] = field(default_factory=list)
-    input: list[int] = field(default_factory=list)
-    where: list[int] = field(default_factory=list)
-    pair: list[str] = field(default_factory=list)  # `Bounded.text`, a plain list for `process.extract`
-    pair_length: list[int] = field(default_factory=list)
-    instruction: list[Bounded] = field(default_factory=list)
-    chars: int = 0
-
-    def add(self, index: int, input_id: int, where: int, pair: Bounded, instruction: Bounded) -> None:
-        self.index.append(index)
-        self.input.append(input_id)
-        self.where.append(where)
-        self.pair.append(pair.text)
-        self.pair_length.append(pair.length)
-        self.instruction.append(instruction)
-        self.chars += len(pair.text) + len(instruction.text) + HELD_OVERHEAD
-
+from hum.dedup.work import NearOf, Task, mapped
+from hum.runners import Pool
 
 _BATCH = 1 << 16  # set-aside records turned into Python ints at a time
-HELD_OVERHEAD = 200  # bytes of Python objects per held record beside its characters, counted against the bound
+HELD_OVERHEAD = 200  # bytes of Python objects per held record beside its spill entry, counted against the bound
+CLUSTER_RECORDS = 2048  # records of whole clusters per task: enough comparisons that handing them over costs little
+CLUSTER_BYTES = 1 << 22  # or this many bytes of their texts, whichever comes first
 
 
 def to_check(scan: Scan, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -71,15 +50,51 @@ class Fuzzy:
     threshold: float
     texts: Spill
     deferred: Path  # where clusters set aside go
-    bound: int  # characters (plus HELD_OVERHEAD per record) of open clusters held at most
-
-    def bounded(self, instruction: str, answer: str) -> tuple[Bounded, Bounded]:
-        """The record's instruction+answer and instruction, as compared."""
-        return Bounded.of(Parts(instruction, "", answer).pair), Bounded.of(instruction)
+    bound: int  # bytes of texts (plus HELD_OVERHEAD per record) of open clusters held at most
 
 
-def near_pass(scan: Scan, plan: Plan, fuzzy: Fuzzy, progress: bool = False) -> None:
-    """Mark near-duplicates and near-instruction conflicts, in stream order.
+@dataclass
+class Gathered:
+    """The records of the open clusters (index, input id, spill location, spill entry) and the bytes they hold."""
+
+    open: dict[int, list[tuple[int, int, int, bytes]]] = field(default_factory=dict)
+    held: int = 0
+    done: list[list[tuple[int, int, bytes]]] = field(default_factory=list)  # whole clusters not yet sent
+    done_records: int = 0
+    done_bytes: int = 0
+
+    def add(self, group: int, record: tuple[int, int, int, bytes], complete: bool) -> None:
+        """One more record of a cluster; a complete cluster moves to the next task."""
+        self.open.setdefault(group, []).append(record)
+        self.held += len(record[3]) + HELD_OVERHEAD
+        if complete:
+            records = self.open.pop(group)
+            self.held -= _held(records)
+            self.done.append([(i, input_id, blob) for i, input_id, _, blob in records])
+            self.done_records += len(records)
+            self.done_bytes += sum(len(blob) for *_, blob in records)
+
+    def set_aside(self) -> tuple[int, list[tuple[int, int, int, bytes]]]:
+        """The oldest open cluster and its records so far, no longer held here."""
+        group = next(iter(self.open))
+        records = self.open.pop(group)
+        self.held -= _held(records)
+        return group, records
+
+    @property
+    def ready(self) -> bool:
+        """Whether the whole clusters gathered make a task big enough to send."""
+        return self.done_records >= CLUSTER_RECORDS or self.done_bytes >= CLUSTER_BYTES
+
+    def task(self, threshold: float) -> NearOf:
+        """The whole clusters gathered so far, as one task (and none held here any more)."""
+        task = NearOf(threshold, self.done)
+        self.done, self.done_records, self.done_bytes = [], 0, 0
+        return task
+
+
+def near_pass(scan: Scan, plan: Plan, fuzzy: Fuzzy, pool: Pool[Task[Any], Any], progress: bool = False) -> None:
+    """Mark near-duplicates and near-instruction conflicts, cluster by cluster, each cluster's records in stream order.
 
     A record is compared with the kept records of its cluster: instruction+answer at `threshold` (rapidfuzz
     ratio) with the same words in the instruction (`same_words`) makes it a near-duplicate, over the same input
@@ -89,42 +104,62 @@ def near_pass(scan: Scan, plan: Plan, fuzzy: Fuzzy, progress: bool = False) -> N
 
     Clusters are independent, so memory stays bounded: when the open clusters hold more than `fuzzy.bound`, the
     oldest are set aside on disk (their records and every later one of theirs) and checked at the end, one
-    cluster at a time, with the same comparisons in the same order: the plan is the same as without the bound.
+    cluster at a time, with the same comparisons in the same order: the plan is the same as without the bound, and
+    whichever process compared (`apply_policy` sorts the conflicts).
     """
     wanted, last = to_check(scan, plan)
-    cluster = scan.cluster
-    groups: dict[int, Open] = {}
-    aside = np.zeros(len(scan.root), dtype=bool)
-    held = 0
     deferred = Int64Spill(fuzzy.deferred, 4)  # cluster, index, input id, text location
     bar = tqdm(total=int(wanted.sum()), desc="dedup: near", unit="rec", mininterval=1.0, disable=not progress)
     try:
-        for i, (where, (instruction, answer)) in enumerate(fuzzy.texts.entries()):
-            if not wanted[i]:
-                continue
-            bar.update()
-            group, input_id = int(cluster[i]), scan.asked_over(i)
-            if aside[group]:
-                deferred.add(group, i, input_id, where)
-                continue
-            kept = groups.setdefault(group, Open())
-            held -= kept.chars
-            _check(plan, kept, (i, input_id, where), fuzzy.bounded(instruction, answer), fuzzy.threshold)
-            held += kept.chars
-            if last[group] == i:
-                held -= kept.chars
-                del groups[group]
-            while held > fuzzy.bound and groups:  # the oldest open clusters are set aside, each with its kept records
-                oldest = next(iter(groups))
-                evicted = groups.pop(oldest)
-                held -= evicted.chars
-                aside[oldest] = True
-                for row in zip(evicted.index, evicted.input, evicted.where, strict=True):
-                    deferred.add(oldest, *row)
+        for edits in mapped(pool, _tasks(scan, (wanted, last), fuzzy, deferred, bar)):
+            for edit in edits:
+                _apply(plan, edit)
         _deferred(plan, deferred.array(), fuzzy)
     finally:
         bar.close()
         deferred.close()
+
+
+def _tasks(
+    scan: Scan, checked: tuple[np.ndarray, np.ndarray], fuzzy: Fuzzy, deferred: Int64Spill, bar: tqdm[Any]
+) -> Iterator[NearOf]:
+    """The spill read in order into whole clusters, sent in batches; the oldest open ones set aside past the bound.
+
+    `checked` is `to_check`'s answer: which records to read, and each cluster's last one.
+    """
+    wanted, last = checked
+    cluster, aside, gathered = scan.cluster, np.zeros(len(scan.root), dtype=bool), Gathered()
+    for i, (where, blob) in enumerate(fuzzy.texts.blobs()):
+        if not wanted[i]:
+            continue
+        bar.update()
+        group, input_id = int(cluster[i]), scan.asked_over(i)
+        if aside[group]:
+            deferred.add(group, i, input_id, where)
+            continue
+        gathered.add(group, (i, input_id, where, blob), last[group] == i)
+        while gathered.held > fuzzy.bound and gathered.open:  # the oldest open clusters are set aside, with their records
+            oldest, records = gathered.set_aside()
+            aside[oldest] = True
+            for j, other_input, location, _ in records:
+                deferred.add(oldest, j, other_input, location)
+        if gathered.ready:
+            yield gathered.task(fuzzy.threshold)
+    if gathered.done:
+        yield gathered.task(fuzzy.threshold)
+
+
+def _held(records: list[tuple[int, int, int, bytes]]) -> int:
+    """What some gathered records count against the bound."""
+    return sum(len(blob) + HELD_OVERHEAD for *_, blob in records)
+
+
+def _apply(plan: Plan, edit: Edit) -> None:
+    """Remove a record as the comparisons of its cluster said; a conflict is also listed with its first record."""
+    i, action, j = edit
+    plan.remove(i, action, j)
+    if action == CONFLICT:
+        plan.conflicts.append(Conflict(j, i, NEAR_INSTRUCTION))
 
 
 def _deferred(plan: Plan, rows: np.ndarray, fuzzy: Fuzzy) -> None:
@@ -136,38 +171,5 @@ def _deferred(plan: Plan, rows: np.ndarray, fuzzy: Fuzzy) -> None:
             if group != current:
                 kept, current = Open(), group
             instruction, answer = fuzzy.texts.at(where)
-            _check(plan, kept, (i, input_id, where), fuzzy.bounded(instruction, answer), fuzzy.threshold)
-
-
-def _check(plan: Plan, kept: Open, record: tuple[int, int, int], texts: tuple[Bounded, Bounded], threshold: float) -> None:
-    """Compare record (index, input id, text location) with the kept records of its cluster; keep it or mark it."""
-    i, input_id, where = record
-    pair, instruction = texts
-    matches = process.extract(pair.text, kept.pair, scorer=fuzz.ratio, score_cutoff=threshold, limit=None) if kept.pair else []
-    found = [k for _, _, k in matches if _duplicate(kept, k, pair, instruction, threshold)]
-    if found:
-        j = kept.index[found[0]]
-        plan.remove(i, NEAR_SAME if kept.input[found[0]] == input_id else NEAR_INPUT, j)
-    elif (j := _near_instruction(kept, input_id, instruction, threshold)) >= 0:
-        plan.remove(i, CONFLICT, j)
-        plan.conflicts.append(Conflict(j, i, NEAR_INSTRUCTION))
-    else:
-        kept.add(i, input_id, where, pair, instruction)
-
-
-def _duplicate(kept: Open, k: int, pair: Bounded, instruction: Bounded, threshold: float) -> bool:
-    """Whether a ratio match with kept record k is a near-duplicate: same instruction words, full lengths in reach.
-
-    Only pairs clipped to `similar.MAX_CHARS` can match by ratio yet fail the length bound of their full texts.
-    """
-    in_reach = within_reach(pair.length, kept.pair_length[k], threshold)
-    return in_reach and same_words(instruction.text, kept.instruction[k].text)
-
-
-def _near_instruction(kept: Open, input_id: int, instruction: Bounded, threshold: float) -> int:
-    """The first kept record over the same input whose instruction is near and has the same words (-1: none)."""
-    for k, other in enumerate(kept.input):
-        close = other == input_id and near(instruction, kept.instruction[k], threshold)
-        if close and same_words(instruction.text, kept.instruction[k].text):
-            return kept.index[k]
-    return -1
+            if (edit := check(kept, (i, input_id), bounded(instruction, answer), fuzzy.threshold)) is not None:
+                _apply(plan, edit)

@@ -7,11 +7,12 @@ fuzzy pass (`near`) and the conflict policy fill in the rest before anything is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from hum.dedup.scan import Scan
+if TYPE_CHECKING:  # the passes import the action codes from here (`cluster`, run on workers): no cycle through `scan`
+    from hum.dedup.scan import Scan
 
 KEEP, EXACT, NEAR_SAME, NEAR_INPUT, CONFLICT, MERGED = range(6)
 REASONS = {

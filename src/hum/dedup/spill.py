@@ -23,6 +23,16 @@ def entry(*texts: str) -> bytes:
     return struct.pack(f"<{len(data)}I", *(len(d) for d in data)) + b"".join(data)
 
 
+def decoded(blob: bytes, texts: int) -> tuple[str, ...]:
+    """The texts of one entry as `entry` made it (and `Spill.blobs` reads it), wherever it was handed."""
+    lengths = struct.unpack_from(f"<{texts}I", blob)
+    start, out = 4 * texts, list[str]()
+    for n in lengths:
+        out.append(blob[start : start + n].decode("utf-8", "surrogatepass"))
+        start += n
+    return tuple(out)
+
+
 class Spill:
     """Entries of `texts` strings each in a file; `add` gives each entry's location (its byte offset)."""
 
@@ -59,6 +69,17 @@ class Spill:
                 texts, size = self._read(fh)
                 yield location, texts
                 location += size
+
+    def blobs(self) -> Iterator[tuple[int, bytes]]:
+        """(location, entry as `entry` made it) of every entry, in order: decoded (`decoded`) only where it is used."""
+        self._out.flush()
+        with self.path.open("rb", buffering=_BUFFER) as fh:
+            location = 0
+            while location < self.size:
+                head = fh.read(self.header.size)
+                blob = head + fh.read(sum(self.header.unpack(head)))
+                yield location, blob
+                location += len(blob)
 
     def _read(self, fh: BinaryIO) -> tuple[tuple[str, ...], int]:
         lengths = self.header.unpack(fh.read(self.header.size))

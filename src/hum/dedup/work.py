@@ -1,9 +1,11 @@
 """Dedup's per-record work as plain functions of a batch, run where a runner puts them (`hum.runners`).
 
 Parsing, normalising, the keys, MinHash band keys and serialising cost per record and depend on nothing else, so
-they run on the runner's workers (forked processes, or Ray actors). Everything that depends on order (input ids,
-clusters, the fuzzy pass, the survivor rule, the files) stays in the one process that reads the input, fed the
-results in input order: the outputs are the same bytes whichever runner, and however many workers, did the work.
+they run on the runner's workers (forked processes, or Ray actors), and so do the fuzzy pass's comparisons inside
+each whole input cluster (`NearOf`: clusters are independent). Everything that depends on order (input ids,
+clusters, which records each cluster holds, the survivor rule, the files) stays in the one process that reads the
+input, fed the results in input order: the outputs are the same bytes whichever runner, and however many workers,
+did the work.
 One pool serves every pass: a task says which work it is, and a worker holds one copy of the source and the hasher.
 """
 
@@ -16,6 +18,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 
+from hum.dedup.cluster import Edit, verified
 from hum.dedup.keys import Keys, Parts
 from hum.dedup.minhash import MinHasher
 from hum.dedup.sources import Source
@@ -96,6 +99,20 @@ class BandsOf:
 
     def run(self, work: Work) -> np.ndarray:
         return np.stack([work.hasher.keys(text) for text in self.texts])
+
+
+@dataclass(frozen=True)
+class NearOf:
+    """The fuzzy pass over some whole input clusters, each its records (index, input id, text spill entry) in stream order.
+
+    The texts travel with the task, so a worker needs no access to the parent's spill (a Ray actor on another node).
+    """
+
+    threshold: float
+    clusters: list[list[tuple[int, int, bytes]]]
+
+    def run(self, work: Work) -> list[Edit]:
+        return [edit for records in self.clusters for edit in verified(records, self.threshold)]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 The records are copies of the real inputs of the dedup stage and, as a third input, the first batch of the first one
 again with every third answer changed: exact duplicates and conflicting answers across inputs, over several batches.
+The fuzzy pass's comparisons run on the actors too, in many small tasks that carry their texts (no shared spill).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hum.dedup import run_dedup
+from hum.dedup import near, run_dedup
 from hum.dedup.work import BATCH
 from hum.io import dumps, read_jsonl
 from hum.runners.local import Local
@@ -25,7 +26,8 @@ FILES = ("instructions.jsonl", "removed.jsonl", "conflicts.jsonl", "manifest.jso
 
 
 @pytest.mark.skipif(not all(p.exists() for p in BUILT), reason="pipeline outputs not built (dvc repro)")
-def test_dedup_on_ray_writes_the_bytes_and_metrics_of_local_processes(address, tmp_path):
+def test_dedup_on_ray_writes_the_bytes_and_metrics_of_local_processes(address, tmp_path, monkeypatch):
+    monkeypatch.setattr(near, "CLUSTER_RECORDS", 16)  # the fuzzy pass's clusters over many tasks, their texts sent along
     inputs = [tmp_path / "generated.jsonl", tmp_path / "generalist.jsonl", tmp_path / "again.jsonl"]
     for built, path in zip(BUILT, inputs, strict=False):
         path.write_bytes(built.read_bytes())
