@@ -1,7 +1,7 @@
 """Dedup's per-record work on a runner (issues 18, 19): one process and two write the same bytes and metrics.
 
-The records are real (the pipeline's `generate` output) with duplicates planted anywhere in the stream, some before
-their original: exact copies, near copies of the input, misspelt instructions and conflicting answers.
+The records are real (what `generate` makes of the project's seeds) with duplicates planted anywhere in the stream,
+some before their original: exact copies, near copies of the input, misspelt instructions and conflicting answers.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import random
-import shutil
-from pathlib import Path
 
 import pytest
 from test_dedup_stage import PARAMS
@@ -22,10 +20,7 @@ from hum.io import Record, dumps, read_jsonl
 from hum.runners.local import Local
 from hum.step import StageError
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILT = [ROOT / "data/generated/instructions.jsonl", ROOT / "data/generalist/instructions.jsonl"]  # DVC outputs
 FILES = ("instructions.jsonl", "removed.jsonl", "conflicts.jsonl", "manifest.json")
-pytestmark = pytest.mark.skipif(not all(p.exists() for p in BUILT), reason="pipeline outputs not built (dvc repro)")
 
 
 def doubled(text: str, start: int, end: int, rng: random.Random) -> str | None:
@@ -66,14 +61,16 @@ def planted(records: list[Record], copies: int = 240, seed: int = 7) -> list[Rec
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
-    """Copies of the two inputs of the dedup stage, the first with planted duplicates (over two batches of work)."""
+def inputs(tmp_path_factory, project_generated):
+    """Two inputs: generated records with planted duplicates (over two batches of work), and a tenth of them again
+    under other ids, as a second stage's output that repeats some of the first's."""
     folder = tmp_path_factory.mktemp("inputs")
-    records = planted(list(read_jsonl(BUILT[0])))
+    records = planted(project_generated)
     assert len(records) > 2 * BATCH
-    (folder / "generated.jsonl").write_text("".join(dumps(r) + "\n" for r in records), encoding="utf-8")
-    shutil.copy(BUILT[1], folder / "generalist.jsonl")
-    return [folder / "generated.jsonl", folder / "generalist.jsonl"]
+    second = [{**r, "id": f"{r['id']}@2"} for r in project_generated[::10]]
+    for name, rows in (("generated.jsonl", records), ("second.jsonl", second)):
+        (folder / name).write_text("".join(dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return [folder / "generated.jsonl", folder / "second.jsonl"]
 
 
 def published(folder, inputs, name: str, workers: int, **params) -> dict[str, bytes]:
