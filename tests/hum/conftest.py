@@ -12,7 +12,8 @@ import datasets
 import pytest
 
 from hum.generate import Context, Generate, load_context
-from hum.io import Record, read_jsonl
+from hum.io import Record, read_jsonl, write_json, write_jsonl
+from hum.mix import Inputs
 from hum.normalise import normalise
 from hum.prepare import prepare_all, prepare_dataset, train_records
 from hum.provenance import load_params
@@ -181,6 +182,15 @@ def project_generated(project_prepared: tuple[dict, Path]) -> list[Record]:
     """What `generate` keeps of the project's seeds (some 2,400 records): real records in a fresh checkout too."""
     kept, _ = project_generation(project_prepared)(list(train_records(project_prepared[1], exclude_task="general")))
     return kept
+
+
+@pytest.fixture(scope="session")
+def project_mix_inputs(tmp_path_factory: pytest.TempPathFactory, project_prepared, project_generated) -> Inputs:
+    """What `mix` reads, from the project's seeds: the generated records as validated ones, the prepared general data."""
+    folder = tmp_path_factory.mktemp("validated")
+    write_jsonl(folder / "instructions.jsonl", project_generated)
+    write_json(folder / "manifest.json", {"model": None})  # the model an upstream output records (none for generate)
+    return Inputs(folder / "instructions.jsonl", project_prepared[1], ROOT / "data/seeds/SOURCES.md")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,6 +1,7 @@
 """Mix's per-record work on a runner (issues 18, 19): one process and two workers write the same bytes.
 
-The inputs are the pipeline's real ones (`validated`, `prepared`), mixed with its params. Batches and the 4-gram
+The inputs are real: what `generate` makes of the project's seeds as the validated records, and its prepared general
+data, mixed with the project's params. Batches and the 4-gram
 window are made small, so the records span many batches and the window closes mid-run: the diversity must still be
 the one process's, record by record (`corpus_metrics` over the written train split).
 """
@@ -20,14 +21,6 @@ from hum.runners import Runner
 from hum.runners.local import Local
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "data"
-BUILT = DATA / "validated/instructions.jsonl"  # a DVC output
-UPSTREAM = ("prepared", "pool", "generated", "generalist", "deduped", "decontaminated", "validated")
-pytestmark = pytest.mark.skipif(not BUILT.exists(), reason="pipeline outputs not built (dvc repro)")
-
-
-def inputs() -> Inputs:
-    return Inputs(BUILT, DATA / "prepared", DATA / "seeds/SOURCES.md", tuple(DATA / d for d in UPSTREAM))
 
 
 def params() -> dict:
@@ -39,8 +32,8 @@ def written(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def build(runner: Runner, folder: Path) -> dict[str, bytes]:
-    write_corpus(inputs(), params(), folder / "corpus", folder / "metrics", runner=runner)
+def build(inputs: Inputs, runner: Runner, folder: Path) -> dict[str, bytes]:
+    write_corpus(inputs, params(), folder / "corpus", folder / "metrics", runner=runner)
     return written(folder)
 
 
@@ -50,16 +43,16 @@ def small(monkeypatch):
     monkeypatch.setattr(report, "GRAM_RECORDS", 40)
 
 
-def test_two_workers_write_the_bytes_of_one_process(small, tmp_path):
-    one, two = build(Local(1), tmp_path / "one"), build(Local(2), tmp_path / "two")
+def test_two_workers_write_the_bytes_of_one_process(small, project_mix_inputs, tmp_path):
+    one, two = build(project_mix_inputs, Local(1), tmp_path / "one"), build(project_mix_inputs, Local(2), tmp_path / "two")
     assert one == two
     assert {"corpus/train.jsonl", "corpus/train.parquet", "corpus/README.md", "metrics/diversity.json"} <= set(one)
     assert one["corpus/validation.jsonl"]  # both splits, each over several batches
     assert len(one["corpus/train.jsonl"].splitlines()) > 10 * mix.BATCH
 
 
-def test_diversity_is_counted_record_by_record_in_order(small, tmp_path):
-    build(Local(2), tmp_path)
+def test_diversity_is_counted_record_by_record_in_order(small, project_mix_inputs, tmp_path):
+    build(project_mix_inputs, Local(2), tmp_path)
     counts, diversity = report.corpus_metrics(read_jsonl(tmp_path / "corpus/train.jsonl"))
     assert json.loads((tmp_path / "metrics/diversity.json").read_text()) == diversity
     assert json.loads((tmp_path / "metrics/corpus.json").read_text()) == {**counts, "splits": counts_of_splits(tmp_path)}
