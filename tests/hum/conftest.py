@@ -11,6 +11,7 @@ from pathlib import Path
 import datasets
 import pytest
 
+from hum import mix, report
 from hum.generate import Context, Generate, load_context
 from hum.io import Record, read_jsonl, write_json, write_jsonl
 from hum.mix import Inputs
@@ -191,6 +192,13 @@ def project_mix_inputs(tmp_path_factory: pytest.TempPathFactory, project_prepare
     write_jsonl(folder / "instructions.jsonl", project_generated)
     write_json(folder / "manifest.json", {"model": None})  # the model an upstream output records (none for generate)
     return Inputs(folder / "instructions.jsonl", project_prepared[1], ROOT / "data/seeds/SOURCES.md")
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mix batches of 64 records and a 4-gram window of 40: records span many batches, the window closes mid-run."""
+    monkeypatch.setattr(mix, "BATCH", 64)
+    monkeypatch.setattr(report, "GRAM_RECORDS", 40)
 
 
 @pytest.fixture(autouse=True, scope="session")

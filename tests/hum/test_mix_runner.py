@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from hum import mix, report
 from hum.io import read_jsonl
 from hum.mix import Inputs, write_corpus
@@ -35,12 +33,6 @@ def written(folder: Path) -> dict[str, bytes]:
 def build(inputs: Inputs, runner: Runner, folder: Path) -> dict[str, bytes]:
     write_corpus(inputs, params(), folder / "corpus", folder / "metrics", runner=runner)
     return written(folder)
-
-
-@pytest.fixture
-def small(monkeypatch):
-    monkeypatch.setattr(mix, "BATCH", 64)
-    monkeypatch.setattr(report, "GRAM_RECORDS", 40)
 
 
 def test_two_workers_write_the_bytes_of_one_process(small, project_mix_inputs, tmp_path):

@@ -7,28 +7,14 @@ the window closes while batches are in flight.
 
 from __future__ import annotations
 
-from pathlib import Path
+from test_mix_runner import build
 
-from hum import mix, report
-from hum.mix import Inputs, write_corpus
-from hum.provenance import load_params
-from hum.runners import Runner
+from hum import mix
 from hum.runners.local import Local
 from hum.runners.ray import Ray
 
-ROOT = Path(__file__).resolve().parents[3]
 
-
-def build(inputs: Inputs, runner: Runner, folder: Path) -> dict[str, bytes]:
-    """Every file the mix writes with the project's params (corpus and metrics), by relative path."""
-    loaded = load_params(ROOT / "params.yaml")
-    write_corpus(inputs, {"seed": loaded["seed"], "mix": loaded["mix"]}, folder / "corpus", folder / "metrics", runner=runner)
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def test_mix_on_ray_writes_the_bytes_of_local_processes(project_mix_inputs, address, tmp_path, monkeypatch):
-    monkeypatch.setattr(mix, "BATCH", 64)
-    monkeypatch.setattr(report, "GRAM_RECORDS", 40)
+def test_mix_on_ray_writes_the_bytes_of_local_processes(small, project_mix_inputs, address, tmp_path):
     local = build(project_mix_inputs, Local(2), tmp_path / "local")
     on_ray = build(project_mix_inputs, Ray(address=address), tmp_path / "ray")
     assert on_ray == local
