@@ -401,15 +401,13 @@ FIELDS = ("input", "request")  # the parts of a record checked, in this order
 
 
 def fields(record: Record) -> tuple[str, str]:
-    """The input text (`hum.records.input_text`) and the request around it (`request_text`), in the order of FIELDS."""
+    """The input text (`hum.records.input_text`) and the request around it, in the order of FIELDS.
+
+    The request is the user message with the input text cut out: the task, schema, guidelines and question.
+    """
     user = message(record, "user")
     start, end = record["meta"]["text_span"]
     return user[start:end], user[:start] + "\n" + user[end:]
-
-
-def request_text(record: Record) -> str:
-    """The user message with the input text cut out: the task, schema, guidelines and question around it."""
-    return fields(record)[1]
 
 
 class Decontaminate(Step):

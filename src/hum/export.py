@@ -11,7 +11,6 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Self
 
@@ -108,11 +107,7 @@ class SplitWriter:
 
     def write(self, record: Record) -> None:
         """Write one record to the `messages` file and to each export."""
-        if not self.records:
-            self._files.update((e, self._open(e)) for e, _ in self.converters)
-        self.records += 1
-        for export, line in lines_of(record, self.converters):
-            self._files[export].write(line + "\n")
+        self.write_lines(1, {export: line + "\n" for export, line in lines_of(record, self.converters)})
 
     def write_lines(self, count: int, texts: dict[str, str]) -> None:
         """Write `count` records already spelt: `texts` holds, per file (`messages` and each export), their lines."""
@@ -198,13 +193,17 @@ def _tables(source: Path, features: Features) -> Iterator[pa.Table]:
     from datasets.table import table_cast  # noqa: PLC0415
     from datasets.utils.json import get_json_field_paths_from_feature  # noqa: PLC0415
 
+    from hum.step import batched  # noqa: PLC0415 - hum.step imports provenance, whose settings import this module
+
     schema, paths = features.arrow_schema, get_json_field_paths_from_feature(features)
     parse = paj.ParseOptions(explicit_schema=_storage(schema), unexpected_field_behavior="error")
-    for lines in _batches(source, ROW_GROUP):
-        block = max(1 << 20, max(map(len, lines)) + 1)  # a block holds whole lines: the longest fits
-        data = b"".join(_json_encoded(line, paths) for line in lines) if paths else b"".join(lines)
-        table = paj.read_json(pa.BufferReader(data), read_options=paj.ReadOptions(block_size=block), parse_options=parse)
-        yield table_cast(table.combine_chunks(), schema)  # one chunk: the bytes do not depend on parse blocks
+    with source.open("rb") as fh:
+        for lines in batched(fh, ROW_GROUP):
+            block = max(1 << 20, max(map(len, lines)) + 1)  # a block holds whole lines: the longest fits
+            data = b"".join(_json_encoded(line, paths) for line in lines) if paths else b"".join(lines)
+            options = paj.ReadOptions(block_size=block)
+            table = paj.read_json(pa.BufferReader(data), read_options=options, parse_options=parse)
+            yield table_cast(table.combine_chunks(), schema)  # one chunk: the bytes do not depend on parse blocks
 
 
 def _storage(schema: pa.Schema) -> pa.Schema:
@@ -232,13 +231,6 @@ def _json_encoded(line: bytes, paths: list[list[str]]) -> bytes:
         return orjson.dumps(record) + b"\n"  # the reader parses it again: any faithful spelling will do
     except TypeError:  # what orjson refuses (integers beyond 64 bits)
         return dumps(record).encode() + b"\n"
-
-
-def _batches(source: Path, size: int) -> Iterator[list[bytes]]:
-    """The lines of a file, `size` at a time."""
-    with source.open("rb") as fh:
-        while lines := list(islice(fh, size)):
-            yield lines
 
 
 @contextmanager

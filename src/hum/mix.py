@@ -260,7 +260,8 @@ class Batch:
             for export, text in lines_of(record, exports):
                 texts[export].append(text + "\n")
             tally.add(record)
-            lengths.add(record)
+            if self.train:  # only the train split's lengths are plotted
+                lengths.add(record)
             if self.done is not None and (task := str(record["meta"]["task"])) not in self.done:
                 grams[task].append(grams_of(record))
         joined = {export: "".join(lines) for export, lines in texts.items()}
@@ -308,15 +309,14 @@ def write_corpus(
                     held.extend(rendered.held)
                     writer.write_lines(rendered.count, rendered.texts)
                     _merge(tally, rendered)
-                    if split == "train":
-                        lengths.merge(rendered.lengths)
+                    lengths.merge(rendered.lengths)  # empty for the validation split
                     bar.update(len(rendered.held) + rendered.count)
                 bar.close()
         written = [s for s, t in tallies.items() if t.records]
         if "parquet" in mix.exports:
             write_parquet(tmp, written)  # here: an actor on another node could not reach this folder
-        counts = {s: t.summary()[0] for s, t in tallies.items()}
-        diversity = tallies["train"].summary()[1]
+        summaries = {s: t.summary() for s, t in tallies.items()}
+        counts, diversity = {s: c for s, (c, _) in summaries.items()}, summaries["train"][1]
         summary = {**counts["train"], "splits": {s: counts[s]["records"] if s in counts else 0 for s in SPLITS}}
         model = model_of(inputs.validated.parent)
         files = data_files(written, mix.exports)
