@@ -97,8 +97,8 @@ class Tree:
             return cls(), [Path(p) for p in paths]
         if len(urls) != len(paths) or len({u.split("://", 1)[0] for u in urls}) > 1:
             raise HumInputError(", ".join(map(str, paths)), "file", "<url>", "paths of more than one filesystem (local and URLs)")
-        fs = filesystem(urls[0])[0]
-        return cls(fs), [PurePosixPath(filesystem(u)[1]) for u in urls]
+        found = [filesystem(url) for url in urls]
+        return cls(found[0][0]), [PurePosixPath(inner) for _, inner in found]
 
     def is_dir(self, path: PurePath) -> bool:
         return Path(path).is_dir() if self.fs is None else bool(self.fs.isdir(str(path)))

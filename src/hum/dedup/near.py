@@ -69,10 +69,11 @@ class Gathered:
         self.held += len(record[3]) + HELD_OVERHEAD
         if complete:
             records = self.open.pop(group)
-            self.held -= _held(records)
+            size = _held(records)
+            self.held -= size
             self.done.append([(i, input_id, blob) for i, input_id, _, blob in records])
             self.done_records += len(records)
-            self.done_bytes += sum(len(blob) for *_, blob in records)
+            self.done_bytes += size - HELD_OVERHEAD * len(records)
 
     def set_aside(self) -> tuple[int, list[tuple[int, int, int, bytes]]]:
         """The oldest open cluster and its records so far, no longer held here."""

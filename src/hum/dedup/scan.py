@@ -84,11 +84,10 @@ def scan(
     bar.close()
     del ids
     first, rank = _merged(int64(keys_of))
-    repeat = first != np.arange(len(first))
-    band_keys(pool, index, indexed, (~repeat & flags(filled)).tolist(), request)
-    index.drop(np.flatnonzero(repeat))
+    first_ids = first == np.arange(len(first))
+    band_keys(pool, index, indexed, (first_ids & flags(filled)).tolist(), request)
+    index.drop(np.flatnonzero(~first_ids))
     root = index.clusters(lambda i: indexed.at(spilled[i])[0])
-    first_ids = ~repeat
     return Scan(
         int64(exact),
         int64(user),

@@ -25,6 +25,7 @@ from hum.dedup.sources import Source
 from hum.dedup.spill import entry
 from hum.io import dumps
 from hum.runners import Pool
+from hum.step import batched
 
 R_co = TypeVar("R_co", covariant=True)
 R = TypeVar("R")
@@ -135,16 +136,14 @@ def mapped(pool: Pool[Task[Any], Any], tasks: Iterable[Task[R]]) -> Iterator[R]:
 
 def batches(source: Source, locations: array[int] | None = None) -> Iterator[list[Any]]:
     """The source's items in batches of BATCH; their locations appended to `locations` (if given) as they are read."""
-    batch: list[Any] = []
-    for location, item in source.items():
-        if locations is not None:
-            locations.append(location)
-        batch.append(item)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+
+    def items() -> Iterator[Any]:
+        for location, item in source.items():
+            if locations is not None:
+                locations.append(location)
+            yield item
+
+    return batched(items(), BATCH)
 
 
 def removal(duplicate_of: Any, reason: str, line: str) -> str:

@@ -50,8 +50,8 @@ def runner_of(config: Mapping[str, Any] | None) -> Runner:
     kind = "local" if config is None else config.get("kind")
     if kind == "local":
         return Local()
-    if kind == "ray":
+    if kind == "ray" and config is not None:
         from hum.runners.ray import Ray  # noqa: PLC0415 - ray is an optional extra, imported only when asked for
 
-        return Ray(config.get("address"), config.get("actors"), config.get("runtime_env")) if config else Ray()
+        return Ray(config.get("address"), config.get("actors"), config.get("runtime_env"))
     raise ValueError(f"runner.kind: {kind!r} is not one of {list(RUNNERS)}")
