@@ -29,7 +29,7 @@ from hum.seedformats.dygiepp import dygiepp
 from hum.seedformats.fields import FieldError
 from hum.seedformats.oie import carb, oie2016
 from hum.seedformats.spert import spert
-from hum.storage import Location, is_file, location, open_input, size
+from hum.storage import Location, location, open_input, size
 
 if TYPE_CHECKING:
     import datasets
@@ -389,9 +389,9 @@ def load(cfg: dict[str, Any], split: str) -> Iterator[Located]:
     if len(paths) != 1:
         raise _config_error(cfg, split, f"the {loader} loader reads one file; only {sorted(FOLDER_LOADERS)} read a list")
     path = paths[0]
-    if not is_file(path):
+    if (length := size(path)) is None:
         raise HumInputError(path, "file", "<file>", "no such file")
-    if size(path) == 0:
+    if length == 0:
         raise HumInputError(path, "file", "<file>", "empty file")
     return _not_empty(_unreadable_as_row(_call(cfg, FILE_LOADERS[loader], path, split)), path)
 

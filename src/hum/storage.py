@@ -71,12 +71,19 @@ def is_file(path: Location) -> bool:
         raise HumInputError(path, "file", "<url>", f"cannot reach it: {exc}") from exc
 
 
-def size(path: Location) -> int:
-    """A file's size in bytes."""
+def size(path: Location) -> int | None:
+    """A file's size in bytes, None when no file is there: one question to a bucket where `is_file` and a size ask two."""
     if not is_url(path):
-        return Path(path).stat().st_size
+        local = Path(path)
+        return local.stat().st_size if local.is_file() else None
     fs, inner = filesystem(str(path))
-    return int(fs.size(inner))
+    try:
+        info = fs.info(inner)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise HumInputError(path, "file", "<url>", f"cannot reach it: {exc}") from exc
+    return int(info["size"]) if info.get("type") == "file" else None
 
 
 class Tree:
@@ -141,7 +148,8 @@ def publish(folder: Path, url: str, *, overwrite: bool = False) -> list[str]:
     for name in [*(n for n in reversed(LAST) if n in present), *sorted(present - set(names) - set(LAST))]:
         fs.rm_file(f"{root}/{name}")
     ordered = [*(n for n in names if n not in LAST), *(n for n in LAST if n in names)]
+    for folder_url in sorted({f"{root}/{name}".rsplit("/", 1)[0] for name in ordered}):
+        fs.makedirs(folder_url, exist_ok=True)
     for name in ordered:
-        fs.makedirs(f"{root}/{name}".rsplit("/", 1)[0], exist_ok=True)
         fs.put_file(str(folder / name), f"{root}/{name}")
     return ordered

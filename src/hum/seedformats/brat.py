@@ -27,15 +27,16 @@ def brat(paths: list[Location], annotations: list[str] | None = None) -> Iterato
     """The documents under `paths`, in name order; a path that holds none is a mistake of the config, raised now."""
     suffixes = annotations or [".ann"]
     tree, roots = Tree.of(paths)
-    stems = [stem for root in roots for stem in _stems(tree, root, suffixes)]
-    base = type(roots[0])(os.path.commonpath([p if tree.is_dir(p) else p.parent for p in roots]))
+    folders = [tree.is_dir(root) for root in roots]  # one question per root: a bucket answers each over the network
+    stems = [stem for root, folder in zip(roots, folders, strict=True) for stem in _stems(tree, root, folder, suffixes)]
+    base = type(roots[0])(os.path.commonpath([p if folder else p.parent for p, folder in zip(roots, folders, strict=True)]))
     return (_document(tree, stem, stem.relative_to(base).as_posix(), suffixes) for stem in stems)
 
 
-def _stems(tree: Tree, path: PurePath, suffixes: list[str]) -> list[PurePath]:
+def _stems(tree: Tree, path: PurePath, folder: bool, suffixes: list[str]) -> list[PurePath]:
     """Documents (paths without suffix) of a folder, or the one document a `.txt` or annotation file belongs to."""
     where = tree.where(path)
-    if tree.is_dir(path):
+    if folder:
         stems = sorted({p.with_name(p.name.removesuffix(p.suffix)) for p in tree.children(path) if p.suffix in suffixes})
         if not stems:
             raise HumInputError(where, "folder", "<file>", f"no annotation files ({', '.join(suffixes)}) in the folder")
