@@ -39,7 +39,7 @@ def chat_all(model: ChatModel, requests: Sequence[ChatRequest]) -> list[str]:
     A `chat_batch` returns, for each request, the reply `chat` gives it alone: batching changes speed, never replies.
     """
     batch = getattr(model, "chat_batch", None)
-    if callable(batch) and len(requests) > 1:  # one request is the model's `chat`: no pool started for it
+    if callable(batch):
         return cast("list[str]", batch(requests))
     return [model.chat(r.messages, seed=r.seed, temperature=r.temperature, max_tokens=r.max_tokens) for r in requests]
 

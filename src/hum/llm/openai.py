@@ -89,8 +89,8 @@ class OpenAIChat:
         On a failure no further request starts; the ones in flight are waited for (none is left running against the
         server, not even on Ctrl-C), then the error of the earliest failed request is raised as `chat` raised it.
         """
-        if not requests:
-            return []
+        if len(requests) <= 1:  # no pool started for one call
+            return [self.chat(r.messages, seed=r.seed, temperature=r.temperature, max_tokens=r.max_tokens) for r in requests]
         pool = ThreadPoolExecutor(min(self.concurrency, len(requests)), thread_name_prefix="hum-openai")
         try:
             calls = [
