@@ -43,6 +43,7 @@ from tqdm import tqdm
 
 from hum.errors import HumInputError
 from hum.io import Record, jsonl_lines, read_jsonl
+from hum.memo import Remembered
 from hum.records import message
 from hum.step import Step
 from hum.storage import Location, is_file, location
@@ -102,16 +103,17 @@ def joined(toks: list[str]) -> str:
     return out
 
 
-_memo: dict[str, int] = {}
+def _token_hash(token: str) -> int:
+    """A token's stable 64-bit hash in [1, P): blake2b, not `hash()`, which Python salts per process."""
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big") % (_P - 1) + 1
+
+
+_hashes = Remembered(_token_hash, _MEMO_LIMIT)
 
 
 def token_hashes(toks: list[str]) -> list[int]:
-    """Each token's stable 64-bit hash in [1, P): blake2b, not `hash()`, which Python salts per process."""
-    if len(_memo) > _MEMO_LIMIT:
-        _memo.clear()
-    for token in set(toks).difference(_memo):
-        _memo[token] = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big") % (_P - 1) + 1
-    return list(map(_memo.__getitem__, toks))
+    """Each token's hash (`_token_hash`), remembered: a corpus repeats its words."""
+    return list(map(_hashes.__getitem__, toks))
 
 
 _powers = [1]  # B**k mod P, as far as a window or text has needed

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hum.llm.embedded import embedded_model_path, file_sha256
+from hum.memo import Remembered
 
 LLAMACPP_TARGET = "hum.llm.llamacpp.LlamaCppChat"
 # CJK ideographs, kana and hangul: BPE vocabularies give each about one token or more, so each counts one.
@@ -91,20 +92,6 @@ class GgufTokenizer:
         """llama.cpp's count, given no room for the tokens: it then returns minus their number, tokenizing once."""
         data = text.encode()
         return -self._tokenize(self._vocab, data, len(data), self._no_room, 0, False, False)  # noqa: FBT003 - positional-only C call
-
-
-class Remembered(dict[str, int]):
-    """Counts of pre-tokens, each asked of llama.cpp when first met; emptied when `size` are held, so memory stays flat."""
-
-    def __init__(self, count: Callable[[str], int], size: int) -> None:
-        super().__init__()
-        self.count, self.size = count, size
-
-    def __missing__(self, piece: str) -> int:
-        if len(self) >= self.size:
-            self.clear()
-        found = self[piece] = self.count(piece)
-        return found
 
 
 def split_of(metadata: Mapping[str, str], user_tokens: bool) -> re.Pattern[str] | None:
