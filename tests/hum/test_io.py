@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -8,8 +9,21 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hum.io import atomic_dir, atomic_open, dumps, read_jsonl, remove_stale_temporaries, write_json, write_jsonl
+from hum.errors import HumInputError
+from hum.io import (
+    atomic_dir,
+    atomic_open,
+    dumps,
+    loads,
+    parse_line,
+    read_jsonl,
+    remove_stale_temporaries,
+    write_json,
+    write_jsonl,
+)
 
 
 def test_dumps_is_canonical():
@@ -216,3 +230,55 @@ def test_failed_swap_leaves_no_temporary_and_the_old_output(tmp_path):
     with pytest.raises(OSError, match="Read-only"):
         write_json(tmp_path / "m.json", {"a": 1})
     assert [p.name for p in tmp_path.iterdir()] == ["pool"]
+
+
+TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)  # lone surrogates and control characters too
+NUMBERS = st.integers(-(2**70), 2**70) | st.sampled_from([2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1])
+LEAVES = TEXT | NUMBERS | st.booleans() | st.none() | st.floats(allow_nan=True, allow_infinity=True)
+VALUES = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=20)
+
+
+def spelled_by_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def parsed(parse: object, line: str) -> str:
+    """What a parser makes of a line, or its error, as text (NaN is not equal to itself)."""
+    try:
+        return repr(parse(line))  # type: ignore[operator]
+    except ValueError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+@given(st.dictionaries(TEXT, VALUES, max_size=6))
+def test_dumps_spells_every_record_as_json_does(record: dict[str, object]) -> None:
+    assert dumps(record) == spelled_by_json(record)
+
+
+@given(VALUES)
+def test_loads_reads_every_line_as_json_does(value: object) -> None:
+    line = spelled_by_json(value)
+    assert parsed(loads, line) == parsed(json.loads, line)
+    assert parsed(loads, line.encode("utf-8", "surrogatepass")) == parsed(json.loads, line.encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"a":',
+        '\ufeff{"a":1}',
+        '{"a":1}x',
+        "nul",
+        '{"a":NaN}',
+        '{"a":1e999}',
+        '{"b":1,"a":2,"b":3}',
+        '{"a":12345678901234567890}',
+    ],
+)
+def test_a_line_orjson_refuses_or_reads_otherwise_gets_json_s_answer(line: str) -> None:
+    assert parsed(loads, line) == parsed(json.loads, line)
+
+
+def test_a_malformed_line_is_named_with_json_s_reason() -> None:
+    error = parse_line(Path("f.jsonl"), 3, '{"a":')
+    assert str(error) == str(HumInputError(Path("f.jsonl"), "line 3", "<json>", "malformed JSON: Expecting value"))
