@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from datasets import load_dataset
 
+from dvcrun import dvc, run, tree_digest
 from hum.answers import answer_problem
 from hum.io import read_jsonl
 from hum.records import META
@@ -30,23 +28,6 @@ TINY = {
 OUTPUTS = ("prepared", "pool", "generated", "generalist", "deduped", "decontaminated", "validated", "corpus", "eval")
 ANNOTATION_TASKS = {"ner", "re", "mrc", "cls", "ee", "oie"}
 VERBATIM_TASKS = {"ner", "re", "mrc", "ee"}  # open-IE tuples are not always verbatim spans
-
-
-def run(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
-
-
-def dvc(cwd: Path, *args: str) -> str:
-    return run(cwd, sys.executable, "-m", "dvc", *args)
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,15 @@ the clone's model raises on any call, standing in for a machine whose llama.cpp 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from dvcrun import dvc, run, tree_digest
+from dvcrun import environment as venv_environment
 
 pytestmark = pytest.mark.slow
 COPIED = (".dvcignore", ".gitignore", "dvc.yaml", "stages", "src", "data/seeds", "data/templates", "data/guidelines")
@@ -28,31 +27,15 @@ LLM_STAGES = ("paraphrase", "generalist")
 OUTPUTS = ("pool", "generalist", "replies")
 
 
-def run(cwd: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
-
-
-def dvc(cwd: Path, env: dict[str, str], *args: str) -> str:
-    return run(cwd, env, sys.executable, "-m", "dvc", *args)
-
-
 def environment(root: Path, log: Path, *, refuse: bool = False) -> dict[str, str]:
     env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **venv_environment(),
         "PYTHONPATH": str(root / "tests"),
         "HUM_FAKE_CHAT_LOG": str(log),
         "HF_HUB_OFFLINE": "1",
     }
     env.pop("HUM_FAKE_CHAT_REFUSE", None)
     return {**env, "HUM_FAKE_CHAT_REFUSE": "1"} if refuse else env
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    files = (p for p in sorted(folder.rglob("*")) if p.is_file())
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 def outputs(project: Path) -> dict[str, dict[str, str]]:
@@ -88,12 +71,12 @@ def test_pulled_replies_rebuild_the_same_bytes_without_a_model_call(root: Path, 
 
     log = tmp_path / "origin.log"
     env = environment(root, log)
-    run(origin, env, "git", "init", "-q")
-    run(origin, env, "git", "config", "user.email", "ci@hum.invalid")
-    run(origin, env, "git", "config", "user.name", "hum ci")
-    dvc(origin, env, "init", "-q")
-    dvc(origin, env, "remote", "add", "-d", "local", str(remote))
-    dvc(origin, env, "repro", *LLM_STAGES)
+    run(origin, "git", "init", "-q", env=env)
+    run(origin, "git", "config", "user.email", "ci@hum.invalid", env=env)
+    run(origin, "git", "config", "user.name", "hum ci", env=env)
+    dvc(origin, "init", "-q", env=env)
+    dvc(origin, "remote", "add", "-d", "local", str(remote), env=env)
+    dvc(origin, "repro", *LLM_STAGES, env=env)
     calls = {stage: metrics(origin, stage) for stage in LLM_STAGES}
     assert all(c["llm_calls"] > 0 and c["replayed"] == 0 for c in calls.values()), calls
     assert log_lines(log).count("build") == 2
@@ -101,31 +84,31 @@ def test_pulled_replies_rebuild_the_same_bytes_without_a_model_call(root: Path, 
     for stage in LLM_STAGES:
         shard = origin / f"data/replies/{stage}/replies.jsonl"
         assert len(shard.read_text().splitlines()) == calls[stage]["llm_calls"]
-    dvc(origin, env, "push")
-    run(origin, env, "git", "add", "-A")
-    run(origin, env, "git", "commit", "-qm", "tiny build with recorded replies")
+    dvc(origin, "push", env=env)
+    run(origin, "git", "add", "-A", env=env)
+    run(origin, "git", "commit", "-qm", "tiny build with recorded replies", env=env)
     built, locked = outputs(origin), locked_outputs(origin)
 
     # A second run on the same machine replays everything: no call, no model even built, the same bytes.
     log.unlink()
-    dvc(origin, env, "repro", "--force", "--single-item", *LLM_STAGES)
+    dvc(origin, "repro", "--force", "--single-item", *LLM_STAGES, env=env)
     assert log_lines(log) == []
     assert {stage: metrics(origin, stage) for stage in LLM_STAGES} == {
         stage: {"llm_calls": 0, "replayed": c["llm_calls"]} for stage, c in calls.items()
     }
     assert outputs(origin) == built
     assert locked_outputs(origin) == locked
-    assert run(origin, env, "git", "status", "--porcelain", "--", "dvc.lock", "metrics") == ""  # the same lock, to the byte
-    assert run(origin, env, "git", "status", "--porcelain", "--", "data") == ""
+    assert run(origin, "git", "status", "--porcelain", "--", "dvc.lock", "metrics", env=env) == ""  # the same lock, to the byte
+    assert run(origin, "git", "status", "--porcelain", "--", "data", env=env) == ""
 
     # Another machine: a fresh clone and `dvc pull`; its model raises on any call.
     clone, clone_log = tmp_path / "clone", tmp_path / "clone.log"
     env = environment(root, clone_log, refuse=True)
-    run(tmp_path, env, "git", "clone", "-q", str(origin), str(clone))
-    dvc(clone, env, "pull", "prepare", *LLM_STAGES)
+    run(tmp_path, "git", "clone", "-q", str(origin), str(clone), env=env)
+    dvc(clone, "pull", "prepare", *LLM_STAGES, env=env)
     assert outputs(clone) == built
-    dvc(clone, env, "repro", "--force", "--single-item", *LLM_STAGES)
+    dvc(clone, "repro", "--force", "--single-item", *LLM_STAGES, env=env)
     assert log_lines(clone_log) == []
     assert outputs(clone) == built
     assert {stage: metrics(clone, stage)["llm_calls"] for stage in LLM_STAGES} == dict.fromkeys(LLM_STAGES, 0)
-    assert "up to date" in dvc(clone, env, "status", "prepare", *LLM_STAGES)
+    assert "up to date" in dvc(clone, "status", "prepare", *LLM_STAGES, env=env)
