@@ -27,8 +27,9 @@ baseline over the same prepared seeds in this process: per instruction a JSON an
 the record dumped, parsed back and written. The ratio is the build's records/s over the baseline's.
 
 With `--ray`, the stages that run on a runner are then forced again (`dvc repro -f -s`) with `runner.kind: ray`
-against a Ray head started here (`hum.runners.head`, one CPU per core), and each is printed beside its local time; the
-hashes DVC records for every output must not change (the runner changes no byte), or the benchmark fails.
+against a Ray head started here (`hum.runners.head`, one CPU per core), and each is printed beside its local time and
+how Ray ran it (Ray Data, or the runner's own actors); the hashes DVC records for every output must not change (the
+runner changes no byte), or the benchmark fails.
 """
 
 from __future__ import annotations
@@ -54,7 +55,13 @@ from hum.runners.head import local_head
 
 REPO = Path(__file__).resolve().parents[1]
 NON_LLM = ["prepare", "generate", "dedup", "decontaminate", "validate", "mix"]
-ON_RUNNER = ["generate", "dedup", "decontaminate", "validate"]  # the non-LLM stages whose batches a runner runs
+ON_RUNNER = {  # the non-LLM stages whose batches a runner runs, and how Ray runs them (`hum.runners.ray`)
+    "generate": "Ray Data",
+    "dedup": "actors",
+    "decontaminate": "Ray Data",
+    "validate": "Ray Data",
+    "mix": "actors",
+}
 DROPPED = {"paraphrase", "generalist", "evaluate", "summary"}
 SOURCES = {  # corpus: (train, dev) CoNLL files
     "wnut17": ("data/seeds/ner/wnut17/wnut17train.conll", "data/seeds/ner/wnut17/emerging.dev.conll"),
@@ -239,11 +246,10 @@ def on_ray(root: Path, env: dict[str, str], local: dict[str, Run]) -> None:
         runs = {s: measured([sys.executable, "-m", "dvc", "repro", "-q", "-f", "-s", s], root, ray_env) for s in ON_RUNNER}
     if outs(root) != before:
         raise SystemExit("the outputs on Ray differ from the local runner's")
-    print(f"{'on Ray':14s} {'local s':>8s} {'ray s':>8s} {'ray/local':>9s} {'tree MB':>8s}  (outputs identical)")
+    print(f"{'on Ray':14s} {'local s':>8s} {'ray s':>8s} {'ray/local':>9s} {'tree MB':>8s}  {'how':8s} (outputs identical)")
     for stage, r in runs.items():
-        print(
-            f"{stage:14s} {local[stage].seconds:8.1f} {r.seconds:8.1f} {r.seconds / local[stage].seconds:9.2f} {r.tree_mb:8.0f}"
-        )
+        ratio = r.seconds / local[stage].seconds
+        print(f"{stage:14s} {local[stage].seconds:8.1f} {r.seconds:8.1f} {ratio:9.2f} {r.tree_mb:8.0f}  {ON_RUNNER[stage]}")
     both = sum(local[s].seconds for s in ON_RUNNER), sum(r.seconds for r in runs.values())
     print(f"{'together':14s} {both[0]:8.1f} {both[1]:8.1f} {both[1] / both[0]:9.2f}")
 

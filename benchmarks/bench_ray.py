@@ -5,7 +5,8 @@ Run: python benchmarks/bench_ray.py [n_records] [records.jsonl]     (needs the `
 Records as `bench_validate.py` makes them (the pipeline's `data/decontaminated/instructions.jsonl` under fresh ids,
 default 50,000, one in 50 broken), the approximate tokenizer. The Ray side joins `$RAY_ADDRESS` when it is set, else
 starts a local Ray on `hum.cores.data_workers()` cores (timed apart: a cluster is up before its jobs come). Each Ray run
-starts its actors (one per CPU) and ships them the step, as a stage does. Prints records/s of each runner, the ratio,
+reads the file through Ray Data and starts its `map_batches` actors (one per CPU), shipping them the step, as the
+stage does. Prints records/s of each runner, the ratio,
 and whether both wrote the same bytes (files and metrics). On one small machine Ray can only lose: the figure is what
 its scheduling, object store and actor start-up cost over forked workers.
 """

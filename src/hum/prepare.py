@@ -255,9 +255,24 @@ def too_bad(bads: list[Bad]) -> HumInputError:
 
 
 def train_records(folder: Path, exclude_task: str) -> Iterator[Record]:
-    """Every prepared training record, dataset by dataset in name order."""
-    for path in sorted(folder.glob("*.train.jsonl")):
-        yield from (r for r in read_jsonl(path) if r["task"] != exclude_task)
+    """Every prepared training record but those of `exclude_task`, dataset by dataset in name order."""
+    for path in train_files(folder, exclude_task):
+        yield from read_jsonl(path)
+
+
+def train_files(folder: Path, exclude_task: str) -> list[Path]:
+    """The prepared training files in name order, but those of `exclude_task`: where `train_records` reads.
+
+    `prepare` writes one dataset a file and stamps each record with its dataset's task (`hum.normalise.normalise`),
+    so a file's first record tells the task of all of them: no file is read through to be chosen.
+    """
+    return [path for path in sorted(folder.glob("*.train.jsonl")) if _task(path) != exclude_task]
+
+
+def _task(path: Path) -> str | None:
+    """The task of a prepared file's records; None when it holds none."""
+    first = next(read_jsonl(path), None)
+    return None if first is None else str(first["task"])
 
 
 def load_labelsets(folder: Path) -> dict[str, list[str]]:

@@ -1,10 +1,11 @@
 """One contract for every stage: a batch of records in, a batch out; the base does the loop, the counts and the workers.
 
 `run_stage` runs a step's batches on worker processes (`hum.cores.data_workers`: one per core, or `HUM_WORKERS`),
-each a fork of the parent that inherited the step, or on another runner (`hum.runners`: the actors of a Ray cluster,
-each holding a copy of the step), and writes their results in input order, so the files are the same bytes for any
-number of workers and any runner. What a step measures must therefore add up over batches: each measure is a `Tally`
-named in `Step.tallies` (the counts in `stats` are one), which workers hand over batch by batch and the parent merges.
+each a fork of the parent that inherited the step, or on another runner (`hum.runners`: actors of a Ray cluster, fed
+by Ray Data when the input is JSON-lines files, each holding a copy of the step), and writes their results in input
+order, so the files are the same bytes for any number of workers and any runner. What a step measures must therefore
+add up over batches: each measure is a `Tally` named in `Step.tallies` (the counts in `stats` are one), which workers
+hand over batch by batch and the parent merges.
 A step whose `process` needs to know which ids came before (Validate quarantines repeats) reads them from `Step.ids`,
 which the runner fills in the parent, the one process that sees every batch.
 """
@@ -24,10 +25,11 @@ from tqdm import tqdm
 
 from hum.cores import data_workers
 from hum.errors import HumInputError
-from hum.io import Record, atomic_dir, atomic_open, dumps, parse_line, text_lines, write_json
+from hum.io import BOM, Record, atomic_dir, atomic_open, dumps, parse_line, write_json
 from hum.provenance import write_manifest
 from hum.runners import Runner
 from hum.runners.local import Local
+from hum.storage import Location, open_input
 
 if TYPE_CHECKING:  # pandera loads only for stages that publish records, not the CLI
     from hum.schemas import RecordCheck
@@ -36,6 +38,8 @@ T = TypeVar("T")
 SHOWN = 10  # schema problems quoted in a failure message
 _JSON = json.JSONDecoder()  # what `json.loads` decodes with
 Problem = tuple[int, str, str]  # (position in the batch, field, what is wrong)
+LINE_BITS = 40  # a `JsonLines` line's number: its file's index above these bits, its line number in the file below
+LINE_MASK = (1 << LINE_BITS) - 1
 
 
 class StageError(RuntimeError):
@@ -155,30 +159,58 @@ def batched(records: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class JsonLines:
-    """A JSON-lines file as a stage's input, read as `hum.io.read_jsonl` reads it, but parsed where its batches run.
+    """JSON-lines files as a stage's input, one after the other, each read as `hum.io.read_jsonl` reads it.
 
-    The parent then only splits lines and hands them on: parsing and pickling every record in the one process that
-    feeds all workers would make it the bottleneck of a cheap step.
+    The records are parsed where their batches run: the parent only splits lines and hands them on, as parsing and
+    pickling every record in the one process that feeds all workers would make it the bottleneck of a cheap step.
+    A line's number names its file too (the file's index above `LINE_BITS`, the line number below, so one file's
+    numbers are its line numbers): a batch may span files, and a bad line is still named by its file and line.
     """
 
-    path: Path
+    paths: tuple[Location, ...]
     ID_HEAD: ClassVar[str] = '{"id":"'  # how `hum.io.dumps` opens every record (sorted keys, no spaces)
 
-    def lines(self) -> Iterator[tuple[int, str]]:
-        """(line number, text) of every non-blank line; a line that is not UTF-8 raises, naming its line."""
-        for lineno, line in text_lines(self.path):
-            if isinstance(line, HumInputError):
-                raise line
-            if line.strip():
-                yield lineno, line
+    def __init__(self, *paths: Location) -> None:
+        object.__setattr__(self, "paths", paths)
+
+    def lines(self, start: tuple[int, int] = (1, 0)) -> Iterator[tuple[int, str]]:
+        """(number, text) of every non-blank line from `start` on; a line that is not UTF-8 raises, naming its line."""
+        for number, _, line in self.located(start):
+            yield number, line
+
+    def located(self, start: tuple[int, int] = (1, 0)) -> Iterator[tuple[int, int, str]]:
+        """(number, byte offset in its file, text) of every non-blank line, from the one at `start` (number, offset) on."""
+        number, offset = start
+        first = number >> LINE_BITS
+        for index in range(first, len(self.paths)):
+            yield from self._located(index, *((number & LINE_MASK, offset) if index == first else (1, 0)))
+
+    def _located(self, index: int, lineno: int, offset: int) -> Iterator[tuple[int, int, str]]:
+        """The non-blank lines of one file from line `lineno` at byte `offset`, decoded as `hum.io.text_lines` does."""
+        path, base = self.paths[index], index << LINE_BITS
+        with open_input(path) as fh:
+            fh.seek(offset)
+            for raw in fh:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})") from None
+                line = line.removeprefix(BOM) if lineno == 1 else line
+                if line.strip():
+                    yield base | lineno, offset, line
+                lineno, offset = lineno + 1, offset + len(raw)
+
+    def where(self, number: int) -> tuple[Location, int]:
+        """The file and line number of a line's number."""
+        return self.paths[number >> LINE_BITS], number & LINE_MASK
 
     def parse(self, lines: list[tuple[int, str]]) -> list[Record]:
-        """The records of some of its `lines`; the first that is not a JSON object raises, naming its line."""
+        """The records of some of its `lines`; the first that is not a JSON object raises, naming its file and line."""
         records = []
-        for lineno, line in lines:
-            record = parse_line(self.path, lineno, line)
+        for number, line in lines:
+            record = parse_line(*self.where(number), line)
             if isinstance(record, HumInputError):
                 raise record
             records.append(record)
@@ -193,12 +225,12 @@ class JsonLines:
         answer about it matters.
         """
         heads: list[Record] = []
-        for lineno, line in lines:
+        for number, line in lines:
             if line.startswith(self.ID_HEAD) and line.count('"id"') == 1 and "\\u" not in line:
                 with contextlib.suppress(ValueError):
                     heads.append({"id": _JSON.raw_decode(line, len(self.ID_HEAD) - 1)[0]})
                     continue
-            record = parse_line(self.path, lineno, line)
+            record = parse_line(*self.where(number), line)
             heads.append({} if isinstance(record, HumInputError) else record)
         return heads
 
@@ -255,7 +287,7 @@ def run_step(
     head = list(itertools.islice(batches, 2))
     runner = runner if len(head) > 1 else Local(1)
     told = step.ids if runner.remote else None  # the parent's own `Ids` answers for the workers' copies
-    tasks = _tasks(itertools.chain(head, batches), told, source)
+    tasks = Tasks(itertools.chain(head, batches), told, source, step.batch_size)
     pool = runner.pool(BatchWork(step, check, source, worker=runner.remote), setup=step.handover)
     with pool, atomic_open(out) as good, atomic_open(quarantine) as bad, tqdm(desc=step.name, unit="rec", mininterval=1.0) as bar:
         for outcome in pool.map(tasks):
@@ -269,15 +301,30 @@ def run_step(
     print(step.summary())
 
 
-def _tasks(
-    batches: Iterable[list[Any]], told: Ids | None, source: JsonLines | None
-) -> Iterator[tuple[list[Any], list[int] | None]]:
-    """Each batch with, when `told` answers for a step's workers, the positions of its records whose id came before.
+@dataclass(frozen=True)
+class Tasks:
+    """A step's batches as a pool takes them, each with the positions of its records whose id came before, if told.
 
-    Finding those needs the ids, so the parent reads them from the lines of such a step's batches (`JsonLines.ids`).
+    `told` answers for a step's workers (see `Step.ids`). Finding the repeats needs the ids, so the parent reads them
+    from the lines of such a step's batches (`JsonLines.ids`). A runner that reads a `source` itself (Ray Data,
+    `hum.runners.ray_data`) makes the same batches of `size` lines from it, and asks `told` about them, instead of
+    iterating `batches`.
     """
-    for batch in batches:
-        yield batch, None if told is None else told.repeated(batch if source is None else source.ids(batch))
+
+    batches: Iterable[list[Any]]
+    told: Ids | None
+    source: JsonLines | None
+    size: int
+
+    def __iter__(self) -> Iterator[tuple[list[Any], list[int] | None]]:
+        for batch in self.batches:
+            yield batch, self.repeated(batch)
+
+    def repeated(self, batch: list[Any]) -> list[int] | None:
+        """The positions `told` gives for a batch (records, or numbered lines of `source`); None when nothing is told."""
+        if self.told is None:
+            return None
+        return self.told.repeated(batch if self.source is None else self.source.ids(batch))
 
 
 def _record_check() -> RecordCheck:

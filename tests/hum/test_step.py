@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 
@@ -8,9 +9,12 @@ import pytest
 
 from conftest import wnut17_prepared
 from hum.generate import Generate
+from hum.io import dumps, read_jsonl
+from hum.prepare import train_files, train_records
 from hum.records import META
+from hum.runners.local import Local
 from hum.schemas import META_KINDS, RecordCheck
-from hum.step import StageError, Step, run_stage
+from hum.step import LINE_BITS, JsonLines, StageError, Step, run_stage
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +158,50 @@ def test_reject_rate_guard_is_opt_in_per_step(generated, tmp_path, monkeypatch):
         "[replay] rejected 2 of 10 records (20.00%), over replay.max_reject_rate = 10.00%; nothing published. "
         "Top reasons: dropped on purpose: 2"
     )
+
+
+def json_files(folder, records, cuts):
+    """The records split at `cuts` into files with blank lines, the second opening with a byte-order mark."""
+    bounds = [0, *cuts, len(records)]
+    paths = [folder / f"part{n}.jsonl" for n in range(len(bounds) - 1)]
+    for n, (path, (lo, hi)) in enumerate(zip(paths, itertools.pairwise(bounds), strict=True)):
+        lines = ["\n", *(dumps(r) + "\n" for r in records[lo:hi]), " \t\n"]
+        path.write_text(("\ufeff" if n == 1 else "") + "".join(lines), encoding="utf-8")
+    return paths
+
+
+def test_json_lines_over_files_are_one_stream_that_resumes_anywhere(generated, tmp_path):
+    paths = json_files(tmp_path, generated[:30], (10, 11))  # a file of one record in the middle
+    source = JsonLines(*paths)
+    numbered = list(source.lines())
+    assert source.parse(numbered) == generated[:30]
+    assert [source.where(n) for n, _ in numbered[9:12]] == [(paths[0], 11), (paths[1], 2), (paths[2], 2)]
+    assert numbered[0][0] == 2, "one file's numbers are its line numbers"
+    assert numbered[10][0] == 1 << LINE_BITS | 2
+    located = list(source.located())
+    for at, (number, offset, _) in enumerate(located):  # where a read task of Ray Data starts a batch
+        assert list(source.lines((number, offset))) == numbered[at:]
+
+
+def test_json_lines_over_files_write_the_bytes_of_their_records(generated, tmp_path, monkeypatch):
+    paths = json_files(tmp_path, generated[:30], (10, 11))
+    runs = []
+    for records, runner in ((generated[:30], Local(1)), (JsonLines(*paths), Local(1)), (JsonLines(*paths), Local(3))):
+        folder = tmp_path / f"run{len(runs)}"
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        step = Replay([], drop=[generated[10]["id"]])
+        step.batch_size = 4  # batches span the files
+        run_stage(step, records, folder / "out", "rejects.jsonl", {}, model=None, runner=runner)
+        runs.append([(folder / "out" / name).read_bytes() for name in ("instructions.jsonl", "rejects.jsonl")])
+    assert runs[0] == runs[1] == runs[2]
+
+
+def test_the_prepared_files_generate_reads_hold_the_seed_records(project_prepared):
+    _, folder = project_prepared
+    chosen = train_files(folder, "general")
+    every = sorted(folder.glob("*.train.jsonl"))
+    source = JsonLines(*chosen)
+    by_record = [r for path in every for r in read_jsonl(path) if r["task"] != "general"]  # how generate chose them
+    assert source.parse(list(source.lines())) == by_record == list(train_records(folder, "general"))
+    assert [p.name for p in every if p not in chosen] == ["self_instruct.train.jsonl"]

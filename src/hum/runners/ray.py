@@ -1,19 +1,23 @@
-"""The Ray runner: batches on the actors of a Ray cluster, an existing one or a local one started on demand.
+"""The Ray runner: batches on a Ray cluster, an existing one or a local one started on demand.
 
-Each actor unpickles one copy of the work when the pool starts (as a forked worker inherits one) and runs `setup` on
-it; the pool keeps at most two batches per actor in flight, each handed to the actor with the fewest, and takes the
-results in input order. An exception raised in an actor comes back as a `hum.parallel.Failure` and is raised as itself,
-so the parent sees what the local runner shows it. Actors rather than Ray Data's `map_batches`: the input streams
-through a bounded window (a dataset would be built whole first), and an actor keeps its copy of a step across batches.
+Two ways, by what the batches are. A step whose input is JSON-lines files (`hum.step.Tasks` with a source: generate,
+decontaminate, validate) goes through Ray Data (`hum.runners.ray_data`): the files are a datasource read in batches
+where they lie, `map_batches` runs the step on actors, and the results come back in input order. Any other items (the
+passes of dedup, the lines mix chose, the calls of a test) go to plain actors: the stage makes them itself, in an order
+only it knows, so it streams them through a bounded window instead, at most two per actor in flight, each handed to
+the actor with the fewest. Either way each actor unpickles one copy of the work when it starts (as a forked worker
+inherits one) and runs `setup` on it, and an exception raised in an actor comes back as a `hum.parallel.Failure` and is
+raised as itself, so the parent sees what the local runner shows it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +27,7 @@ import ray
 
 from hum.cores import data_workers
 from hum.parallel import Failure, WorkerError, WorkerTraceback
+from hum.step import Tasks
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,7 +72,12 @@ Actor = ray.remote(num_cpus=1)(Holder)
 
 
 class Actors(Generic[T, R]):
-    """`work` over items on the actors of a `Ray` runner (`actors`, None: one per CPU of the cluster), as a context manager."""
+    """`work` over items on a `Ray` runner's cluster, as a context manager.
+
+    A step's batches of JSON-lines files (`hum.step.Tasks` with a source) go through Ray Data (`hum.runners.ray_data`);
+    any other items go to actors of this pool, started when they are first needed (`runner.actors` of them, None: one
+    per CPU of the cluster), so that a pool whose batches went through Ray Data holds no CPU idle.
+    """
 
     def __init__(self, work: Callable[[T], R], setup: Callable[[], object] | None, runner: Ray) -> None:
         self.work, self.setup, self.runner = work, setup, runner
@@ -75,9 +85,6 @@ class Actors(Generic[T, R]):
 
     def __enter__(self) -> Actors[T, R]:
         connect(self.runner.address, self.runner.runtime_env)
-        count = self.runner.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
-        shared = ray.put((self.work, self.setup))  # one pickle: `setup` acts on the very copy of the work it came with
-        self._actors = [Actor.remote(shared) for _ in range(count)]
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -85,8 +92,29 @@ class Actors(Generic[T, R]):
             ray.kill(actor)
         self._actors = []
 
+    def count(self) -> int:
+        """How many actors run the work: `runner.actors`, else one per CPU of the cluster."""
+        return self.runner.actors or max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
+
     def map(self, items: Iterable[T]) -> Iterator[R]:
         """`work(item)` for each item, in input order; an item's exception is raised where its result would come."""
+        if isinstance(items, Tasks) and items.source is not None:
+            from hum.runners.ray_data import results  # noqa: PLC0415 - ray.data loads for file inputs only; it imports this module
+
+            done: Generator[Any] = results(items.source, items, (self.work, self.setup), self.count())
+        else:
+            done = self._on_actors(items)
+        with contextlib.closing(done):  # an error raised here stops the work still running, not only when collected
+            for result in done:
+                if isinstance(result, Failure):
+                    raise result.rebuild() from WorkerTraceback(result.trace)
+                yield cast("R", result)  # what `work` returned for this item
+
+    def _on_actors(self, items: Iterable[T]) -> Generator[Any]:
+        """Each item's result (or `Failure`) from this pool's actors, in input order, at most `AHEAD` per actor in flight."""
+        if not self._actors:
+            shared = ray.put((self.work, self.setup))  # one pickle: `setup` acts on the very copy of the work it came with
+            self._actors = [Actor.remote(shared) for _ in range(self.count())]
         source, load = iter(items), [0] * len(self._actors)
         flight: deque[tuple[Any, int]] = deque()  # (result reference, actor) in input order
         ended: BaseException | None = None  # what reading the input raised (or StopIteration), raised after the items before it
@@ -110,9 +138,7 @@ class Actors(Generic[T, R]):
                 result = ray.get(ref)
             except ray.exceptions.RayActorError as exc:
                 raise WorkerError(f"a Ray actor died before it handed back its result: {exc}") from None
-            if isinstance(result, Failure):
-                raise result.rebuild() from WorkerTraceback(result.trace)
-            yield cast("R", result)  # what `work` returned for this item
+            yield result
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import ray
 import yaml
 
 from hum.llm.config import ALLOW_ENV
+from runners.test_ray_data import DATA_ACTOR
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
@@ -29,7 +30,7 @@ BUILT = ("data", "metrics")
 
 
 def actor_jobs(address: str) -> dict[str, int]:
-    """How many jobs (stage processes) have started actors on the cluster: data actors, model actors."""
+    """How many jobs (stage processes) have started actors on the cluster: Ray Data's, the runner's own, model actors."""
     ray.init(address=address, logging_level=logging.WARNING)
     try:
         from ray._private.state import actors  # noqa: PLC0415 - private: the one view of ended actors without a dashboard
@@ -37,7 +38,7 @@ def actor_jobs(address: str) -> dict[str, int]:
         table = list(actors().values())
     finally:
         ray.shutdown()
-    return {kind: len({a["JobID"] for a in table if a["ActorClassName"] == kind}) for kind in ("Holder", "Host")}
+    return {kind: len({a["JobID"] for a in table if a["ActorClassName"] == kind}) for kind in (DATA_ACTOR, "Holder", "Host")}
 
 
 def dvc(project: Path, env: dict[str, str], *args: str) -> str:
@@ -82,7 +83,8 @@ def test_the_default_pipeline_on_ray_writes_what_it_writes_locally(address, tmp_
     dvc(project, env, "repro", "--force")
     assert digests(project) == local
     after = actor_jobs(address)
-    assert after["Holder"] - before["Holder"] == 5, "generate, dedup, decontaminate, validate and mix ran on data actors"
+    assert after[DATA_ACTOR] - before[DATA_ACTOR] == 3, "generate, decontaminate and validate read their files on Ray Data"
+    assert after["Holder"] - before["Holder"] == 2, "dedup and mix ran on the runner's own actors"
     assert after["Host"] - before["Host"] == 3, "paraphrase, generalist and evaluate asked model actors"
     assert logs["local"].read_text().count("build") == built_here, "no model was built in the stages' own processes"
     assert logs["ray"].read_text().count("build") == 3, "each LLM stage built its model on one actor"

@@ -18,25 +18,29 @@ from conftest import project_generation
 from hum.decontaminate import Decontaminate
 from hum.errors import HumInputError
 from hum.io import dumps
-from hum.prepare import train_records
+from hum.prepare import train_files
 from hum.runners import Runner, runner_of
 from hum.runners.local import Local
 from hum.runners.ray import ADDRESS_ENV, Ray
 from hum.step import JsonLines, run_stage
 from hum.tokens import tokenizer
 from hum.validate import Validate
+from runners.test_ray_data import DATA_ACTOR, data_actors
 
 ROOT = Path(__file__).resolve().parents[3]
 STAGES = {"generated": "rejects.jsonl", "decontaminated": "removed.jsonl", "validated": "quarantine.jsonl"}
 
 
 def pipeline(folder: Path, prepared, runner: Runner) -> dict[str, bytes]:
-    """generate -> decontaminate -> validate with `runner`, built as their stage scripts build them; what they publish."""
+    """generate -> decontaminate -> validate with `runner`, built as their stage scripts build them; what they publish.
+
+    All three read JSON-lines files: on Ray, through Ray Data.
+    """
     params, seeds = prepared
     folder.mkdir()
     with contextlib.chdir(folder):  # run_stage writes metrics/ under the working directory
-        records, step = train_records(seeds, exclude_task="general"), project_generation(prepared)
-        run_stage(step, records, folder / "generated", STAGES["generated"], {}, model=None, runner=runner)
+        source, step = JsonLines(*train_files(seeds, exclude_task="general")), project_generation(prepared)
+        run_stage(step, source, folder / "generated", STAGES["generated"], {}, model=None, runner=runner)
         step = Decontaminate.from_config(seeds, params["decontaminate"])
         source = JsonLines(folder / "generated/instructions.jsonl")
         run_stage(step, source, folder / "decontaminated", STAGES["decontaminated"], {}, model=None, runner=runner)
@@ -49,8 +53,12 @@ def pipeline(folder: Path, prepared, runner: Runner) -> dict[str, bytes]:
 
 def test_ray_writes_the_bytes_and_metrics_of_the_local_runner(project_prepared, address, tmp_path):
     local = pipeline(tmp_path / "local", project_prepared, Local(2))
+    before = data_actors(address)
     on_ray = pipeline(tmp_path / "ray", project_prepared, Ray(address=address))
+    after = data_actors(address)
     assert on_ray == local
+    assert after[DATA_ACTOR] - before[DATA_ACTOR] == 3 * 2, "each stage ran on Ray Data's actors, one per CPU"
+    assert after["Holder"] == before["Holder"], "and none on the runner's own actors"
     assert sorted(local) == sorted(
         [f"{stage}/{name}" for stage, rejects in STAGES.items() for name in ("instructions.jsonl", "manifest.json", rejects)]
         + [f"metrics/{name}.json" for name in ("generate", "decontaminate", "validate")]
