@@ -7,18 +7,15 @@ the package's Ray head with the recorded replies removed, so that the model acto
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import ray
 import yaml
 
+from dvcrun import dvc, environment, tree_digest
 from hum.llm.config import ALLOW_ENV
 from runners.test_ray_data import DATA_ACTOR
 
@@ -41,15 +38,8 @@ def actor_jobs(address: str) -> dict[str, int]:
     return {kind: len({a["JobID"] for a in table if a["ActorClassName"] == kind}) for kind in (DATA_ACTOR, "Holder", "Host")}
 
 
-def dvc(project: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=project, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"dvc {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
-
-
 def digests(project: Path) -> dict[str, str]:
-    files = (p for part in BUILT for p in sorted((project / part).rglob("*")) if p.is_file())
-    return {str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    return {f"{part}/{name}": digest for part in BUILT for name, digest in tree_digest(project / part).items()}
 
 
 def scratch(folder: Path, runner: dict[str, object]) -> Path:
@@ -68,10 +58,10 @@ def test_the_default_pipeline_on_ray_writes_what_it_writes_locally(address, tmp_
     on_actors = {"PYTHONPATH": str(ROOT / "tests"), ALLOW_ENV: "fakes.", "HUM_FAKE_CHAT_LOG": str(logs["ray"])}
     ray = {"kind": "ray", "address": address, "actors": 2, "llm_actors": 1, "llm_cpus": 1, "runtime_env": {"env_vars": on_actors}}
     project = scratch(tmp_path / "project", {"kind": "local"})
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HF_HUB_OFFLINE": "1"}
+    env = {**environment(), "HF_HUB_OFFLINE": "1"}
     env |= {"PYTHONPATH": str(ROOT / "tests"), ALLOW_ENV: "fakes.", "HUM_FAKE_CHAT_LOG": str(logs["local"])}
-    dvc(project, env, "init", "--no-scm", "-q")
-    dvc(project, env, "repro")
+    dvc(project, "init", "--no-scm", "-q", env=env)
+    dvc(project, "repro", env=env)
     local = digests(project)
     assert sum(1 for name in local if name.startswith("data/replies/")) == 3, "every LLM stage asked the model"
 
@@ -80,7 +70,7 @@ def test_the_default_pipeline_on_ray_writes_what_it_writes_locally(address, tmp_
     for shard in (project / "data/replies").rglob("replies.jsonl"):
         shard.unlink()  # no reply to replay: the model actors answer every call
     built_here, before = logs["local"].read_text().count("build"), actor_jobs(address)
-    dvc(project, env, "repro", "--force")
+    dvc(project, "repro", "--force", env=env)
     assert digests(project) == local
     after = actor_jobs(address)
     assert after[DATA_ACTOR] - before[DATA_ACTOR] == 3, "generate, decontaminate and validate read their files on Ray Data"
