@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from hum.draws import Draws
+from hum.draws import Draws, Keyed, keyed
 from hum.formats import FORMATS, Format, ParseError
 from hum.guidelines import Guideline, guideline_for, load_guidelines, render_guidelines
 from hum.instructions import Parts, fill, user_message
@@ -17,7 +18,7 @@ from hum.pool import load_pool
 from hum.prepare import load_labelsets, train_records
 from hum.records import meta_record
 from hum.requests import gold_request, request_text
-from hum.rules import RULES, apply_rules, pick_rules, rule_columns
+from hum.rules import RULES, apply_rules, for_task, pick_rules, rule_columns
 from hum.seedstats import SeedStats, seed_stats
 from hum.step import Step
 from hum.tasks import TASKS, Query, Row
@@ -36,8 +37,10 @@ class Context:
     params: dict[str, Any]
     seed: int
     _chosen: dict[tuple[str, str], Guideline | None] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _formats: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _rules: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _formats: dict[int, Keyed[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _rules: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _described: dict[tuple[str, str, str], Keyed[Record]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _draws: dict[tuple[str, bool], Draw] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def guideline(self, dataset: str, lang: str) -> Guideline | None:
         """The guideline file that covers a dataset's label set in `lang`, if any (chosen once per dataset and language)."""
@@ -47,17 +50,36 @@ class Context:
             self._chosen[key] = guideline_for(self.labelsets[dataset], lang, self.guidelines, cover)
         return self._chosen[key]
 
-    def formats(self, width: int) -> list[str]:
+    def formats(self, width: int) -> Keyed[str]:
         """The formats of `generate.formats` that can write an answer of `width` columns (worked out once per width)."""
         if width not in self._formats:
-            self._formats[width] = [f for f in self.params["formats"] if FORMATS[f].min_columns <= width]
+            self._formats[width] = keyed(f for f in self.params["formats"] if FORMATS[f].min_columns <= width)
         return self._formats[width]
 
-    def rules(self, fmt: Format) -> frozenset[str]:
-        """`enabled_rules` for `fmt` (worked out once per format)."""
-        if fmt.name not in self._rules:
-            self._rules[fmt.name] = enabled_rules(self.params, fmt)
-        return self._rules[fmt.name]
+    def rules(self, fmt: Format, task: str) -> tuple[str, ...]:
+        """`enabled_rules` for `fmt` that a query of `task` may state (worked out once per format and task)."""
+        if (fmt.name, task) not in self._rules:
+            self._rules[fmt.name, task] = for_task(enabled_rules(self.params, fmt), task)
+        return self._rules[fmt.name, task]
+
+    def described(self, lang: str, task: str, subtask: str) -> Keyed[Record]:
+        """The descriptions of a sub-task in `lang`, keyed by id (once per sub-task and language); empty when there are none."""
+        key = (lang, task, subtask)
+        if key not in self._described:
+            self._described[key] = keyed(self.descriptions.get(key, []), key=lambda d: d["id"])
+        return self._described[key]
+
+    def label_draw(self, dataset: str, empty: bool) -> Draw:
+        """How queries on `dataset` draw their labels, aiming at an empty answer or not (made once per dataset and aim)."""
+        if (dataset, empty) not in self._draws:
+            p_hard, neighbours = self.params["p_hard_negative"], self.stats[dataset].neighbours
+            self._draws[dataset, empty] = Draw(self.labelsets[dataset], empty, p_hard, neighbours)
+        return self._draws[dataset, empty]
+
+    @cached_property
+    def layouts(self) -> Keyed[str]:
+        """The layouts of `generate.layouts`, keyed once."""
+        return keyed(self.params["layouts"])
 
 
 def record_draws(ctx: Context, record: Record, k: int | str) -> Draws:
@@ -125,8 +147,7 @@ def seed_query(record: Record, ctx: Context, draws: Draws) -> tuple[Record, Quer
         return None
     if task.name == "mrc" and empty_aim and not task.bare(record) and p["empty"]["mrc_negatives"]:
         record = negative_passage(record, ctx, draws.rng("negative")) or record
-    stats = ctx.stats[record["dataset"]]
-    draw = Draw(ctx.labelsets[record["dataset"]], empty_aim, p["p_hard_negative"], stats.neighbours)
+    draw = ctx.label_draw(record["dataset"], empty_aim)
     subtask = draws.pick("subtask", [s for s in p["subtasks"][task.name] if s in task.subtasks])
     query = task.query(record, draw, draws.rng("labels"), subtask)
     if query.subtask not in p["subtasks"][task.name]:
@@ -163,7 +184,7 @@ def statement(query: Query, ctx: Context, draws: Draws, guideline: Guideline | N
     fmt = FORMATS[draws.pick("format", fits) if stated else p["basic_format"]]
     rule_ids: list[str] = []
     if draws.chance("with_rules", p["p_rules"]):
-        rule_ids = pick_rules(query, draws, draws.rng("rule_count").randint(1, p["max_rules"]), ctx.rules(fmt))
+        rule_ids = pick_rules(query, draws, draws.rng("rule_count").randint(1, p["max_rules"]), ctx.rules(fmt, query.task))
     if not (guide or rule_ids or stated):
         stated, fmt = True, FORMATS[draws.pick("format", fits)]
     if query.rows and not apply_rules(rule_ids, query):  # a subset that empties the answer breaks the aim
@@ -181,11 +202,11 @@ def instruction(record: Record, ctx: Context, k: int) -> Record | None:
     seed_record, query = asked
     guideline = ctx.guideline(record["dataset"], lang)
     with_reason(query, guideline)
-    descriptions = ctx.descriptions.get((lang, query.task, query.subtask))
-    if not descriptions:
+    descriptions = ctx.described(lang, query.task, query.subtask)
+    if not descriptions.items:
         raise UnusableSeedError(f"no descriptions for {(lang, query.task, query.subtask)}")
-    description = draws.pick("description", descriptions, key=lambda d: d["id"])
-    layout = phrasings.layouts[draws.pick("layout", ctx.params["layouts"])]
+    description = draws.pick("description", descriptions)
+    layout = phrasings.layouts[draws.pick("layout", ctx.layouts)]
     compound = draws.chance("compound", ctx.params["compound_ratio"])
     said = statement(query, ctx, draws, guideline, lang) if compound else Statement(fmt=ctx.params["basic_format"])
     empty_rule = next((r for r in said.rule_ids if RULES[r].states_empty), None)
@@ -246,7 +267,7 @@ def gold_generalist(record: Record, ctx: Context) -> Record | None:
     if made is None:
         return None
     ask, phrase = made
-    layout = ctx.phrasings.layouts[draws.pick("layout", ctx.params["layouts"])]
+    layout = ctx.phrasings.layouts[draws.pick("layout", ctx.layouts)]
     system = ctx.phrasings.pick(draws.rng("phrase:system"), "system", lang) if layout.system else None
     query = Query("generalist", ask.kind, ("answer",), [(ask.answer,)], slots=dict(ask.slots))
     user, text_span = user_message(Parts(request_text(ask, phrase), record["text"]), query, lang, layout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from hum.phrasing import Layout
 from hum.tasks.base import Query
@@ -84,14 +84,19 @@ def _runs(char: str) -> re.Pattern[str]:
     return re.compile(f"{re.escape(char)}+")
 
 
+@lru_cache(maxsize=64)
+def _longest_run(text: str, char: str) -> int:
+    """The longest run of `char` in `text` (remembered a while: every instruction on a seed fences its text again)."""
+    return max(map(len, _runs(char).findall(text)), default=0)
+
+
 def fenced(text: str, char: str) -> tuple[str, int]:
     """`text` between two fence lines, and where it starts in that block.
 
     The fence is `char` repeated more often than in any run of it in the text (and at least three times), as
     CommonMark fences code: no line of the text can close the block, so nothing in it passes for the instruction.
     """
-    longest = max(map(len, _runs(char).findall(text)), default=0)
-    fence = char * max(3, longest + 1)
+    fence = char * max(3, _longest_run(text, char) + 1)
     return f"{fence}\n{text}\n{fence}", len(fence) + 1
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from hum.draws import Draws
+from hum.draws import Draws, Keyed, keyed
 
 PARTS = ("description", "guidelines", "rules", "format", "text", "question")
 
@@ -44,6 +44,7 @@ class Phrasings:
 
     pools: dict[tuple[str, ...], list[Phrase]] = field(default_factory=dict)
     layouts: dict[str, Layout] = field(default_factory=dict)
+    _keyed: dict[tuple[str, ...], Keyed[Phrase]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def pick(self, rng: random.Random, *key: str) -> Phrase:
         """One phrase of the pool `key`, by phrase id (rendezvous): a phrase added to a pool changes only what it wins.
@@ -51,10 +52,12 @@ class Phrasings:
         `rng` should be the caller's own for this decision: the pick takes one draw from it. A missing pool is
         a clear error naming the key.
         """
-        pool = self.pools.get(key)
-        if not pool:
-            raise KeyError(f"no phrasings for {'/'.join(key)}")
-        return Draws.from_rng(rng).pick("phrase", pool, key=lambda phrase: phrase.id)
+        if key not in self._keyed:  # phrase ids encoded once per pool: every instruction picks from several
+            pool = self.pools.get(key)
+            if not pool:
+                raise KeyError(f"no phrasings for {'/'.join(key)}")
+            self._keyed[key] = keyed(pool, key=lambda phrase: phrase.id)
+        return Draws.from_rng(rng).pick("phrase", self._keyed[key])
 
     def has(self, *key: str) -> bool:
         """Whether the pool `key` has at least one phrase."""

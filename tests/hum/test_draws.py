@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from hum.draws import Draws, digest
+from hum.draws import Draws, Stream, digest, keyed
 
 ITEMS = [f"item{i}" for i in range(12)]
 DRAWS = [Draws(13, f"ds/{i}", k) for i in range(300) for k in (0, 1)]
@@ -95,3 +95,39 @@ def test_from_rng_takes_one_draw_whatever_follows():
     twin.getrandbits(64)
     assert rng.random() == twin.random()
     assert Draws.from_rng(random.Random(9)) == Draws.from_rng(random.Random(9))
+
+
+def test_keyed_pools_draw_as_the_items_they_key():
+    records = [{"id": i, "text": f"t{i}"} for i in ITEMS]
+    pool = keyed(records, key=lambda r: r["id"])
+    for d in DRAWS[:100]:
+        assert d.pick("p", pool) == d.pick("p", records, key=lambda r: r["id"])
+        assert d.order("o", pool) == d.order("o", records, key=lambda r: r["id"])
+        assert d.order("o", keyed(ITEMS)) == d.order("o", ITEMS)
+
+
+def test_one_item_is_picked_and_ordered_unweighed():
+    assert [Draws(s).pick("p", ["only"]) for s in range(5)] == ["only"] * 5
+    assert Draws(1).order("o", ["only"]) == ["only"]
+    assert Draws(1).order("o", []) == []
+
+
+def test_equal_keys_keep_their_order():
+    twins = [("a", 1), ("a", 2), ("b", 3)]
+    for d in DRAWS[:50]:
+        ranked = d.order("o", twins, key=lambda t: t[0])
+        assert [t for t in ranked if t[0] == "a"] == [("a", 1), ("a", 2)]
+        assert d.pick("p", twins, key=lambda t: t[0]) in {("a", 1), ("b", 3)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1, 2**32, 2**63 + 5, 2**64 - 1])
+def test_a_stream_is_the_random_of_its_seed(seed):
+    stream, plain = Stream(seed), random.Random(seed)
+    assert stream.getstate() == plain.getstate()
+    draws = [(r.random(), r.randint(1, 6), r.getrandbits(64)) for r in (stream, plain)]
+    assert draws[0] == draws[1]
+
+
+def test_a_decision_rng_is_seeded_with_its_digest():
+    d = Draws(13, "wnut17/1", 0)
+    assert d.rng("labels").getstate() == random.Random(digest(13, "wnut17/1", 0, "labels")).getstate()

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from conftest import DATA, ROOT
 from hum.formats import FORMATS, Format, ParseError
 from hum.formats.base import PLAIN
-from hum.formats.escapes import BREAKS
+from hum.formats.escapes import BREAKS, escape
 from hum.formats.yaml_list import dumped
 from hum.io import read_jsonl
 from hum.normalise import normalise
@@ -139,6 +139,28 @@ def test_reads_back_at_a_glance_only_what_parsing_reads_back(name, width, data):
     assert fmt.reads_back(fmt.render(rows, columns, empty), rows, columns, empty) == round_trips(fmt, rows, columns, empty)
 
 
+def escaped_each(value, special, bare_start, bare_end):
+    """`escape` by its definition, character by character."""
+
+    def one(c):
+        if c == "\\" or c in special:
+            return "\\" + c
+        return {"\n": "\\n", "\r": "\\r"}.get(c) or (f"\\u{ord(c):04x}" if c in BREAKS else c)
+
+    out = [one(c) for c in value]
+    if bare_start and value[:1].isspace():
+        out[0] = f"\\u{ord(value[0]):04x}"
+    if bare_end and value[-1:].isspace():
+        out[-1] = f"\\u{ord(value[-1]):04x}"
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(raw, unruly, plain), st.sampled_from(["", "|", ";"]), st.booleans(), st.booleans())
+def test_escape_leaves_an_ordinary_value_as_it_is_and_escapes_the_rest_char_by_char(value, special, start, end):
+    assert escape(value, special, bare_start=start, bare_end=end) == escaped_each(value, special, start, end)
+
+
 bare_word = st.one_of(
     st.text(alphabet=string.ascii_letters + string.digits + "_北京éß٣Ⅻ", min_size=1, max_size=8),
     st.sampled_from(["null", "Null", "true", "Yes", "off", "0123", "1_000", "0x1F", "0b101", "1e3", "nan", "inf", "190", "y"]),
@@ -150,9 +172,9 @@ bare = st.lists(bare_word, min_size=1, max_size=3).map(" ".join)
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_yaml_written_without_the_emitter_is_what_pyyaml_writes(width, data):
-    """YAML answers of bare words are written directly: byte for byte what PyYAML's emitter writes (quotes included)."""
+    """YAML answers written directly (bare words, values PyYAML writes as they are) are byte for byte what PyYAML writes."""
     columns = (*COLUMNS[min(width, 3)], "start", "end")[:width] if width > 3 else COLUMNS[width]
-    rows = data.draw(table(bare, width))
+    rows = data.draw(table(st.one_of(bare, plain, ordinary, unruly, st.sampled_from(["", " x", "x ", "a: b", "x #y"])), width))
     items = [r[0] for r in rows] if width == 1 else [dict(zip(columns, r, strict=True)) for r in rows]
     assert FORMATS["yaml"].render(rows, columns) == dumped(items)
 

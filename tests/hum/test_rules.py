@@ -19,7 +19,7 @@ from hum.draws import Draws
 from hum.formats import FORMATS
 from hum.phrasing import load_phrasings
 from hum.records import meta_record
-from hum.rules import FAMILY_ORDER, RULES, Rule, apply_rules, conflict, pick_rules, rule_columns
+from hum.rules import FAMILY_ORDER, RULES, Rule, apply_rules, conflict, for_task, pick_rules, rule_columns
 from hum.rules.mrc_span import gold_choices
 from hum.settings import ConfigError, check_params
 from hum.tasks import TASKS, Query
@@ -638,6 +638,36 @@ def test_only_allowed_rules_are_picked_and_a_rule_switched_off_changes_only_its_
             if off not in every:
                 assert some == every
     assert pick_rules(located_ner(), Draws(0), 20, set()) == []
+
+
+def test_rules_indexed_by_task_pick_what_every_rule_picks():
+    """`for_task` leaves out only rules whose `tasks` bar the query's task: the picks stay those over every rule."""
+    for q in sample_queries():
+        indexed = for_task(RULES, q.task)
+        assert all(RULES[r].applies(q) <= (r in indexed) for r in RULES)
+        for seed, most in itertools.product(range(50), (1, 3, 20)):
+            assert pick_rules(q, Draws(seed), most, indexed) == pick_rules(q, Draws(seed), most)
+
+
+def first_compatible(query, draws, most, allowed=None):
+    """`pick_rules` spelled out: each family by priority gives its first rule that conflicts with none taken."""
+    candidates = {}
+    for rule in RULES.values():
+        if (allowed is None or rule.id in allowed) and rule.applies(query):
+            candidates.setdefault(rule.family, []).append(rule)
+    chosen = []
+    for family in draws.order("rules:family", candidates):
+        ranked = draws.order("rules:rule", candidates[family], key=lambda r: r.id)
+        pick = next((r for r in ranked if not any(conflict(r, c) for c in chosen)), None)
+        if pick is not None and len(chosen) < most:
+            chosen.append(pick)
+    return sorted(r.id for r in chosen)
+
+
+def test_pick_rules_takes_the_first_rule_of_each_family_that_conflicts_with_none_taken():
+    for q in sample_queries():
+        for seed, most in itertools.product(range(100), (1, 2, 3, 20)):
+            assert pick_rules(q, Draws(seed), most) == first_compatible(q, Draws(seed), most)
 
 
 def test_pick_rules_covers_every_rule_family_and_size():

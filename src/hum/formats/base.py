@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import ClassVar
 
 from hum.tasks.base import Row
 
+# `json.dumps(value, ensure_ascii=False)`, with one encoder for every answer: `dumps` makes one per call otherwise.
+JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode
 # Words of letters, digits and everyday punctuation, one space apart: every format writes them as they are or escapes or
 # quotes them in a way its parser undoes (YAML quotes a word it would read as a number, a boolean or an indicator), so
 # rows of such values read back; `reads_back` takes that at a glance, and tests/hum/test_formats.py checks it does.

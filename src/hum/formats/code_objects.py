@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from hum.formats.base import Format, ParseError
+from hum.formats.base import JSON_TEXT, Format, ParseError
 from hum.formats.escapes import BREAKS
 from hum.tasks.base import Row
 
@@ -15,7 +15,7 @@ _RAW = str.maketrans({c: f"\\u{ord(c):04x}" for c in BREAKS if not c.isascii()})
 
 
 def _literal(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False).translate(_RAW)
+    return JSON_TEXT(value).translate(_RAW)
 
 
 def _call(columns: tuple[str, ...], literals: tuple[str, ...]) -> str:

@@ -17,6 +17,7 @@ BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # every character str.split
 _SHORT = {"\n": "n", "\r": "r"}
 _LONG = {v: k for k, v in _SHORT.items()}
 _ESCAPED = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_TOUCHED = re.compile("[" + re.escape("\\" + BREAKS) + "]")  # what `escape` rewrites in any format: a backslash, a line break
 
 
 def _code(char: str) -> str:
@@ -25,6 +26,9 @@ def _code(char: str) -> str:
 
 def escape(value: str, special: str = "", *, bare_start: bool = False, bare_end: bool = False) -> str:
     """`value` escaped: nothing in it splits a line, no `special` character is bare, no space starts (`bare_start`) or ends it."""
+    edge = (bare_start and value[:1].isspace()) or (bare_end and value[-1:].isspace())
+    if not edge and not _TOUCHED.search(value) and not any(c in value for c in special):
+        return value  # most values: nothing to escape, and no walk over their characters
     out = [
         "\\" + c if c == "\\" or c in special else "\\" + _SHORT[c] if c in _SHORT else _code(c) if c in BREAKS else c
         for c in value

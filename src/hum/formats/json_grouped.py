@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hum.formats.base import Format, ParseError, quoted
+from hum.formats.base import JSON_TEXT, Format, ParseError, quoted
 from hum.tasks.base import Row
 
 
@@ -38,7 +38,7 @@ class JsonGrouped(Format):
         groups: dict[str, list[Any]] = {}
         for key, *rest in rows:
             groups.setdefault(key, []).append(rest[0] if len(rest) == 1 else dict(zip(columns[1:], rest, strict=True)))
-        return json.dumps(groups, ensure_ascii=False)
+        return JSON_TEXT(groups)
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         try:

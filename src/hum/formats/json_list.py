@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hum.formats.base import Format, ParseError, quoted
+from hum.formats.base import JSON_TEXT, Format, ParseError, quoted
 from hum.tasks.base import Row
 
 
@@ -18,7 +18,7 @@ class JsonList(Format):
 
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
         items: list[Any] = [r[0] for r in rows] if len(columns) == 1 else [dict(zip(columns, r, strict=True)) for r in rows]
-        return json.dumps(items, ensure_ascii=False)
+        return JSON_TEXT(items)
 
     def _parse(self, text: str, columns: tuple[str, ...]) -> list[Row]:
         try:

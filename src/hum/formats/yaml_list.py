@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -34,6 +35,16 @@ def _bare(value: str) -> bool:
     return tag == "tag:yaml.org,2002:str"
 
 
+@lru_cache(maxsize=4096)
+def _plain(value: str) -> bool:
+    """Whether PyYAML writes `value` as it is as a list item or a mapping's value: words at a glance, else by asking it.
+
+    Its choice of style depends on the value alone there (a key is another context). Asked once per value a while:
+    names recur across answers, and PyYAML's emitter costs as much as twenty other formats.
+    """
+    return _bare(value) or dumped([value]) == f"- {value}"
+
+
 def dumped(items: list[Any]) -> str:
     """`items` as PyYAML writes them (block style, unicode as it is, no line folding), without the final line break."""
     text = yaml.dump(items, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1 << 30)
@@ -55,8 +66,8 @@ class YamlList(Format):
     default_empty = "[]"
 
     def _render(self, rows: list[Row], columns: tuple[str, ...]) -> str:
-        """PyYAML's text; written directly when every key and value is bare (PyYAML's emitter costs 20 other formats)."""
-        if all(len(c) < SIMPLE_KEY and _bare(c) for c in columns) and all(_bare(v) for r in rows for v in r):
+        """PyYAML's text; written directly when every key is bare and every value plain (PyYAML writes them as they are)."""
+        if all(len(c) < SIMPLE_KEY and _bare(c) for c in columns) and all(_plain(v) for r in rows for v in r):
             if len(columns) == 1:
                 return "\n".join(f"- {v}" for (v,) in rows)
             return "\n".join("- " + "\n  ".join(f"{c}: {v}" for c, v in zip(columns, r, strict=True)) for r in rows)

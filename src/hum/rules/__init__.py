@@ -8,6 +8,7 @@ data: `data/templates/rules/<family>.yaml`.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 
 from hum.draws import Draws
 from hum.rules.base import Rule
@@ -76,6 +77,14 @@ def conflict(a: Rule, b: Rule) -> bool:
     return a.family == b.family or a.family in b.excludes or b.family in a.excludes or (a.states_empty and b.states_empty)
 
 
+def for_task(rule_ids: Iterable[str], task: str) -> tuple[str, ...]:
+    """The rules of `rule_ids` that may apply to a query of `task` (sorted ids): the only ones `pick_rules` need ask about it.
+
+    Worked out once per task (and format), not per query.
+    """
+    return tuple(sorted(r for r in rule_ids if RULES[r].admits(task)))
+
+
 def pick_rules(query: Query, draws: Draws, most: int, allowed: Collection[str] | None = None) -> list[str]:
     """Up to `most` applicable, mutually compatible rules of `allowed` (default: all), at most one per family (sorted ids).
 
@@ -84,18 +93,39 @@ def pick_rules(query: Query, draws: Draws, most: int, allowed: Collection[str] |
     rule or family that is not chosen changes nothing, and registering one changes only the draws it wins.
     """
     candidates: dict[str, list[Rule]] = {}
-    for rule in RULES.values():
-        if (allowed is None or rule.id in allowed) and rule.applies(query):
+    for rule in RULES.values() if allowed is None else [RULES[r] for r in allowed if r in RULES]:
+        if rule.applies(query):
             candidates.setdefault(rule.family, []).append(rule)
-    chosen: list[Rule] = []
+    chosen = _Chosen()
     for family in draws.order("rules:family", candidates):
-        if len(chosen) >= most:
+        if len(chosen.rules) >= most:
             break
         ranked = draws.order("rules:rule", candidates[family], key=lambda r: r.id)
-        pick = next((r for r in ranked if not any(conflict(r, c) for c in chosen)), None)
+        pick = next((r for r in ranked if chosen.admits(r)), None)
         if pick is not None:
-            chosen.append(pick)
-    return sorted(r.id for r in chosen)
+            chosen.add(pick)
+    return sorted(r.id for r in chosen.rules)
+
+
+@dataclass
+class _Chosen:
+    """The rules `pick_rules` has taken, summed up so that whether a rule `conflict`s with any of them is a few lookups."""
+
+    rules: list[Rule] = field(default_factory=list)
+    families: set[str] = field(default_factory=set)
+    barred: set[str] = field(default_factory=set)  # the families some taken rule excludes
+    empty: bool = False  # whether a taken rule states an empty form
+
+    def admits(self, rule: Rule) -> bool:
+        """`not any(conflict(rule, taken) for taken in self.rules)`, without asking each in turn."""
+        clash = rule.family in self.families or rule.family in self.barred or not self.families.isdisjoint(rule.excludes)
+        return not (clash or (rule.states_empty and self.empty))
+
+    def add(self, rule: Rule) -> None:
+        self.rules.append(rule)
+        self.families.add(rule.family)
+        self.barred |= rule.excludes
+        self.empty = self.empty or rule.states_empty
 
 
 def _in_order(rule_ids: Iterable[str]) -> list[Rule]:
@@ -118,4 +148,4 @@ def rule_columns(rule_ids: Iterable[str], columns: tuple[str, ...]) -> tuple[str
     return columns
 
 
-__all__ = ["FAMILY_ORDER", "RULES", "Rule", "apply_rules", "conflict", "pick_rules", "rule_columns"]
+__all__ = ["FAMILY_ORDER", "RULES", "Rule", "apply_rules", "conflict", "for_task", "pick_rules", "rule_columns"]

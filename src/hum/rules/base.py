@@ -23,8 +23,12 @@ class Rule:
     excludes: ClassVar[frozenset[str]] = frozenset()  # families whose rules would make this one ill-defined
 
     def applies(self, query: Query) -> bool:
-        """Whether stating this rule makes sense for `query`."""
+        """Whether stating this rule makes sense for `query` (never outside `tasks`)."""
         return self.tasks is None or query.task in self.tasks
+
+    def admits(self, task: str) -> bool:
+        """Whether a query of `task` may state this rule at all: `tasks` bounds where it applies, `applies` says per query."""
+        return self.tasks is None or task in self.tasks
 
     def apply(self, rows: list[Row], query: Query) -> list[Row]:
         """Gold rows rewritten to obey the rule (identity for rules that only make a convention explicit)."""

@@ -113,16 +113,26 @@ class Draw:
         """`k` labels from `others`: each a hard negative (a gold label's neighbour) with chance `p_hard`.
 
         Hard and other candidates are ranked by their own keyed weights and each slot tosses its own coin,
-        so a label added to `others` is either taken or changes nothing.
+        so a label added to `others` is either taken or changes nothing. Either ranking is worked out when a slot
+        first needs it: the coins often leave one of them unused.
         """
-        allowed = set(others)
-        hard = draws.order("neighbour", dict.fromkeys(n for g in gold for n in self.neighbours.get(g, []) if n in allowed))
-        easy = draws.order("distractor", others)
+        ranked: dict[str, list[str]] = {}
         picked: list[str] = []
         for slot in range(min(k, len(others))):
-            pool = [h for h in hard if h not in picked] if draws.chance("hard", self.p_hard, slot) else []
-            picked.append((pool or [o for o in easy if o not in picked])[0])
+            hard = []
+            if draws.chance("hard", self.p_hard, slot):
+                if "neighbour" not in ranked:
+                    ranked["neighbour"] = draws.order("neighbour", self._hard(gold, others))
+                hard = [h for h in ranked["neighbour"] if h not in picked]
+            if not hard and "distractor" not in ranked:
+                ranked["distractor"] = draws.order("distractor", others)
+            picked.append((hard or [o for o in ranked["distractor"] if o not in picked])[0])
         return picked
+
+    def _hard(self, gold: list[str], others: list[str]) -> dict[str, None]:
+        """The hard negatives among `others`: the gold labels' neighbours, once each, in order."""
+        allowed = set(others)
+        return dict.fromkeys(n for g in gold for n in self.neighbours.get(g, []) if n in allowed)
 
 
 def as_draw(labels: Draw | list[str]) -> Draw:
