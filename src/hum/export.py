@@ -1,16 +1,19 @@
 """The corpus in the formats trainers read: chat `messages` JSONL (the primary), Parquet, Alpaca and ShareGPT.
 
 The JSON-lines exports of a split are written in the pass that writes its `messages` file, record by record;
-Parquet is streamed from the written `messages` file afterwards. No export needs the corpus in memory.
+Parquet is streamed from the written `messages` file afterwards, its row groups parsed wherever a runner puts them
+(`RowGroup`) and written here in order. No export needs the corpus in memory.
 Paths are relative to the corpus folder, which is also the root of the dataset repository its card describes.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Self
 
@@ -142,30 +145,43 @@ def _texts(value: object) -> bool:
     return all(_texts(v) for v in value) if isinstance(value, list) else type(value) is str
 
 
-def write_parquet(folder: Path, splits: Iterable[str]) -> None:
-    """`<split>.parquet` of each split, from its written `messages` file."""
+def write_parquet(folder: Path, splits: Iterable[str], mapped: Mapper | None = None) -> None:
+    """`<split>.parquet` of each split, from its written `messages` file; its row groups made by `mapped` (default: here)."""
     for split in splits:
-        to_parquet(folder / export_path("messages", split), folder / export_path("parquet", split))
+        to_parquet(folder / export_path("messages", split), folder / export_path("parquet", split), mapped)
 
 
-def to_parquet(source: Path, dest: Path) -> None:
+def preload(exports: Iterable[str]) -> None:
+    """Import what Parquet row groups are made with before a pool forks its workers: they share it, none imports it again."""
+    if "parquet" in exports:
+        for module in ("pyarrow.json", "datasets.table", "datasets.utils.json"):
+            importlib.import_module(module)
+
+
+def to_parquet(source: Path, dest: Path, mapped: Mapper | None = None) -> None:
     """Parquet of a written JSON-lines split, streamed in row groups of ROW_GROUP records under one fixed schema.
 
     The schema is what `datasets` infers from the file, as `Dataset.from_json` did here before: from its first
     block (`meta.slots`, whose keys vary, as a JSON column), so `load_dataset("parquet")` loads the same features
     and rows; writer options and metadata are those of `Dataset.to_parquet`. A record the schema has no place for
     (a field unknown to the first block) stops the export, as it stopped `datasets`. Same lines, same bytes.
+    Each row group's table is made by `mapped` (a runner's `Pool.map`: its workers parse, this process writes), in order.
     """
     import pyarrow.parquet as pq  # noqa: PLC0415  (heavy; only the stage that writes Parquet pays for it)
     from datasets import config  # noqa: PLC0415
     from datasets.arrow_writer import get_parquet_column_options  # noqa: PLC0415
 
+    from hum.step import batched  # noqa: PLC0415 - hum.step imports provenance, whose settings import this module
+
     features, cdc = _features(source), config.DEFAULT_CDC_OPTIONS
     schema, tmp = features.arrow_schema, dest.with_name(f".{dest.name}.tmp")
     options = get_parquet_column_options(features, schema)
     try:
-        with pq.ParquetWriter(tmp, schema, use_content_defined_chunking=cdc, write_page_index=True, **options) as writer:
-            for table in _tables(source, features):
+        with (
+            pq.ParquetWriter(tmp, schema, use_content_defined_chunking=cdc, write_page_index=True, **options) as writer,
+            source.open("rb") as fh,
+        ):
+            for table in (mapped or _here)(RowGroup(lines, features) for lines in batched(fh, ROW_GROUP)):
                 writer.write_table(table)
             writer.add_key_value_metadata({"content_defined_chunking": json.dumps(cdc)})
         tmp.replace(dest)
@@ -186,24 +202,42 @@ def _features(source: Path) -> Features:
         return datasets.Dataset.from_json(str(Path(cache) / "head.jsonl"), cache_dir=cache).features
 
 
-def _tables(source: Path, features: Features) -> Iterator[pa.Table]:
-    """The file as Arrow tables of ROW_GROUP records in `features`' schema: JSON columns encoded as `datasets` does."""
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.json as paj  # noqa: PLC0415
-    from datasets.table import table_cast  # noqa: PLC0415
-    from datasets.utils.json import get_json_field_paths_from_feature  # noqa: PLC0415
+@dataclass(frozen=True)
+class RowGroup:
+    """ROW_GROUP lines of a written split and the features they are cast to: one Parquet row group, made in any process."""
 
-    from hum.step import batched  # noqa: PLC0415 - hum.step imports provenance, whose settings import this module
+    lines: list[bytes]
+    features: Features
 
-    schema, paths = features.arrow_schema, get_json_field_paths_from_feature(features)
-    parse = paj.ParseOptions(explicit_schema=_storage(schema), unexpected_field_behavior="error")
-    with source.open("rb") as fh:
-        for lines in batched(fh, ROW_GROUP):
-            block = max(1 << 20, max(map(len, lines)) + 1)  # a block holds whole lines: the longest fits
-            data = b"".join(_json_encoded(line, paths) for line in lines) if paths else b"".join(lines)
-            options = paj.ReadOptions(block_size=block)
-            table = paj.read_json(pa.BufferReader(data), read_options=options, parse_options=parse)
-            yield table_cast(table.combine_chunks(), schema)  # one chunk: the bytes do not depend on parse blocks
+    def run(self, work: object = None) -> pa.Table:
+        """The lines as an Arrow table in the features' schema, JSON columns encoded as `datasets` does.
+
+        On a pool's worker (`work`: its state) the JSON is parsed on one thread, the pool's processes filling the cores,
+        and Arrow hands back what it freed: a worker holds one row group at a time, not an allocator's high-water mark.
+        """
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.json as paj  # noqa: PLC0415
+        from datasets.table import table_cast  # noqa: PLC0415
+        from datasets.utils.json import get_json_field_paths_from_feature  # noqa: PLC0415
+
+        schema, paths = self.features.arrow_schema, get_json_field_paths_from_feature(self.features)
+        parse = paj.ParseOptions(explicit_schema=_storage(schema), unexpected_field_behavior="error")
+        block = max(1 << 20, max(map(len, self.lines)) + 1)  # a block holds whole lines: the longest fits
+        data = b"".join(_json_encoded(line, paths) for line in self.lines) if paths else b"".join(self.lines)
+        options = paj.ReadOptions(block_size=block, use_threads=work is None)
+        table = paj.read_json(pa.BufferReader(data), read_options=options, parse_options=parse)
+        table = table_cast(table.combine_chunks(), schema)  # one chunk: the bytes do not depend on parse blocks or threads
+        if work is not None:
+            pa.default_memory_pool().release_unused()
+        return table
+
+
+Mapper = Callable[[Iterator[RowGroup]], Iterable["pa.Table"]]
+
+
+def _here(groups: Iterable[RowGroup]) -> Iterator[pa.Table]:
+    """Each row group's table, made in this process."""
+    return (group.run() for group in groups)
 
 
 def _storage(schema: pa.Schema) -> pa.Schema:

@@ -7,11 +7,11 @@ written in the planned order, each to its split as it is read (so no split is he
 The shuffle is `random.shuffle` of the whole chosen list, as it always was: its permutation depends on every
 draw over all n pointers, so the same bytes need the n pointers at once (8 bytes each: 8 MB at 1M records).
 
-What costs per record (parsing, the split decision, `to_chat`, spelling every export's line, the metrics' counts)
-runs on a runner's workers (`hum.runners`), batch by batch; this process keeps what depends on order: the plan, reading
-the chosen lines (raw, unparsed), writing the workers' lines in planned order, the held-out pointers, and the 4-grams
-of each task's first records. Counts merge exactly, so every file is the same bytes whichever runner, and however
-many workers, did the work.
+What costs per record (parsing for the index, the split decision, `to_chat`, spelling every export's line, the
+metrics' counts, the Parquet row groups' tables) runs on a runner's workers (`hum.runners`), batch by batch; this process
+keeps what depends on order: the plan, reading the chosen lines (raw, unparsed), writing the workers' lines and tables
+in planned order, the held-out pointers, and the 4-grams of each task's first records. Counts merge exactly, so every
+file is the same bytes whichever runner, and however many workers, did the work.
 """
 
 from __future__ import annotations
@@ -21,29 +21,32 @@ import json
 import random
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 import numpy as np
 from tqdm import tqdm
 
 from hum.card import Release, write_card
-from hum.export import EXPORTS, SplitWriter, converters, data_files, lines_of, write_parquet
+from hum.export import EXPORTS, SplitWriter, converters, data_files, lines_of, preload, write_parquet
 from hum.general import to_chat
 from hum.io import Record, atomic_dir, loads, write_json
 from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
 from hum.records import input_text
 from hum.report import Tally, grams_of
-from hum.runners import Runner
+from hum.runners import Pool, Runner
 from hum.runners.local import Local
 
 Groups = dict[str, dict[str, np.ndarray]]  # task -> dataset -> pointers (int64: source index << 40 | byte offset)
 SPLITS = ("train", "validation")
 _OFFSET_BITS = 40  # a pointer is source index << 40 | byte offset of the line: sorting pointers sorts (source, offset)
 BATCH = 1024  # records per task on a worker: enough that handing a batch over costs little beside its work
+INDEX_BYTES = 1 << 20  # bytes of whole lines per indexing task (`Located`)
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -99,22 +102,51 @@ class Index:
 
     pointers: dict[str, dict[str, array[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(_pointers)))
 
-    def add_file(self, path: Path, source: int, only_task: str | None = None) -> None:
-        """Index one JSON-lines file (task records with `meta`, or prepared records) in one streaming pass."""
+    def add_file(self, path: Path, source: int, only_task: str | None = None, mapped: Mapper | None = None) -> None:
+        """Index one JSON-lines file (task records with `meta`, or prepared records) in one streaming pass.
+
+        The lines are parsed by `mapped` (a runner's `Pool.map`; default: here), a block at a time (`Located`).
+        """
         with path.open("rb") as fh:
-            offset = 0
-            for line in fh:
-                if line.strip():
-                    record = loads(line)
-                    meta = record.get("meta", record)
-                    if only_task is None or meta["task"] == only_task:
-                        self.pointers[str(meta["task"])][str(meta["dataset"])].append(pointer(source, offset))
-                offset += len(line)
+            blocks = (Located(lines, only_task) for lines in iter(lambda: fh.readlines(INDEX_BYTES), []))
+            start = pointer(source, 0)
+            for size, found in (mapped or _here)(blocks):
+                for (task, dataset), offsets in found.items():
+                    self.pointers[task][dataset].extend([start + offset for offset in offsets])
+                start += size
 
     @property
     def groups(self) -> Groups:
         """The pointers as int64 arrays (views, no copy)."""
         return {t: {d: np.frombuffer(p, dtype=np.int64) for d, p in ds.items()} for t, ds in self.pointers.items()}
+
+
+@dataclass(frozen=True)
+class Located:
+    """Whole lines of a file: where each record among them is (from the first line on), by task and dataset."""
+
+    lines: list[bytes]
+    only_task: str | None
+
+    def run(self, work: object = None) -> tuple[int, dict[tuple[str, str], list[int]]]:
+        """The lines' size, and per (task, dataset) the offsets of its records in order (blank lines have none)."""
+        found: dict[tuple[str, str], list[int]] = defaultdict(list)
+        offset = 0
+        for line in self.lines:
+            if line.strip():
+                record = loads(line)
+                meta = record.get("meta", record)
+                if self.only_task is None or meta["task"] == self.only_task:
+                    found[str(meta["task"]), str(meta["dataset"])].append(offset)
+            offset += len(line)
+        return offset, dict(found)
+
+
+Mapper = Callable[[Iterator[Located]], Iterable[tuple[int, dict[tuple[str, str], list[int]]]]]
+
+
+def _here(blocks: Iterable[Located]) -> Iterator[tuple[int, dict[tuple[str, str], list[int]]]]:
+    return (block.run() for block in blocks)
 
 
 def split_key(record: Record) -> str:
@@ -223,16 +255,27 @@ class Rendered:
     grams: dict[str, list[list[tuple[str, ...]]]]
 
 
+class Task(Protocol[R_co]):
+    """One task of the pool's: a batch of chosen records (`Batch`), or a Parquet row group (`export.RowGroup`)."""
+
+    def run(self, work: Work) -> R_co: ...
+
+
 @dataclass(frozen=True)
 class Work:
-    """What every worker holds: the split's seed and share and the exports; called with each batch."""
+    """What every worker holds: the split's seed and share and the exports; called with each task."""
 
     seed: int
     share: float
     exports: tuple[str, ...]
 
-    def __call__(self, batch: Batch) -> Rendered:
-        return batch.run(self)
+    def __call__(self, task: Task[Any]) -> Any:
+        return task.run(self)
+
+
+def mapped(pool: Pool[Task[Any], Any], tasks: Iterable[Task[R]]) -> Iterator[R]:
+    """The pool's results for `tasks`, in order, typed as theirs (one pool runs both kinds of task)."""
+    return cast("Iterator[R]", pool.map(tasks))
 
 
 @dataclass(frozen=True)
@@ -286,18 +329,13 @@ def write_corpus(
     The per-record work runs on `runner` (default: `hum.cores.data_workers()` local processes): same bytes on any.
     """
     mix, seed = Mix.from_params(params["mix"]), int(params["seed"])
-    general_files = sorted(inputs.prepared.glob("*.train.jsonl"))
-    tasks, general = Index(), Index()
-    tasks.add_file(inputs.validated, 0)
-    for i, path in enumerate(general_files, 1):
-        general.add_file(path, i, only_task="general")
-    order = array("q", plan(tasks.groups, general.groups.get("general", {}), mix, seed).tobytes())  # 8 bytes a record
-    del tasks, general
-    paths = [inputs.validated, *general_files]
+    paths = [inputs.validated, *sorted(inputs.prepared.glob("*.train.jsonl"))]
     held = array("q")  # pointers of the validation split, in order, found while the train split is written
     tallies: dict[str, Tally] = {}
     lengths = Lengths()
+    preload(mix.exports)
     with (runner or Local()).pool(Work(seed, mix.validation_share, mix.exports)) as pool, atomic_dir(out) as tmp:
+        order = _order(paths, mix, seed, lambda blocks: mapped(pool, blocks))
         for split in SPLITS:
             if split != "train" and not held:
                 break
@@ -305,7 +343,7 @@ def write_corpus(
             tallies[split] = tally = Tally()
             with SplitWriter(tmp, split, mix.exports) as writer:
                 bar = tqdm(desc=f"mix {split}", total=len(codes), unit="rec", mininterval=1.0)
-                for rendered in pool.map(_batches(paths, codes, split == "train", tally)):
+                for rendered in mapped(pool, _batches(paths, codes, split == "train", tally)):
                     held.extend(rendered.held)
                     writer.write_lines(rendered.count, rendered.texts)
                     _merge(tally, rendered)
@@ -314,7 +352,7 @@ def write_corpus(
                 bar.close()
         written = [s for s, t in tallies.items() if t.records]
         if "parquet" in mix.exports:
-            write_parquet(tmp, written)  # here: an actor on another node could not reach this folder
+            write_parquet(tmp, written, lambda groups: mapped(pool, groups))  # written here, row groups made on the pool
         summaries = {s: t.summary() for s, t in tallies.items()}
         counts, diversity = {s: c for s, (c, _) in summaries.items()}, summaries["train"][1]
         summary = {**counts["train"], "splits": {s: counts[s]["records"] if s in counts else 0 for s in SPLITS}}
@@ -327,6 +365,15 @@ def write_corpus(
     write_json(metrics / "diversity.json", diversity)
     write_plots(metrics / "plots", counts["train"], lengths)
     return summary
+
+
+def _order(paths: list[Path], mix: Mix, seed: int, located: Mapper) -> array[int]:
+    """The plan's pointers, 8 bytes a record: task records from the first file, general data from the others."""
+    tasks, general = Index(), Index()
+    tasks.add_file(paths[0], 0, mapped=located)
+    for i, path in enumerate(paths[1:], 1):
+        general.add_file(path, i, only_task="general", mapped=located)
+    return array("q", plan(tasks.groups, general.groups.get("general", {}), mix, seed).tobytes())
 
 
 def _batches(paths: list[Path], codes: array[int], train: bool, tally: Tally) -> Iterator[Batch]:

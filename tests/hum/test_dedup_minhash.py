@@ -5,7 +5,7 @@ import random
 import numpy as np
 
 from hum.dedup.keys import normalised
-from hum.dedup.lsh import InputIndex
+from hum.dedup.lsh import InputIndex, _union
 from hum.dedup.minhash import MinHasher
 
 WORDS = ["".join(random.Random(i).choices("abcdefghijklmnop", k=6)) for i in range(400)]
@@ -55,6 +55,17 @@ def test_candidates_pair_each_input_with_its_band_run_first_and_predecessor(tmp_
     assert all(a < b for a, b in pairs.tolist())
     assert not any(4 in p or 5 in p for p in pairs.tolist())
     assert pairs.tolist() == sorted(pairs.tolist(), key=lambda p: (p[1], p[0]))
+
+
+def test_union_of_band_pairs_is_their_sorted_distinct_values():
+    rng = np.random.default_rng(7)
+    codes = np.zeros(0, dtype=np.int64)
+    seen: list[np.ndarray] = []
+    for _ in range(5):
+        more = [rng.integers(0, 50, size=int(rng.integers(0, 30))) for _ in range(2)]
+        seen += more
+        codes = _union(codes, *more)
+        assert codes.tolist() == np.unique(np.concatenate(seen)).tolist()
 
 
 def test_clusters_root_at_the_earliest_verified_input(tmp_path):

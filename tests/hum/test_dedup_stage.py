@@ -6,8 +6,9 @@ import pytest
 from test_dedup import PASSAGE, QUESTIONS, qa, record
 
 from hum.dedup import FileSource, near, run_dedup
+from hum.dedup import spill as spill_module
 from hum.dedup.lsh import InputIndex
-from hum.dedup.spill import Spill
+from hum.dedup.spill import Spill, decoded
 from hum.errors import HumInputError
 from hum.io import dumps, read_jsonl
 
@@ -122,3 +123,12 @@ def test_spill_entries_read_back_in_order_and_by_location(tmp_path):
         where = [spill.add(*t) for t in texts]
         assert list(spill.entries()) == list(zip(where, texts, strict=True))
         assert spill.at(where[1]) == texts[1]
+
+
+def test_spill_blocks_cut_at_every_entry_even_past_the_block_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill_module, "_BUFFER", 16)  # entries straddle blocks, and one is longer than a block
+    texts = [(f"t{i}", "ab" * (i % 7)) for i in range(50)] + [("long", "z" * 100), ("", "")]
+    with Spill(tmp_path / "t.spill", 2) as spill:
+        where = [spill.add(*t) for t in texts]
+        assert [(location, decoded(blob, 2)) for location, blob in spill.blobs()] == list(zip(where, texts, strict=True))
+        assert [spill.at(w) for w in reversed(where)] == texts[::-1]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hum import mix as mix_module
 from hum.io import read_jsonl
 from hum.mix import (
     Index,
@@ -25,6 +26,7 @@ from hum.mix import (
     take,
     write_corpus,
 )
+from hum.parallel import Workers
 from hum.records import input_text, meta_record
 
 
@@ -186,6 +188,23 @@ def test_index_groups_by_task_and_dataset_and_reads_back(tmp_path):
     assert {t: sorted(d) for t, d in groups.items()} == {"ner": ["a", "c"], "re": ["b"]}
     order = [int(groups["re"]["b"][0]), int(groups["ner"]["c"][0]), int(groups["ner"]["a"][0])]
     assert list(read_pointers([path], order)) == [recs[1], recs[2], recs[0]]
+
+
+def test_index_blocks_on_workers_give_the_pointers_of_one_pass(tmp_path, monkeypatch):
+    path = tmp_path / "v.jsonl"
+    recs = [chat("ner" if i % 3 else "re", f"d{i % 2}", str(i), f"Text {i}.") for i in range(40)]
+    path.write_text("\n".join(json.dumps(r) for r in recs) + "\n\n", encoding="utf-8")  # a blank line at the end
+    whole = Index()
+    whole.add_file(path, 2)
+    monkeypatch.setattr(mix_module, "INDEX_BYTES", 300)  # blocks of a few lines each
+    with Workers(lambda block: block.run(), 2) as pool:
+        blocks = Index()
+        blocks.add_file(path, 2, mapped=pool.map)
+    ner = blocks.groups["ner"]
+    assert {t: {d: p.tolist() for d, p in ds.items()} for t, ds in blocks.groups.items()} == {
+        t: {d: p.tolist() for d, p in ds.items()} for t, ds in whole.groups.items()
+    }
+    assert list(read_pointers([path] * 3, ner["d1"].tolist()[:2])) == [recs[1], recs[5]]
 
 
 # ---------------------------------------------------------------- the whole stage on synthetic data

@@ -27,7 +27,7 @@ from hum.dedup.plan import CONFLICT, KEEP, MERGED, POLICIES, REASONS, Plan, Poli
 from hum.dedup.scan import Scan, scan
 from hum.dedup.sources import ListSource, Source
 from hum.dedup.spill import Spill
-from hum.dedup.work import LinesOf, Task, Work, batches, mapped, removal
+from hum.dedup.work import LinesOf, Rendered, Task, Work, batches, mapped, removal
 from hum.io import Record, dumps
 from hum.runners import Pool, Runner
 from hum.runners.local import Local
@@ -52,6 +52,12 @@ class Written:
         self.ids.append(rid)
         self.digests += digest
 
+    def keep_run(self, rendered: Rendered, start: int, end: int) -> None:
+        """Keep the records `start:end` of a batch as the worker wrote them."""
+        self.lines["kept"] += rendered.lines[start:end]
+        self.ids += rendered.ids[start:end]
+        self.digests += rendered.digests[8 * start : 8 * end]
+
 
 @dataclass
 class Refs:
@@ -73,6 +79,13 @@ class Refs:
         earlier = (plan.ref >= 0) & (plan.ref < np.arange(len(plan.ref)))
         targets, counts = np.unique(plan.ref[earlier], return_counts=True)
         return cls(groups, dict(zip(targets.tolist(), counts.tolist(), strict=True)))
+
+    def special(self, plan: Plan) -> np.ndarray:
+        """Per record, whether the last pass looks at it: removed, first of a conflict group, or referred to later."""
+        special: np.ndarray = plan.action != KEEP
+        special[list(self.groups)] = True
+        special[list(self.pending)] = True
+        return special
 
     def met(self, i: int, rid: Any) -> None:
         """Record i, with id `rid`, was read: hold its id if a later record refers to it."""
@@ -166,32 +179,44 @@ class Dedup(Step):
         self.stats.update({f"{kind}: distinct": int(chosen.sum()), f"{kind}: near copies": int(copies.sum())})
 
     def _write(self, pool: Pool[Task[Any], Any], source: Source, keys: Scan, plan: Plan, progress: bool) -> Iterator[Written]:
-        """The ordered last pass over the records as the workers wrote them (`work.LinesOf`), a batch at a time."""
+        """The ordered last pass over the records as the workers wrote them (`work.LinesOf`), a batch at a time.
+
+        Most records are kept as they are, referred to by none: they go over in runs, between the few that need a look.
+        """
         refs, start = Refs.of(plan), 0
+        plain = ~refs.special(plan)
         bar = tqdm(total=len(plan.ref), desc="dedup: write", unit="rec", mininterval=1.0, disable=not progress)
         for rendered in mapped(pool, map(LinesOf, batches(source))):
-            end, written = start + len(rendered.lines), Written()
-            rows = zip(plan.action[start:end].tolist(), plan.ref[start:end].tolist(), rendered.ids, rendered.lines, strict=True)
-            for i, (action, ref, rid, line) in enumerate(rows, start=start):
-                later, out = dict[int, Record](), line
-                if i in refs.groups:
-                    later = {o: source.at(int(keys.location[o])) for o, _ in refs.groups[i]}
-                    others = [(later[o], kind) for o, kind in refs.groups.pop(i)]
-                    if (rewritten := self._settle(source.at(int(keys.location[i])), others, action, written)) is not None:
-                        refs.merged.add(i)
-                        out = rewritten
-                refs.met(i, rid)
-                if action == KEEP:
-                    written.keep(out, rid, rendered.digests[8 * (i - start) : 8 * (i - start + 1)])
-                    continue
-                reason = REASONS[MERGED if action == CONFLICT and ref in refs.merged else action]
-                self.stats[f"rejected: {reason}"] += 1
-                duplicate_of = later[ref]["id"] if ref > i else refs.id_of(ref)  # only a dropped first conflict refers forward
-                written.lines["removed"].append(removal(duplicate_of, reason, line))
+            end, written, done = start + len(rendered.lines), Written(), 0
+            for pos in np.flatnonzero(~plain[start:end]).tolist():
+                written.keep_run(rendered, done, pos)
+                self._one(start + pos, (rendered, pos), (source, keys, plan, refs), written)
+                done = pos + 1
+            written.keep_run(rendered, done, len(rendered.lines))
             bar.update(end - start)
             start = end
             yield written
         bar.close()
+
+    def _one(self, i: int, at: tuple[Rendered, int], state: tuple[Source, Scan, Plan, Refs], written: Written) -> None:
+        """Record i (position `pos` of its batch `rendered`), which is removed, kept but settled, or referred to later."""
+        (rendered, pos), (source, keys, plan, refs) = at, state
+        action, ref, rid, line = int(plan.action[i]), int(plan.ref[i]), rendered.ids[pos], rendered.lines[pos]
+        later, out = dict[int, Record](), line
+        if i in refs.groups:
+            later = {o: source.at(int(keys.location[o])) for o, _ in refs.groups[i]}
+            others = [(later[o], kind) for o, kind in refs.groups.pop(i)]
+            if (rewritten := self._settle(source.at(int(keys.location[i])), others, action, written)) is not None:
+                refs.merged.add(i)
+                out = rewritten
+        refs.met(i, rid)
+        if action == KEEP:
+            written.keep(out, rid, rendered.digests[8 * pos : 8 * (pos + 1)])
+            return
+        reason = REASONS[MERGED if action == CONFLICT and ref in refs.merged else action]
+        self.stats[f"rejected: {reason}"] += 1
+        duplicate_of = later[ref]["id"] if ref > i else refs.id_of(ref)  # only a dropped first conflict refers forward
+        written.lines["removed"].append(removal(duplicate_of, reason, line))
 
     def _settle(self, first: Record, others: list[tuple[Record, str]], action: int, written: Written) -> str | None:
         """Settle one conflict group by the policy into `written`; the first record's line if it was merged, else None."""

@@ -94,18 +94,15 @@ class InputIndex:
         the run (a key shared by boilerplate never explodes into all pairs), and a small cluster still meets whole.
         """
         ids = np.flatnonzero(np.frombuffer(self._hashed, dtype=bool)) if self._hashed else np.zeros(0, dtype=np.int64)
-        n, found = len(self), [np.zeros(0, dtype=np.int64)]
+        n, codes = len(self), np.zeros(0, dtype=np.int64)
         for band in range(self.hasher.bands if ids.size else 0):
             column = self.band(band)[ids]
             order = np.lexsort((ids, column))
             key, member = column[order], ids[order]
             same = key[1:] == key[:-1]
             run_first = member[np.flatnonzero(np.r_[True, ~same])][np.cumsum(np.r_[True, ~same]) - 1]
-            found.append(member[1:][same] * n + member[:-1][same])
             later = member != run_first
-            found.append(member[later] * n + run_first[later])
-            found = [np.unique(np.concatenate(found))]  # pairs of all bands so far, once each: memory follows the pairs
-        codes = found[0]
+            codes = _union(codes, member[1:][same] * n + member[:-1][same], member[later] * n + run_first[later])
         pairs = np.stack([codes % max(n, 1), codes // max(n, 1)], axis=1)
         request = self.requests()
         kept: np.ndarray = pairs[request[pairs[:, 0]] == request[pairs[:, 1]]]
@@ -130,6 +127,17 @@ class InputIndex:
     def _verified(self, a: Bounded, b: Bounded, request: bool) -> bool:
         """Whether a candidate pair is a near copy: by ratio for inputs, by the near-duplicate word test for requests."""
         return same_words(a.text, b.text) if request else near(a, b, self.threshold)
+
+
+def _union(codes: np.ndarray, *more: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of `codes` (sorted and distinct already) and of `more`: the pairs of all bands so far.
+
+    Memory follows the pairs, once each. Two sorted runs merge in linear time (a stable sort is a timsort here),
+    many times faster than `np.unique` of them all, which hashes every value again for each band.
+    """
+    merged = np.concatenate([codes, np.sort(np.concatenate(more))])
+    merged.sort(kind="stable")
+    return merged[np.r_[True, merged[1:] != merged[:-1]]] if len(merged) else merged
 
 
 def _find(parent: np.ndarray, i: int) -> int:

@@ -12,7 +12,8 @@ a bounded time even when an instruction or answer is megabytes long.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from hum.dedup.spill import Int64Spill, Spill
 from hum.dedup.work import NearOf, Task, mapped
 from hum.runners import Pool
 
-_BATCH = 1 << 16  # set-aside records turned into Python ints at a time
+_BATCH = 1 << 16  # records whose arrays are turned into Python ints at a time (read in order, or set aside)
 HELD_OVERHEAD = 200  # bytes of Python objects per held record beside its spill entry, counted against the bound
 CLUSTER_RECORDS = 2048  # records of whole clusters per task: enough comparisons that handing them over costs little
 CLUSTER_BYTES = 1 << 22  # or this many bytes of their texts, whichever comes first
@@ -58,6 +59,7 @@ class Gathered:
     """The records of the open clusters (index, input id, spill location, spill entry) and the bytes they hold."""
 
     open: dict[int, list[tuple[int, int, int, bytes]]] = field(default_factory=dict)
+    sizes: dict[int, int] = field(default_factory=dict)  # what each open cluster counts against the bound
     held: int = 0
     done: list[list[tuple[int, int, bytes]]] = field(default_factory=list)  # whole clusters not yet sent
     done_records: int = 0
@@ -65,11 +67,15 @@ class Gathered:
 
     def add(self, group: int, record: tuple[int, int, int, bytes], complete: bool) -> None:
         """One more record of a cluster; a complete cluster moves to the next task."""
-        self.open.setdefault(group, []).append(record)
-        self.held += len(record[3]) + HELD_OVERHEAD
+        size = len(record[3]) + HELD_OVERHEAD
+        self.held += size
+        if group in self.open:
+            self.open[group].append(record)
+            self.sizes[group] += size
+        else:
+            self.open[group], self.sizes[group] = [record], size
         if complete:
-            records = self.open.pop(group)
-            size = _held(records)
+            records, size = self.open.pop(group), self.sizes.pop(group)
             self.held -= size
             self.done.append([(i, input_id, blob) for i, input_id, _, blob in records])
             self.done_records += len(records)
@@ -78,9 +84,8 @@ class Gathered:
     def set_aside(self) -> tuple[int, list[tuple[int, int, int, bytes]]]:
         """The oldest open cluster and its records so far, no longer held here."""
         group = next(iter(self.open))
-        records = self.open.pop(group)
-        self.held -= _held(records)
-        return group, records
+        self.held -= self.sizes.pop(group)
+        return group, self.open.pop(group)
 
     @property
     def ready(self) -> bool:
@@ -128,31 +133,44 @@ def _tasks(
 
     `checked` is `to_check`'s answer: which records to read, and each cluster's last one.
     """
-    wanted, last = checked
-    cluster, aside, gathered = scan.cluster, np.zeros(len(scan.root), dtype=bool), Gathered()
-    for i, (where, blob) in enumerate(fuzzy.texts.blobs()):
-        if not wanted[i]:
-            continue
-        bar.update()
-        group, input_id = int(cluster[i]), scan.asked_over(i)
-        if aside[group]:
-            deferred.add(group, i, input_id, where)
-            continue
-        gathered.add(group, (i, input_id, where, blob), last[group] == i)
-        while gathered.held > fuzzy.bound and gathered.open:  # the oldest open clusters are set aside, with their records
-            oldest, records = gathered.set_aside()
-            aside[oldest] = True
-            for j, other_input, location, _ in records:
-                deferred.add(oldest, j, other_input, location)
-        if gathered.ready:
-            yield gathered.task(fuzzy.threshold)
+    aside, gathered, blobs = set[int](), Gathered(), fuzzy.texts.blobs()
+    for start in range(0, len(checked[0]), _BATCH):
+        rows = _rows(scan, checked, start, itertools.islice(blobs, _BATCH))
+        for i, group, input_id, complete, (where, blob) in rows:
+            if group in aside:
+                deferred.add(group, i, input_id, where)
+                continue
+            gathered.add(group, (i, input_id, where, blob), complete)
+            while gathered.held > fuzzy.bound and gathered.open:  # the oldest open clusters are set aside, with their records
+                oldest, records = gathered.set_aside()
+                aside.add(oldest)
+                for j, other_input, location, _ in records:
+                    deferred.add(oldest, j, other_input, location)
+            if gathered.ready:
+                yield gathered.task(fuzzy.threshold)
+        bar.update(int(checked[0][start : start + _BATCH].sum()))
     if gathered.done:
         yield gathered.task(fuzzy.threshold)
 
 
-def _held(records: list[tuple[int, int, int, bytes]]) -> int:
-    """What some gathered records count against the bound."""
-    return sum(len(blob) + HELD_OVERHEAD for *_, blob in records)
+def _rows(
+    scan: Scan, checked: tuple[np.ndarray, np.ndarray], start: int, blobs: Iterable[tuple[int, bytes]]
+) -> Iterator[tuple[int, int, int, bool, tuple[int, bytes]]]:
+    """The records to read among _BATCH from `start` on: index, cluster, input asked over, whether it ends its cluster, entry.
+
+    `blobs` holds the spill entries of those _BATCH records, read or not. The arrays become Python values a batch at a
+    time, not looked up record by record.
+    """
+    wanted, last = checked[0][start : start + _BATCH], checked[1]
+    index = np.arange(start, start + len(wanted))
+    inputs = scan.input[start : start + len(wanted)]
+    group, asked = scan.root[inputs], np.where(scan.request[inputs], -1, inputs)  # every request without input asks over -1
+    columns = zip(
+        wanted.tolist(), index.tolist(), group.tolist(), asked.tolist(), (last[group] == index).tolist(), blobs, strict=True
+    )
+    for want, i, cluster, input_id, ends, entry in columns:
+        if want:
+            yield i, cluster, input_id, ends, entry
 
 
 def _apply(plan: Plan, edit: Edit) -> None:

@@ -35,11 +35,6 @@ class Scan:
     root: np.ndarray  # per distinct input: the earliest input of its near-copy component (itself when none)
     request: np.ndarray  # per distinct input: whether it is the instruction of a request without input text
 
-    def asked_over(self, index: int) -> int:
-        """The input record `index` asks over: its distinct-input id, or -1 for every request without one."""
-        input_id = int(self.input[index])
-        return -1 if self.request[input_id] else input_id
-
     @property
     def cluster(self) -> np.ndarray:
         """Each record's input cluster: where near-duplicate instructions are looked for."""

@@ -1,16 +1,18 @@
 """Spill files: what dedup would otherwise hold per record (normalised texts, band keys), on disk in a scratch folder.
 
 A spill is written once, in order, and read back in order or by the location `add` returned. Each entry is a
-fixed number of int64 and of texts (UTF-8, lone surrogates kept), so reading one back costs a seek and a decode,
-never a JSON parse or a normalisation.
+fixed number of texts (UTF-8, lone surrogates kept) after their byte lengths, so reading one back costs a positioned
+read and a decode, never a JSON parse or a normalisation. Reading in order goes through large blocks, not a read per
+entry; reading by location reads just the entry (`os.pread`), not a buffer's worth around it.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Self
+from typing import Self
 
 import numpy as np
 
@@ -40,7 +42,7 @@ class Spill:
         self.path = path
         self.header = struct.Struct(f"<{texts}I")
         self._out = path.open("wb", buffering=_BUFFER)
-        self._in = path.open("rb", buffering=_BUFFER)
+        self._in = path.open("rb", buffering=0)  # read by `os.pread`: a buffer would refill 1 MB for each entry read back
         self.size = 0
 
     def add(self, *texts: str) -> int:
@@ -57,33 +59,36 @@ class Spill:
     def at(self, location: int) -> tuple[str, ...]:
         """The entry at a location that `add` gave."""
         self._out.flush()
-        self._in.seek(location)
-        return self._read(self._in)[0]
+        fd, header = self._in.fileno(), self.header.size
+        head = os.pread(fd, header, location)
+        return decoded(head + os.pread(fd, sum(self.header.unpack(head)), location + header), header // 4)
 
     def entries(self) -> Iterator[tuple[int, tuple[str, ...]]]:
         """(location, texts) of every entry, in the order they were added."""
-        self._out.flush()
-        with self.path.open("rb", buffering=_BUFFER) as fh:
-            location = 0
-            while location < self.size:
-                texts, size = self._read(fh)
-                yield location, texts
-                location += size
+        for location, blob in self.blobs():
+            yield location, decoded(blob, self.header.size // 4)
 
     def blobs(self) -> Iterator[tuple[int, bytes]]:
-        """(location, entry as `entry` made it) of every entry, in order: decoded (`decoded`) only where it is used."""
-        self._out.flush()
-        with self.path.open("rb", buffering=_BUFFER) as fh:
-            location = 0
-            while location < self.size:
-                head = fh.read(self.header.size)
-                blob = head + fh.read(sum(self.header.unpack(head)))
-                yield location, blob
-                location += len(blob)
+        """(location, entry as `entry` made it) of every entry, in order: decoded (`decoded`) only where it is used.
 
-    def _read(self, fh: BinaryIO) -> tuple[tuple[str, ...], int]:
-        lengths = self.header.unpack(fh.read(self.header.size))
-        return tuple(fh.read(n).decode("utf-8", "surrogatepass") for n in lengths), self.header.size + sum(lengths)
+        The file is read a block of _BUFFER bytes (or one longer entry) at a time and cut into entries there.
+        """
+        self._out.flush()
+        with self.path.open("rb", buffering=0) as fh:
+            block, start, location = b"", 0, 0  # `block[start:]` is the file from `location` on, as far as read
+            while location < self.size:
+                size = self._size(block, start)
+                if size is None or start + size > len(block):
+                    block, start = block[start:] + fh.read(max(_BUFFER, size or 0)), 0
+                    continue
+                yield location, block[start : start + size]
+                start, location = start + size, location + size
+
+    def _size(self, block: bytes, start: int) -> int | None:
+        """The size of the entry at `start` of `block` (None: its lengths are not all in the block)."""
+        if start + self.header.size > len(block):
+            return None
+        return int(self.header.size + sum(self.header.unpack_from(block, start)))
 
     def close(self) -> None:
         self._out.close()
