@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from tqdm import tqdm
@@ -37,7 +37,7 @@ from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
 from hum.records import input_text
 from hum.report import Tally, grams_of
-from hum.runners import Pool, Runner
+from hum.runners import Runner, mapped
 from hum.runners.local import Local
 
 Groups = dict[str, dict[str, np.ndarray]]  # task -> dataset -> pointers (int64: source index << 40 | byte offset)
@@ -271,11 +271,6 @@ class Work:
 
     def __call__(self, task: Task[Any]) -> Any:
         return task.run(self)
-
-
-def mapped(pool: Pool[Task[Any], Any], tasks: Iterable[Task[R]]) -> Iterator[R]:
-    """The pool's results for `tasks`, in order, typed as theirs (one pool runs both kinds of task)."""
-    return cast("Iterator[R]", pool.map(tasks))
 
 
 @dataclass(frozen=True)

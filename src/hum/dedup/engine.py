@@ -27,9 +27,9 @@ from hum.dedup.plan import CONFLICT, KEEP, MERGED, POLICIES, REASONS, Plan, Poli
 from hum.dedup.scan import Scan, scan
 from hum.dedup.sources import ListSource, Source
 from hum.dedup.spill import Spill
-from hum.dedup.work import LinesOf, Rendered, Task, Work, batches, mapped, removal
+from hum.dedup.work import LinesOf, Rendered, Task, Work, batches, removal
 from hum.io import Record, dumps
-from hum.runners import Pool, Runner
+from hum.runners import Pool, Runner, mapped
 from hum.runners.local import Local
 from hum.step import Step
 

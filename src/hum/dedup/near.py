@@ -25,8 +25,8 @@ from hum.dedup.cluster import Edit, Open, bounded, check
 from hum.dedup.plan import CONFLICT, KEEP, NEAR_INSTRUCTION, Conflict, Plan
 from hum.dedup.scan import Scan
 from hum.dedup.spill import Int64Spill, Spill
-from hum.dedup.work import NearOf, Task, mapped
-from hum.runners import Pool
+from hum.dedup.work import NearOf, Task
+from hum.runners import Pool, mapped
 
 _BATCH = 1 << 16  # records whose arrays are turned into Python ints at a time (read in order, or set aside)
 HELD_OVERHEAD = 200  # bytes of Python objects per held record beside its spill entry, counted against the bound

@@ -19,8 +19,8 @@ from tqdm import tqdm
 from hum.dedup.lsh import InputIndex
 from hum.dedup.sources import Source
 from hum.dedup.spill import Spill
-from hum.dedup.work import TEXTS, BandsOf, KeysOf, Task, batches, mapped
-from hum.runners import Pool
+from hum.dedup.work import TEXTS, BandsOf, KeysOf, Task, batches
+from hum.runners import Pool, mapped
 from hum.step import batched
 
 

@@ -12,9 +12,9 @@ One pool serves every pass: a task says which work it is, and a worker holds one
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -24,7 +24,6 @@ from hum.dedup.minhash import MinHasher
 from hum.dedup.sources import Source
 from hum.dedup.spill import entry
 from hum.io import dumps
-from hum.runners import Pool
 from hum.step import batched
 
 R_co = TypeVar("R_co", covariant=True)
@@ -127,11 +126,6 @@ class LinesOf:
 
         records = work.source.parse(self.items)
         return Rendered([r.get("id") for r in records], [dumps(r) for r in records], id_digests(records))
-
-
-def mapped(pool: Pool[Task[Any], Any], tasks: Iterable[Task[R]]) -> Iterator[R]:
-    """The pool's results for `tasks`, in order, typed as theirs (one pool runs the tasks of every pass)."""
-    return cast("Iterator[R]", pool.map(tasks))
 
 
 def batches(source: Source, locations: array[int] | None = None) -> Iterator[list[Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, cast
 
 from hum.runners.local import Local
 
@@ -43,6 +43,17 @@ class Runner(Protocol):
     def pool(self, work: Callable[[T], R], *, setup: Callable[[], object] | None = None) -> Pool[T, R]:
         """Workers that run `work` (each a copy of it, made when the pool starts), after `setup` once in each of them."""
         ...
+
+
+class Runs(Protocol[R_co]):
+    """A task that runs itself on what every worker holds: one pool then serves tasks of several kinds."""
+
+    def run(self, work: Any) -> R_co: ...
+
+
+def mapped(pool: Pool[Any, Any], tasks: Iterable[Runs[R]]) -> Iterator[R]:
+    """The pool's results for `tasks`, in order, typed as theirs (a pool serving several kinds types its results Any)."""
+    return cast("Iterator[R]", pool.map(tasks))
 
 
 def runner_of(config: Mapping[str, Any] | None) -> Runner:
