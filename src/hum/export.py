@@ -12,7 +12,7 @@ import importlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Self
@@ -85,7 +85,7 @@ def lines_of(record: Record, exports: Iterable[tuple[str, Callable[[Record], Rec
     """(file, line) of a record for `messages` and each export of `converters(...)`: what `SplitWriter.write` writes."""
     yield "messages", dumps(record)
     for export, convert in exports:
-        yield export, spelt(convert(record))
+        yield export, dumps(convert(record))
 
 
 class SplitWriter:
@@ -124,25 +124,6 @@ class SplitWriter:
 
     def _open(self, export: str) -> IO[str]:
         return self._stack.enter_context(atomic_open(self.folder / export_path(export, self.split)))
-
-
-def spelt(record: Record) -> str:
-    """`dumps(record)`, through orjson when the record holds only strings: it spells those the same, 3-5x faster.
-
-    orjson and json differ on floats (`1e-05`), integers beyond 64 bits and NaN, none of which a text holds; a lone
-    surrogate, which orjson refuses, goes to `dumps` as well.
-    """
-    if _texts(record):
-        with suppress(TypeError):
-            return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
-    return dumps(record)
-
-
-def _texts(value: object) -> bool:
-    """Whether `value` is a string, or dicts and lists of strings (under string keys) down to its leaves."""
-    if isinstance(value, dict):
-        return all(type(k) is str and _texts(v) for k, v in value.items())
-    return all(_texts(v) for v in value) if isinstance(value, list) else type(value) is str
 
 
 def write_parquet(folder: Path, splits: Iterable[str], mapped: Mapper | None = None) -> None:
