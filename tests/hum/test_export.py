@@ -24,7 +24,6 @@ from hum.export import (
     data_files,
     export_path,
     lines_of,
-    spelt,
     to_alpaca,
     to_parquet,
     to_sharegpt,
@@ -32,7 +31,7 @@ from hum.export import (
 )
 from hum.general import to_chat
 from hum.instructions import fenced
-from hum.io import dumps, read_jsonl, write_jsonl
+from hum.io import read_jsonl, write_jsonl
 from hum.records import meta_record
 
 TEXT = "Ann met Bob in 北京."
@@ -236,23 +235,6 @@ def test_a_field_the_first_block_lacks_stops_the_parquet_export(tmp_path, monkey
     with pytest.raises(pa.ArrowInvalid, match="unexpected field"):
         to_parquet(tmp_path / "train.jsonl", tmp_path / "train.parquet")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]  # nor a temporary left behind
-
-
-EVERY_CHARACTER = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
-
-
-@pytest.mark.parametrize(
-    "record",
-    [
-        {"output": EVERY_CHARACTER, "input": EVERY_CHARACTER[::-1], "instruction": "", "é": "", "Z": "\n\t\u2028\x7f"},
-        {"id": "x", "conversations": [{"from": "human", "value": EVERY_CHARACTER[:5000]}, {"value": "", "from": "gpt"}]},
-        {"id": 7, "conversations": []},  # not only strings: dumps
-        {"input": "\ud800"},  # a lone surrogate: orjson refuses it, dumps spells it
-        {"a": [1e-05, 1e16, float("nan"), 2**70, None, True]},
-    ],
-)
-def test_exports_are_spelt_as_dumps_spells_them(record):
-    assert spelt(record) == dumps(record)
 
 
 def test_lines_spelt_elsewhere_write_the_files_one_record_at_a_time_writes(tmp_path):

@@ -282,3 +282,20 @@ def test_a_line_orjson_refuses_or_reads_otherwise_gets_json_s_answer(line: str) 
 def test_a_malformed_line_is_named_with_json_s_reason() -> None:
     error = parse_line(Path("f.jsonl"), 3, '{"a":')
     assert str(error) == str(HumInputError(Path("f.jsonl"), "line 3", "<json>", "malformed JSON: Expecting value"))
+
+
+EVERY_CHARACTER = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"output": EVERY_CHARACTER, "input": EVERY_CHARACTER[::-1], "instruction": "", "é": "", "Z": "\n\t\u2028\x7f"},
+        {"id": "x", "conversations": [{"from": "human", "value": EVERY_CHARACTER[:5000]}, {"value": "", "from": "gpt"}]},
+        {"id": 7, "conversations": []},  # not only strings
+        {"input": "\ud800"},  # a lone surrogate: orjson refuses it
+        {"a": [1e-05, 1e16, float("nan"), 2**70, None, True]},
+    ],
+)
+def test_dumps_spells_every_character_as_json_does(record: dict[str, object]) -> None:
+    assert dumps(record) == spelled_by_json(record)
