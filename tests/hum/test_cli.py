@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,11 @@ def environ(project: Path, **extra: str) -> dict[str, str]:
     return env | extra
 
 
+def interactive() -> None:
+    """Ctrl-C as a terminal delivers it: a test run in the background (`cmd &`, nohup) inherits SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(project: Path, *args: str, **env: str) -> pexpect.spawn:
     return pexpect.spawn(
         sys.executable,
@@ -66,6 +72,7 @@ def spawn(project: Path, *args: str, **env: str) -> pexpect.spawn:
         encoding="utf-8",
         timeout=TIMEOUT,
         dimensions=(40, 200),
+        preexec_fn=interactive,
     )
 
 
