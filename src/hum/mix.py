@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from tqdm import tqdm
@@ -37,7 +37,7 @@ from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
 from hum.records import input_text
 from hum.report import Tally, grams_of
-from hum.runners import Runner, mapped
+from hum.runners import Runner, Serves, mapped
 from hum.runners.local import Local
 
 Groups = dict[str, dict[str, np.ndarray]]  # task -> dataset -> pointers (int64: source index << 40 | byte offset)
@@ -46,7 +46,6 @@ _OFFSET_BITS = 40  # a pointer is source index << 40 | byte offset of the line: 
 BATCH = 1024  # records per task on a worker: enough that handing a batch over costs little beside its work
 INDEX_BYTES = 1 << 20  # bytes of whole lines per indexing task (`Located`)
 R = TypeVar("R")
-R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -255,22 +254,13 @@ class Rendered:
     grams: dict[str, list[list[tuple[str, ...]]]]
 
 
-class Task(Protocol[R_co]):
-    """One task of the pool's: a batch of chosen records (`Batch`), or a Parquet row group (`export.RowGroup`)."""
-
-    def run(self, work: Work) -> R_co: ...
-
-
 @dataclass(frozen=True)
-class Work:
+class Work(Serves):
     """What every worker holds: the split's seed and share and the exports; called with each task."""
 
     seed: int
     share: float
     exports: tuple[str, ...]
-
-    def __call__(self, task: Task[Any]) -> Any:
-        return task.run(self)
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from hum.dedup.plan import CONFLICT, KEEP, MERGED, POLICIES, REASONS, Plan, Poli
 from hum.dedup.scan import Scan, scan
 from hum.dedup.sources import ListSource, Source
 from hum.dedup.spill import Spill
-from hum.dedup.work import LinesOf, Rendered, Task, Work, batches, removal
+from hum.dedup.work import LinesOf, Rendered, Work, batches, removal
 from hum.io import Record, dumps
-from hum.runners import Pool, Runner, mapped
+from hum.runners import Pool, Runner, Runs, mapped
 from hum.runners.local import Local
 from hum.step import Step
 
@@ -158,7 +158,7 @@ class Dedup(Step):
             self.stats.update(Counter(f"conflicts: {c.kind}" for c in plan.conflicts))
             yield from self._write(pool, source, scanned, plan, progress)
 
-    def _plan(self, pool: Pool[Task[Any], Any], source: Source, folder: Path, progress: bool) -> tuple[Scan, Plan]:
+    def _plan(self, pool: Pool[Runs[Any], Any], source: Source, folder: Path, progress: bool) -> tuple[Scan, Plan]:
         """Keys and input clusters, then the exact and the fuzzy pass: what happens to each record but the policy."""
         index = InputIndex(self.hasher, self.input_threshold, folder, cache_chars=self.memory // 4)
         with Spill(folder / "texts.spill", 2) as texts, Spill(folder / "inputs.spill", 1) as inputs:
@@ -178,7 +178,7 @@ class Dedup(Step):
         copies = scanned.root[chosen] != np.flatnonzero(chosen)
         self.stats.update({f"{kind}: distinct": int(chosen.sum()), f"{kind}: near copies": int(copies.sum())})
 
-    def _write(self, pool: Pool[Task[Any], Any], source: Source, keys: Scan, plan: Plan, progress: bool) -> Iterator[Written]:
+    def _write(self, pool: Pool[Runs[Any], Any], source: Source, keys: Scan, plan: Plan, progress: bool) -> Iterator[Written]:
         """The ordered last pass over the records as the workers wrote them (`work.LinesOf`), a batch at a time.
 
         Most records are kept as they are, referred to by none: they go over in runs, between the few that need a look.

@@ -25,8 +25,8 @@ from hum.dedup.cluster import Edit, Open, bounded, check
 from hum.dedup.plan import CONFLICT, KEEP, NEAR_INSTRUCTION, Conflict, Plan
 from hum.dedup.scan import Scan
 from hum.dedup.spill import Int64Spill, Spill
-from hum.dedup.work import NearOf, Task
-from hum.runners import Pool, mapped
+from hum.dedup.work import NearOf
+from hum.runners import Pool, Runs, mapped
 
 _BATCH = 1 << 16  # records whose arrays are turned into Python ints at a time (read in order, or set aside)
 HELD_OVERHEAD = 200  # bytes of Python objects per held record beside its spill entry, counted against the bound
@@ -99,7 +99,7 @@ class Gathered:
         return task
 
 
-def near_pass(scan: Scan, plan: Plan, fuzzy: Fuzzy, pool: Pool[Task[Any], Any], progress: bool = False) -> None:
+def near_pass(scan: Scan, plan: Plan, fuzzy: Fuzzy, pool: Pool[Runs[Any], Any], progress: bool = False) -> None:
     """Mark near-duplicates and near-instruction conflicts, cluster by cluster, each cluster's records in stream order.
 
     A record is compared with the kept records of its cluster: instruction+answer at `threshold` (rapidfuzz

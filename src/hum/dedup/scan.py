@@ -19,8 +19,8 @@ from tqdm import tqdm
 from hum.dedup.lsh import InputIndex
 from hum.dedup.sources import Source
 from hum.dedup.spill import Spill
-from hum.dedup.work import TEXTS, BandsOf, KeysOf, Task, batches
-from hum.runners import Pool, mapped
+from hum.dedup.work import TEXTS, BandsOf, KeysOf, batches
+from hum.runners import Pool, Runs, mapped
 from hum.step import batched
 
 
@@ -43,7 +43,7 @@ class Scan:
 
 
 def scan(
-    source: Source, pool: Pool[Task[Any], Any], index: InputIndex, spills: tuple[Spill, Spill], *, max_inputs: int, progress: bool
+    source: Source, pool: Pool[Runs[Any], Any], index: InputIndex, spills: tuple[Spill, Spill], *, max_inputs: int, progress: bool
 ) -> Scan:
     """Read every record once for its keys, then cluster the distinct inputs (reading back candidates only).
 
@@ -93,7 +93,7 @@ def scan(
     )
 
 
-def band_keys(pool: Pool[Task[Any], Any], index: InputIndex, indexed: Spill, hashed: list[bool], request: bytearray) -> None:
+def band_keys(pool: Pool[Runs[Any], Any], index: InputIndex, indexed: Spill, hashed: list[bool], request: bytearray) -> None:
     """Register every input id in `index` in order, with the band keys of its text made on `pool`'s workers if `hashed`.
 
     An id not hashed (an empty text, or a repeated id) takes part in no pair.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,9 +24,9 @@ from hum.dedup.minhash import MinHasher
 from hum.dedup.sources import Source
 from hum.dedup.spill import entry
 from hum.io import dumps
+from hum.runners import Serves
 from hum.step import batched
 
-R_co = TypeVar("R_co", covariant=True)
 R = TypeVar("R")
 BATCH = 1024  # records per task: big enough that handing a batch over costs little beside its work
 TEXTS = 256  # input texts per task of band keys (each one MinHash signature)
@@ -55,21 +55,12 @@ class Rendered:
     digests: bytes
 
 
-class Task(Protocol[R_co]):
-    """One batch of one pass's work."""
-
-    def run(self, work: Work) -> R_co: ...
-
-
 @dataclass(frozen=True)
-class Work:
+class Work(Serves):
     """What every worker holds: the source (to parse its items) and the hasher; called with each task."""
 
     source: Source
     hasher: MinHasher
-
-    def __call__(self, task: Task[Any]) -> Any:
-        return task.run(self)
 
 
 @dataclass(frozen=True)

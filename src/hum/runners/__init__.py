@@ -51,6 +51,13 @@ class Runs(Protocol[R_co]):
     def run(self, work: Any) -> R_co: ...
 
 
+class Serves:
+    """What every worker of such a pool holds (a subclass adds the state): called with each task, it runs it on itself."""
+
+    def __call__(self, task: Runs[Any]) -> Any:  # one pool, tasks of several kinds: `mapped` types the results
+        return task.run(self)
+
+
 def mapped(pool: Pool[Any, Any], tasks: Iterable[Runs[R]]) -> Iterator[R]:
     """The pool's results for `tasks`, in order, typed as theirs (a pool serving several kinds types its results Any)."""
     return cast("Iterator[R]", pool.map(tasks))
