@@ -82,14 +82,23 @@ BOM = "\ufeff"
 
 def text_lines(path: str | Path) -> Iterator[tuple[int, str | HumInputError]]:
     """Numbered lines of a UTF-8 file, local or a URL (`hum.storage`), a leading BOM dropped; bad bytes come as their error."""
+    for lineno, _, line in located_lines(path):
+        yield lineno, line
+
+
+def located_lines(path: str | Path, lineno: int = 1, offset: int = 0) -> Iterator[tuple[int, int, str | HumInputError]]:
+    """`text_lines` with each line's byte offset, from line `lineno` at byte `offset` on (a reader of one batch starts there)."""
     with open_input(path) as fh:
-        for lineno, raw in enumerate(fh, start=1):
+        if offset:  # a stream from a URL need not seek to its start
+            fh.seek(offset)
+        for raw in fh:
             try:
-                line = raw.decode("utf-8")
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield lineno, HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})")
-                continue
-            yield lineno, line.removeprefix(BOM) if lineno == 1 else line
+                yield lineno, offset, HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})")
+            else:
+                yield lineno, offset, text.removeprefix(BOM) if lineno == 1 else text
+            lineno, offset = lineno + 1, offset + len(raw)
 
 
 def jsonl_lines(path: str | Path) -> Iterator[tuple[int, Record | HumInputError]]:

@@ -25,11 +25,11 @@ from tqdm import tqdm
 
 from hum.cores import data_workers
 from hum.errors import HumInputError
-from hum.io import BOM, Record, atomic_dir, atomic_open, dumps, parse_line, write_json
+from hum.io import Record, atomic_dir, atomic_open, dumps, located_lines, parse_line, write_json
 from hum.provenance import write_manifest
 from hum.runners import Runner
 from hum.runners.local import Local
-from hum.storage import Location, open_input
+from hum.storage import Location
 
 if TYPE_CHECKING:  # pandera loads only for stages that publish records, not the CLI
     from hum.schemas import RecordCheck
@@ -189,18 +189,12 @@ class JsonLines:
 
     def _located(self, index: int, lineno: int, offset: int) -> Iterator[tuple[int, int, str]]:
         """The non-blank lines of one file from line `lineno` at byte `offset`, decoded as `hum.io.text_lines` does."""
-        path, base = self.paths[index], index << LINE_BITS
-        with open_input(path) as fh:
-            fh.seek(offset)
-            for raw in fh:
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise HumInputError(path, f"line {lineno}", "<encoding>", f"not UTF-8 text ({exc.reason})") from None
-                line = line.removeprefix(BOM) if lineno == 1 else line
-                if line.strip():
-                    yield base | lineno, offset, line
-                lineno, offset = lineno + 1, offset + len(raw)
+        base = index << LINE_BITS
+        for number, at, line in located_lines(self.paths[index], lineno, offset):
+            if isinstance(line, HumInputError):
+                raise line
+            if line.strip():
+                yield base | number, at, line
 
     def where(self, number: int) -> tuple[Location, int]:
         """The file and line number of a line's number."""
