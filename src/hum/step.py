@@ -40,6 +40,7 @@ _JSON = json.JSONDecoder()  # what `json.loads` decodes with
 Problem = tuple[int, str, str]  # (position in the batch, field, what is wrong)
 LINE_BITS = 40  # a `JsonLines` line's number: its file's index above these bits, its line number in the file below
 LINE_MASK = (1 << LINE_BITS) - 1
+Line = tuple[int, int, str]  # a `JsonLines` line: its number, its byte offset in its file, its text
 
 
 class StageError(RuntimeError):
@@ -175,19 +176,17 @@ class JsonLines:
     def __init__(self, *paths: Location) -> None:
         object.__setattr__(self, "paths", paths)
 
-    def lines(self, start: tuple[int, int] = (1, 0)) -> Iterator[tuple[int, str]]:
-        """(number, text) of every non-blank line from `start` on; a line that is not UTF-8 raises, naming its line."""
-        for number, _, line in self.located(start):
-            yield number, line
+    def located(self, start: tuple[int, int] = (1, 0)) -> Iterator[Line]:
+        """(number, byte offset in its file, text) of every non-blank line, from the one at `start` (number, offset) on.
 
-    def located(self, start: tuple[int, int] = (1, 0)) -> Iterator[tuple[int, int, str]]:
-        """(number, byte offset in its file, text) of every non-blank line, from the one at `start` (number, offset) on."""
+        A line that is not UTF-8 raises, naming its file and line.
+        """
         number, offset = start
         first = number >> LINE_BITS
         for index in range(first, len(self.paths)):
             yield from self._located(index, *((number & LINE_MASK, offset) if index == first else (1, 0)))
 
-    def _located(self, index: int, lineno: int, offset: int) -> Iterator[tuple[int, int, str]]:
+    def _located(self, index: int, lineno: int, offset: int) -> Iterator[Line]:
         """The non-blank lines of one file from line `lineno` at byte `offset`, decoded as `hum.io.text_lines` does."""
         base = index << LINE_BITS
         for number, at, line in located_lines(self.paths[index], lineno, offset):
@@ -200,17 +199,17 @@ class JsonLines:
         """The file and line number of a line's number."""
         return self.paths[number >> LINE_BITS], number & LINE_MASK
 
-    def parse(self, lines: list[tuple[int, str]]) -> list[Record]:
-        """The records of some of its `lines`; the first that is not a JSON object raises, naming its file and line."""
+    def parse(self, lines: list[Line]) -> list[Record]:
+        """The records of some of its lines; the first that is not a JSON object raises, naming its file and line."""
         records = []
-        for number, line in lines:
+        for number, _, line in lines:
             record = parse_line(*self.where(number), line)
             if isinstance(record, HumInputError):
                 raise record
             records.append(record)
         return records
 
-    def ids(self, lines: list[tuple[int, str]]) -> list[Record]:
+    def ids(self, lines: list[Line]) -> list[Record]:
         """The records of `lines` as far as the parent needs them to find repeated ids: `{"id": ...}`.
 
         A line that opens with `ID_HEAD` and holds no other `"id"` and no unicode escape (backslash, u) has no other
@@ -219,7 +218,7 @@ class JsonLines:
         answer about it matters.
         """
         heads: list[Record] = []
-        for number, line in lines:
+        for number, _, line in lines:
             if line.startswith(self.ID_HEAD) and line.count('"id"') == 1 and "\\u" not in line:
                 with contextlib.suppress(ValueError):
                     heads.append({"id": _JSON.raw_decode(line, len(self.ID_HEAD) - 1)[0]})
@@ -249,7 +248,7 @@ class BatchWork:
         self.step, self.check, self.source, self.worker = step, check, source, worker
 
     def __call__(self, task: tuple[list[Any], list[int] | None]) -> Outcome:
-        items, repeated = task  # records, or numbered lines of the `source` file
+        items, repeated = task  # records, or lines of the `source` files
         batch = items if self.source is None else self.source.parse(items)
         if repeated is not None:
             self.step.ids = Told(repeated)
@@ -277,7 +276,7 @@ def run_step(
     """
     check = _record_check() if guarded else None
     source = records if isinstance(records, JsonLines) else None
-    batches: Iterator[list[Any]] = batched(records.lines() if isinstance(records, JsonLines) else records, step.batch_size)
+    batches: Iterator[list[Any]] = batched(records.located() if isinstance(records, JsonLines) else records, step.batch_size)
     head = list(itertools.islice(batches, 2))
     runner = runner if len(head) > 1 else Local(1)
     told = step.ids if runner.remote else None  # the parent's own `Ids` answers for the workers' copies
@@ -302,23 +301,34 @@ class Tasks:
     `told` answers for a step's workers (see `Step.ids`). Finding the repeats needs the ids, so the parent reads them
     from the lines of such a step's batches (`JsonLines.ids`). A runner that reads a `source` itself (Ray Data,
     `hum.runners.ray_data`) makes the same batches of `size` lines from it, and asks `told` about them, instead of
-    iterating `batches`.
+    iterating `batches`. `make`, when given, makes each batch's task of the batch alone (a pass of dedup), in place
+    of the pair (batch, repeats) a step's `BatchWork` takes; nothing is told then.
     """
 
     batches: Iterable[list[Any]]
     told: Ids | None
     source: JsonLines | None
     size: int
+    make: Callable[[list[Any]], Any] | None = None
 
-    def __iter__(self) -> Iterator[tuple[list[Any], list[int] | None]]:
+    def __iter__(self) -> Iterator[Any]:
         for batch in self.batches:
-            yield batch, self.repeated(batch)
+            yield self.task(batch, self.repeated(batch))
+
+    def task(self, batch: list[Any], repeated: list[int] | None) -> Any:
+        """What a pool's work takes for one batch."""
+        return task_of(batch, repeated, self.make)
 
     def repeated(self, batch: list[Any]) -> list[int] | None:
-        """The positions `told` gives for a batch (records, or numbered lines of `source`); None when nothing is told."""
+        """The positions `told` gives for a batch (records, or lines of `source`); None when nothing is told."""
         if self.told is None:
             return None
         return self.told.repeated(batch if self.source is None else self.source.ids(batch))
+
+
+def task_of(batch: list[Any], repeated: list[int] | None, make: Callable[[list[Any]], Any] | None) -> Any:
+    """A batch's task: `make(batch)`, or for a step's `BatchWork` the batch with its repeats."""
+    return (batch, repeated) if make is None else make(batch)
 
 
 def _record_check() -> RecordCheck:

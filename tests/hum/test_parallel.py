@@ -202,7 +202,7 @@ def test_a_bad_line_of_a_json_lines_input_raises_as_read_jsonl_does(generated, t
     ],
 )
 def test_ids_read_from_lines_are_those_of_the_parsed_records(line, tmp_path):
-    heads = JsonLines(tmp_path / "in.jsonl").ids([(1, line + "\n")])
+    heads = JsonLines(tmp_path / "in.jsonl").ids([(1, 0, line + "\n")])
     assert [id_key(h) for h in heads] == [id_key(json.loads(line))]
 
 

@@ -173,14 +173,13 @@ def json_files(folder, records, cuts):
 def test_json_lines_over_files_are_one_stream_that_resumes_anywhere(generated, tmp_path):
     paths = json_files(tmp_path, generated[:30], (10, 11))  # a file of one record in the middle
     source = JsonLines(*paths)
-    numbered = list(source.lines())
-    assert source.parse(numbered) == generated[:30]
-    assert [source.where(n) for n, _ in numbered[9:12]] == [(paths[0], 11), (paths[1], 2), (paths[2], 2)]
-    assert numbered[0][0] == 2, "one file's numbers are its line numbers"
-    assert numbered[10][0] == 1 << LINE_BITS | 2
     located = list(source.located())
+    assert source.parse(located) == generated[:30]
+    assert [source.where(n) for n, _, _ in located[9:12]] == [(paths[0], 11), (paths[1], 2), (paths[2], 2)]
+    assert located[0][0] == 2, "one file's numbers are its line numbers"
+    assert located[10][0] == 1 << LINE_BITS | 2
     for at, (number, offset, _) in enumerate(located):  # where a read task of Ray Data starts a batch
-        assert list(source.lines((number, offset))) == numbered[at:]
+        assert list(source.located((number, offset))) == located[at:]
 
 
 def test_json_lines_over_files_write_the_bytes_of_their_records(generated, tmp_path, monkeypatch):
@@ -203,5 +202,5 @@ def test_the_prepared_files_generate_reads_hold_the_seed_records(project_prepare
     every = sorted(folder.glob("*.train.jsonl"))
     source = JsonLines(*chosen)
     by_record = [r for path in every for r in read_jsonl(path) if r["task"] != "general"]  # how generate chose them
-    assert source.parse(list(source.lines())) == by_record == list(train_records(folder, "general"))
+    assert source.parse(list(source.located())) == by_record == list(train_records(folder, "general"))
     assert [p.name for p in every if p not in chosen] == ["self_instruct.train.jsonl"]

@@ -7,9 +7,9 @@ stage parameter: switching it changes no output, and no manifest names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar, cast
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 from hum.runners.local import Local
 
@@ -56,6 +56,25 @@ class Serves:
 
     def __call__(self, task: Runs[Any]) -> Any:  # one pool, tasks of several kinds: `mapped` types the results
         return task.run(self)
+
+
+class Loads(Generic[T]):
+    """Tasks planned ahead as small loads: picklable calls without arguments, each reading its task's data where it runs.
+
+    A local pool has them loaded here, in order, as it reads any items; Ray Data loads each in a read task of its own
+    (`hum.runners.ray_data`), so the data need not pass through this process. `local`: whether a load reads what only
+    this machine sees (a file of the workspace, a stage's spill), so that its read tasks run on this node. A load
+    names a local file by its absolute path: Ray's workers run in another folder.
+    """
+
+    def __init__(self, loads: Sequence[Callable[[], T]], *, local: bool = True) -> None:
+        self.loads, self.local = loads, local
+
+    def __iter__(self) -> Iterator[T]:
+        return (load() for load in self.loads)
+
+    def __len__(self) -> int:
+        return len(self.loads)
 
 
 def mapped(pool: Pool[Any, Any], tasks: Iterable[Runs[R]]) -> Iterator[R]:

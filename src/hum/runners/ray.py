@@ -27,6 +27,7 @@ import ray
 
 from hum.cores import data_workers
 from hum.parallel import Failure, WorkerError, WorkerTraceback
+from hum.runners import Loads
 from hum.step import Tasks
 
 T = TypeVar("T")
@@ -98,17 +99,21 @@ class Actors(Generic[T, R]):
 
     def map(self, items: Iterable[T]) -> Iterator[R]:
         """`work(item)` for each item, in input order; an item's exception is raised where its result would come."""
-        if isinstance(items, Tasks) and items.source is not None:
-            from hum.runners.ray_data import results  # noqa: PLC0415 - ray.data loads for file inputs only; it imports this module
-
-            done: Generator[Any] = results(items.source, items, (self.work, self.setup), self.count())
-        else:
-            done = self._on_actors(items)
+        done = self._on_data(items) if _data(items) else self._on_actors(items)
         with contextlib.closing(done):  # an error raised here stops the work still running, not only when collected
             for result in done:
                 if isinstance(result, Failure):
                     raise result.rebuild() from WorkerTraceback(result.trace)
                 yield cast("R", result)  # what `work` returned for this item
+
+    def _on_data(self, items: Iterable[T]) -> Generator[Any]:
+        """Each task's result (or `Failure`) from Ray Data, in order: loads, or a step's batches of files planned into loads."""
+        from hum.runners.ray_data import planned, results  # noqa: PLC0415 - ray.data loads for these only; it imports this module
+
+        shared, count = (self.work, self.setup), self.count()
+        if isinstance(items, Tasks) and items.source is not None:
+            return results(*planned(items.source, items), shared, count)
+        return results(cast("Loads[Any]", items), None, shared, count)
 
     def _on_actors(self, items: Iterable[T]) -> Generator[Any]:
         """Each item's result (or `Failure`) from this pool's actors, in input order, at most `AHEAD` per actor in flight."""
@@ -139,6 +144,11 @@ class Actors(Generic[T, R]):
             except ray.exceptions.RayActorError as exc:
                 raise WorkerError(f"a Ray actor died before it handed back its result: {exc}") from None
             yield result
+
+
+def _data(items: Iterable[Any]) -> bool:
+    """Whether items go through Ray Data: loads, or a step's batches of JSON-lines files (which the runner plans into loads)."""
+    return isinstance(items, Loads) or (isinstance(items, Tasks) and items.source is not None)
 
 
 @dataclass(frozen=True)

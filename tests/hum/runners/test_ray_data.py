@@ -18,11 +18,11 @@ from hum.decontaminate import Decontaminate
 from hum.errors import HumInputError
 from hum.io import dumps
 from hum.parallel import WorkerTraceback
-from hum.runners import Runner
+from hum.runners import Loads, Runner
 from hum.runners.local import Local
 from hum.runners.ray import Ray
-from hum.runners.ray_data import LinesDatasource
-from hum.step import JsonLines, Step, run_stage
+from hum.runners.ray_data import LinesLoad, LoadsDatasource, planned
+from hum.step import JsonLines, Step, Tasks, run_stage
 from hum.tokens import ApproximateTokenizer
 from hum.validate import Validate
 
@@ -117,8 +117,15 @@ def test_a_worker_error_on_ray_data_is_raised_as_itself(project_prepared, projec
     assert "decontaminate" in str(errors[1].__cause__)
 
 
-def test_read_tasks_of_local_files_stay_on_this_node(tmp_path):
-    local = LinesDatasource(JsonLines(Path("data/in.jsonl"), tmp_path / "b.jsonl"), [])
-    assert not local.supports_distributed_reads, "another node cannot see the workspace"
-    assert local.source.paths[0] == Path("data/in.jsonl").resolve(), "a Ray worker's directory is not the stage's"
-    assert LinesDatasource(JsonLines("s3://bucket/a.jsonl", "memory://b.jsonl"), []).supports_distributed_reads
+def test_read_tasks_of_local_files_stay_on_this_node(tmp_path, monkeypatch):
+    for name in ("a.jsonl", "b.jsonl"):
+        (tmp_path / name).write_text('{"id": "x"}\n{"id": "y"}\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    loads, error = planned(JsonLines(Path("a.jsonl"), tmp_path / "b.jsonl"), Tasks([], None, None, 3))
+    assert error is None
+    assert not LoadsDatasource(loads).supports_distributed_reads, "another node cannot see the workspace"
+    first = loads.loads[0]
+    assert isinstance(first, LinesLoad)
+    assert first.source.paths[0] == tmp_path / "a.jsonl", "a Ray worker's directory is not the stage's"
+    assert [len(batch) for batch, _ in loads] == [3, 1], "a batch spans files"
+    assert LoadsDatasource(Loads([], local=False)).supports_distributed_reads
