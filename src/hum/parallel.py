@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import itertools
 import multiprocessing
 import os
 import pickle
 import queue
 import signal
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
@@ -57,6 +59,38 @@ class Failure:
         exc.args = self.args
         vars(exc).update(self.state)
         return exc
+
+
+def unfailed(result: R | Failure) -> R:
+    """A worker's result; its exception raised as itself, with the worker's traceback chained under it."""
+    if isinstance(result, Failure):
+        raise result.rebuild() from WorkerTraceback(result.trace)
+    return result
+
+
+H = TypeVar("H")
+
+
+def windowed(items: Iterable[T], ahead: int, send: Callable[[T], H], take: Callable[[H], R]) -> Generator[R]:
+    """What `take` makes of each item `send` started, in input order, with at most `ahead` items in flight.
+
+    An error reading the input is raised after the results of the items before it, as one process would meet it.
+    """
+    source, flight = iter(items), deque[H]()
+    ended: BaseException | None = None  # what reading the input raised (or StopIteration)
+    while True:
+        while ended is None and len(flight) < ahead:
+            try:
+                item = next(source)
+            except Exception as exc:  # noqa: BLE001 - StopIteration too; an input error comes after earlier results
+                ended = exc
+                break
+            flight.append(send(item))
+        if not flight:
+            if ended is not None and not isinstance(ended, StopIteration):
+                raise ended
+            return
+        yield take(flight.popleft())
 
 
 def _payload(index: int, result: object) -> bytes:
@@ -161,29 +195,20 @@ class Workers(Generic[T, R]):
         if not self._processes:
             yield from map(self.work, items)
             return
-        source, sent, done, waiting = iter(items), 0, 0, dict[int, object]()
-        ended: BaseException | None = None  # what reading the input raised (or StopIteration), raised after the items before it
-        while True:
-            while ended is None and sent - done < self.ahead:
-                try:
-                    item = next(source)
-                except Exception as exc:  # noqa: BLE001 - StopIteration too; an input error comes after earlier results
-                    ended = exc
-                    break
-                self._tasks.put(pickle.dumps((sent, item), protocol=pickle.HIGHEST_PROTOCOL))
-                sent += 1
-            if done == sent:
-                if ended is not None and not isinstance(ended, StopIteration):
-                    raise ended
-                return
-            while done not in waiting:
-                index, result = self._receive()
-                waiting[index] = result
-            result = waiting.pop(done)
-            done += 1
-            if isinstance(result, Failure):
-                raise result.rebuild() from WorkerTraceback(result.trace)
-            yield cast("R", result)  # what `work` returned for this item
+        counter, waiting = itertools.count(), dict[int, object]()
+
+        def send(item: T) -> int:
+            index = next(counter)
+            self._tasks.put(pickle.dumps((index, item), protocol=pickle.HIGHEST_PROTOCOL))
+            return index
+
+        def take(index: int) -> R:
+            while index not in waiting:
+                got, result = self._receive()
+                waiting[got] = result
+            return unfailed(cast("R | Failure", waiting.pop(index)))  # what `work` returned for this item
+
+        yield from windowed(items, self.ahead, send, take)
 
     def _receive(self) -> tuple[int, object]:
         """The next result any worker hands back; raises `WorkerError` when a worker died instead."""

@@ -16,7 +16,6 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any, Generic, TypeVar, cast
 import ray
 
 from hum.cores import data_workers
-from hum.parallel import Failure, WorkerError, WorkerTraceback
+from hum.parallel import Failure, WorkerError, unfailed, windowed
 from hum.runners import Loads
 from hum.step import Tasks
 
@@ -102,9 +101,7 @@ class Actors(Generic[T, R]):
         done = self._on_data(items) if _data(items) else self._on_actors(items)
         with contextlib.closing(done):  # an error raised here stops the work still running, not only when collected
             for result in done:
-                if isinstance(result, Failure):
-                    raise result.rebuild() from WorkerTraceback(result.trace)
-                yield cast("R", result)  # what `work` returned for this item
+                yield unfailed(cast("R | Failure", result))  # what `work` returned for this item
 
     def _on_data(self, items: Iterable[T]) -> Generator[Any]:
         """Each task's result (or `Failure`) from Ray Data, in order: loads, or a step's batches of files planned into loads."""
@@ -120,30 +117,27 @@ class Actors(Generic[T, R]):
         if not self._actors:
             shared = ray.put((self.work, self.setup))  # one pickle: `setup` acts on the very copy of the work it came with
             self._actors = [Actor.remote(shared) for _ in range(self.count())]
-        source, load = iter(items), [0] * len(self._actors)
-        flight: deque[tuple[Any, int]] = deque()  # (result reference, actor) in input order
-        ended: BaseException | None = None  # what reading the input raised (or StopIteration), raised after the items before it
-        while True:
-            while ended is None and len(flight) < AHEAD * len(self._actors):
-                try:
-                    item = next(source)
-                except Exception as exc:  # noqa: BLE001 - StopIteration too; an input error comes after earlier results
-                    ended = exc
-                    break
-                least = load.index(min(load))
-                flight.append((self._actors[least].run.remote(item), least))
-                load[least] += 1
-            if not flight:
-                if ended is not None and not isinstance(ended, StopIteration):
-                    raise ended
-                return
-            ref, actor = flight.popleft()
+        load = [0] * len(self._actors)
+
+        def send(item: T) -> tuple[Any, int]:
+            least = load.index(min(load))
+            load[least] += 1
+            return self._actors[least].run.remote(item), least
+
+        def take(sent: tuple[Any, int]) -> Any:
+            ref, actor = sent
             load[actor] -= 1
-            try:
-                result = ray.get(ref)
-            except ray.exceptions.RayActorError as exc:
-                raise WorkerError(f"a Ray actor died before it handed back its result: {exc}") from None
-            yield result
+            return fetched(ref, "actor")
+
+        return windowed(items, AHEAD * len(self._actors), send, take)
+
+
+def fetched(refs: Any, who: str) -> Any:
+    """`ray.get(refs)`; an actor that died first is a `WorkerError` naming `who` it was."""
+    try:
+        return ray.get(refs)
+    except ray.exceptions.RayActorError as exc:
+        raise WorkerError(f"a Ray {who} died before it handed back its result: {exc}") from None
 
 
 def _data(items: Iterable[Any]) -> bool:

@@ -21,8 +21,8 @@ import ray
 
 from hum.llm.base import ChatModel, ChatRequest, chat_all, concurrency_of
 from hum.llm.config import build_model
-from hum.parallel import Failure, WorkerError, WorkerTraceback
-from hum.runners.ray import connect
+from hum.parallel import Failure, unfailed
+from hum.runners.ray import connect, fetched
 
 T = TypeVar("T")
 
@@ -79,14 +79,7 @@ def actor_config(config: Mapping[str, Any], cpus: float) -> dict[str, Any]:
 
 def answers(refs: list[Any]) -> list[Any]:
     """What the actors handed back, in order; an actor's exception is raised as itself, a dead actor as a WorkerError."""
-    try:
-        results = ray.get(refs)
-    except ray.exceptions.RayActorError as exc:
-        raise WorkerError(f"a Ray model actor died before it handed back its replies: {exc}") from None
-    for result in results:
-        if isinstance(result, Failure):
-            raise result.rebuild() from WorkerTraceback(result.trace)
-    return list(results)
+    return [unfailed(result) for result in fetched(refs, "model actor")]
 
 
 class RayChat:
