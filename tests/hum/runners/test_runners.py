@@ -7,6 +7,7 @@ The cluster is real: the package's Ray head on 127.0.0.1 (2 CPUs, see conftest.p
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from pathlib import Path
 
@@ -18,8 +19,9 @@ from conftest import project_generation
 from hum.decontaminate import Decontaminate
 from hum.errors import HumInputError
 from hum.io import dumps
+from hum.parallel import WorkerError
 from hum.prepare import train_files
-from hum.runners import Runner, runner_of
+from hum.runners import Loads, Runner, runner_of
 from hum.runners.local import Local
 from hum.runners.ray import ADDRESS_ENV, Ray
 from hum.step import JsonLines, run_stage
@@ -109,3 +111,10 @@ def test_the_runtime_env_of_the_config_reaches_every_actor(address):
     with runner.pool(os.getenv) as pool:  # a function the actors find by name, run in their own environment
         assert list(pool.map(["HUM_PROBE"] * 4)) == ["shipped"] * 4
     assert os.getenv("HUM_PROBE") is None, "the variable was set for the actors, not here"
+
+
+def test_loads_run_on_ray_data_in_order_and_an_actor_that_dies_is_a_worker_error(address):
+    with Ray(address, actors=2).pool(int) as pool:  # work the actors find by name
+        assert list(pool.map(Loads([functools.partial(str, n) for n in "31415"]))) == [3, 1, 4, 1, 5]
+    with pytest.raises(WorkerError, match="a Ray actor died before it handed back"), Ray(address).pool(os._exit) as pool:
+        list(pool.map([1]))
