@@ -10,7 +10,9 @@ holds, the batches `hum.step.run_step` makes locally, spanning files where they 
 told which ids came before (validate), those answers, as `hum.step.Tasks` finds them. That pass holds one batch of
 lines at a time.
 `map_batches` runs the very work the local pool runs on `runner.actors` actors of one CPU, each a copy of it made
-once, and the results come back in input order (`preserve_order`) for the parent to write.
+once, and the results come back in input order (`preserve_order`) for the parent to write. An exception of the work
+comes back as its result; an actor whose process dies (a lost node, the OOM killer) is started again and its task
+retried, `RESTARTS` times, and then the map fails with a `WorkerError`: Ray Data's default would retry for ever.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
 from hum.errors import HumInputError
+from hum.parallel import WorkerError
 from hum.runners import Loads
 from hum.runners.ray import Holder
 from hum.step import JsonLines, Tasks, batched, task_of
@@ -39,6 +42,7 @@ from hum.storage import is_url
 
 Shared = tuple[Callable[[Any], Any], Callable[[], object] | None]  # the work and its setup, as `Holder` takes them
 BLOCK = pa.schema([("task", pa.binary())])
+RESTARTS = 2  # times an actor is started again (a node lost, memory run out), each time retrying its task: then it fails
 logging.getLogger("ray.data").setLevel(logging.WARNING)  # a stage prints its own progress, not Ray Data's
 
 
@@ -128,13 +132,18 @@ def results(loads: Loads[Any], error: HumInputError | None, shared: Shared, acto
             fn_constructor_args=(ray.put(shared),),
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=1,
+            max_restarts=RESTARTS,
+            max_task_retries=RESTARTS,
             batch_size=None,
             batch_format="pyarrow",
         )
         dataset.context.execution_options.preserve_order = True
         rows = cast("Generator[dict[str, Any], None, None]", iter(dataset.iter_rows()))
         with contextlib.closing(rows):  # stops the execution (and its actors) when the parent stops early
-            for row in rows:
-                yield pickle.loads(row["result"])  # noqa: S301 - pickled by our own actors
+            try:
+                for row in rows:
+                    yield pickle.loads(row["result"])  # noqa: S301 - pickled by our own actors
+            except ray.exceptions.RayActorError as exc:  # a work's exceptions come back as results: this is a death
+                raise WorkerError(f"a Ray Data actor died {RESTARTS + 1} times before it handed back its result: {exc}") from None
     if error is not None:
         raise error
