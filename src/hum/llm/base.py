@@ -47,4 +47,9 @@ def chat_all(model: ChatModel, requests: Sequence[ChatRequest]) -> list[str]:
 def concurrency_of(model: object) -> int:
     """How many calls a model (or a model's config) serves at once, 1 when it does not say: callers keep that many going."""
     value = model.get("concurrency", 1) if isinstance(model, Mapping) else getattr(model, "concurrency", 1)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
+    return counted(value) or 1
+
+
+def counted(value: object) -> int | None:
+    """`value` when it is a whole number of at least one (a count of calls, threads, ...), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None

@@ -19,7 +19,7 @@ from typing import Any, Self, TypeVar
 
 import ray
 
-from hum.llm.base import ChatModel, ChatRequest, chat_all, concurrency_of
+from hum.llm.base import ChatModel, ChatRequest, chat_all, concurrency_of, counted
 from hum.llm.config import build_model
 from hum.parallel import Failure, unfailed
 from hum.runners.ray import connect, fetched
@@ -58,8 +58,7 @@ def actor_cpus(config: Mapping[str, Any], cpus: float | None) -> float:
     """The CPUs an actor reserves: `cpus` when given, else the model's `n_threads`, else one."""
     if cpus is not None:
         return cpus
-    threads = config.get("n_threads")
-    return threads if isinstance(threads, int) and not isinstance(threads, bool) and threads >= 1 else 1
+    return counted(config.get("n_threads")) or 1
 
 
 def actor_config(config: Mapping[str, Any], cpus: float) -> dict[str, Any]:
