@@ -1,11 +1,12 @@
 """The Ray runner: batches on a Ray cluster, an existing one or a local one started on demand.
 
-Two ways, by what the batches are. A step whose input is JSON-lines files (`hum.step.Tasks` with a source: generate,
-decontaminate, validate) goes through Ray Data (`hum.runners.ray_data`): the files are a datasource read in batches
-where they lie, `map_batches` runs the step on actors, and the results come back in input order. Any other items (the
-passes of dedup, the lines mix chose, the calls of a test) go to plain actors: the stage makes them itself, in an order
-only it knows, so it streams them through a bounded window instead, at most two per actor in flight, each handed to
-the actor with the fewest. Either way each actor unpickles one copy of the work when it starts (as a forked worker
+Two ways, by what the batches are. Tasks read from files go through Ray Data (`hum.runners.ray_data`): a step's
+batches of JSON-lines files (`hum.step.Tasks` with a source: generate, decontaminate, validate, and dedup's keys and
+lines), or loads (`hum.runners.Loads`: dedup's band keys, read from its spill) are a datasource read where they lie,
+`map_batches` runs the work on actors, and the results come back in input order. Any other items (dedup's fuzzy
+pass, the lines mix chose, the calls of a test) go to plain actors: the stage makes them itself, in an order only it
+knows, so it streams them through a bounded window instead, at most two per actor in flight, each handed to the
+actor with the fewest. Either way each actor unpickles one copy of the work when it starts (as a forked worker
 inherits one) and runs `setup` on it, and an exception raised in an actor comes back as a `hum.parallel.Failure` and is
 raised as itself, so the parent sees what the local runner shows it.
 """
@@ -74,9 +75,11 @@ Actor = ray.remote(num_cpus=1)(Holder)
 class Actors(Generic[T, R]):
     """`work` over items on a `Ray` runner's cluster, as a context manager.
 
-    A step's batches of JSON-lines files (`hum.step.Tasks` with a source) go through Ray Data (`hum.runners.ray_data`);
-    any other items go to actors of this pool, started when they are first needed (`runner.actors` of them, None: one
-    per CPU of the cluster), so that a pool whose batches went through Ray Data holds no CPU idle.
+    A step's batches of JSON-lines files (`hum.step.Tasks` with a source) and loads go through Ray Data
+    (`hum.runners.ray_data`); any other items go to actors of this pool, started when they are first needed
+    (`runner.actors` of them, None: one per CPU of the cluster) and killed before Ray Data runs, so that a pool whose
+    batches went through Ray Data holds no CPU idle, and Ray Data's actors find the CPUs free (dedup's fuzzy pass
+    runs on plain actors between passes on Ray Data).
     """
 
     def __init__(self, work: Callable[[T], R], setup: Callable[[], object] | None, runner: Ray) -> None:
@@ -88,7 +91,11 @@ class Actors(Generic[T, R]):
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        for actor in self._actors:  # every result was taken, or none is wanted any more
+        self._release()  # every result was taken, or none is wanted any more
+
+    def _release(self) -> None:
+        """Kill this pool's own actors (started again when next needed): their CPUs go back to the cluster."""
+        for actor in self._actors:
             ray.kill(actor)
         self._actors = []
 
@@ -107,6 +114,7 @@ class Actors(Generic[T, R]):
         """Each task's result (or `Failure`) from Ray Data, in order: loads, or a step's batches of files planned into loads."""
         from hum.runners.ray_data import planned, results  # noqa: PLC0415 - ray.data loads for these only; it imports this module
 
+        self._release()  # Ray Data's actors need the CPUs the pool's own hold: else its map waits for them for ever
         shared, count = (self.work, self.setup), self.count()
         if isinstance(items, Tasks) and items.source is not None:
             return results(*planned(items.source, items), shared, count)

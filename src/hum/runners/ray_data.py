@@ -122,9 +122,11 @@ class BatchActor:
 def results(loads: Loads[Any], error: HumInputError | None, shared: Shared, actors: int) -> Generator[Any]:
     """The work's result (or `Failure`) for each load's task, in order, on `actors` actors; then `error`, if any.
 
-    The work goes to the object store once, and each actor fetches it: the actors' own arguments stay small.
+    The work goes to the object store once, and each actor fetches it: the actors' own arguments stay small. Fewer
+    loads than actors start one actor per load: the others would only hold CPUs.
     """
     if loads:
+        actors = min(actors, len(loads))
         dataset = ray.data.read_datasource(
             LoadsDatasource(loads), num_cpus=0, concurrency=actors, override_num_blocks=len(loads)
         ).map_batches(
