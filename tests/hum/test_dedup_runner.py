@@ -9,12 +9,16 @@ from __future__ import annotations
 import copy
 import json
 import random
+from pathlib import Path
 
+import numpy as np
 import pytest
 from test_dedup_stage import PARAMS
 
 from hum.dedup import near, run_dedup
-from hum.dedup.work import BATCH, removal
+from hum.dedup.scan import text_loads
+from hum.dedup.spill import Spill
+from hum.dedup.work import BATCH, TEXTS, removal
 from hum.errors import HumInputError
 from hum.io import Record, dumps, read_jsonl
 from hum.runners.local import Local
@@ -138,3 +142,17 @@ def test_the_fuzzy_pass_on_workers_marks_what_this_process_marks_with_every_clus
     assert len(made) > 10
     assert all(workers[f] == here[f] for f in ("instructions.jsonl", "removed.jsonl", "conflicts.jsonl", "metrics"))
     assert json.loads(here["metrics"])["conflicts: same input, near instruction"] > 0
+
+
+def test_band_key_tasks_are_loads_that_read_their_texts_from_the_spill(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    texts = ["", *(f"text {i} é " * (i % 7) for i in range(3 * TEXTS))]  # every seventh empty, non-ASCII ones
+    hashed = np.array([bool(text) and i % 5 != 0 for i, text in enumerate(texts)])  # some repeated ids: not hashed
+    with Spill(Path("inputs.spill"), 1) as spill:
+        entries = np.array([spill.add(text) for text in texts], dtype=np.int64)
+        loads = text_loads(spill, entries, hashed)  # read before the spill is closed: the loads see what was added
+        tasks = list(loads)
+    assert loads.local, "the spill is on this machine only"
+    assert all(load.path == tmp_path / "inputs.spill" for load in loads.loads), "a Ray read task runs in another folder"
+    assert [len(task.texts) for task in tasks] == [TEXTS, TEXTS, int(hashed.sum()) - 2 * TEXTS], "the texts hashed in order"
+    assert [text for task in tasks for text in task.texts] == [text for text, h in zip(texts, hashed, strict=True) if h]

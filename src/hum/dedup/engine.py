@@ -27,7 +27,7 @@ from hum.dedup.plan import CONFLICT, KEEP, MERGED, POLICIES, REASONS, Plan, Poli
 from hum.dedup.scan import Scan, scan
 from hum.dedup.sources import ListSource, Source
 from hum.dedup.spill import Spill
-from hum.dedup.work import LinesOf, Rendered, Work, batches, removal
+from hum.dedup.work import BATCH, LinesOf, Rendered, Work, removal
 from hum.io import Record, dumps
 from hum.runners import Pool, Runner, Runs, mapped
 from hum.runners.local import Local
@@ -186,7 +186,7 @@ class Dedup(Step):
         refs, start = Refs.of(plan), 0
         plain = ~refs.special(plan)
         bar = tqdm(total=len(plan.ref), desc="dedup: write", unit="rec", mininterval=1.0, disable=not progress)
-        for rendered in mapped(pool, map(LinesOf, batches(source))):
+        for rendered in mapped(pool, source.tasks(LinesOf, BATCH)):
             end, written, done = start + len(rendered.lines), Written(), 0
             for pos in np.flatnonzero(~plain[start:end]).tolist():
                 written.keep_run(rendered, done, pos)

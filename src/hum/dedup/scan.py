@@ -4,6 +4,11 @@ Per record it keeps four int64 (exact key, user-message key, input id, location)
 record's size; its normalised texts go to a spill file. Per distinct input it keeps its key, the location of its
 text in a spill and two flags (about 26 bytes); its band keys go to a file (see `lsh`), and the map from key to
 id is bounded. A record without an input text counts its instruction as its input, flagged as a request's.
+
+The keys of each record, and its location, are made where the pool's tasks run (`work.KeysOf`; on Ray, those of a
+file source go through Ray Data, which reads the lines there); so are the band keys (`work.BandsOf`), whose tasks
+are loads that read their texts from the spill of input texts where they are loaded (`hum.runners.Loads`). Numbering
+the inputs, and clustering them, happen here, in stream order.
 """
 
 from __future__ import annotations
@@ -19,9 +24,8 @@ from tqdm import tqdm
 from hum.dedup.lsh import InputIndex
 from hum.dedup.sources import Source
 from hum.dedup.spill import Spill
-from hum.dedup.work import TEXTS, BandsOf, KeysOf, batches
-from hum.runners import Pool, Runs, mapped
-from hum.step import batched
+from hum.dedup.work import BATCH, TEXTS, BandsOf, KeysOf, SpilledTexts
+from hum.runners import Loads, Pool, Runs, mapped
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def scan(
     # text is, whether it is a request's instruction and whether that text is not empty
     ids: dict[int, int] = {}
     bar = tqdm(desc="dedup: keys", unit="rec", mininterval=1.0, disable=not progress)
-    for keyed in mapped(pool, map(KeysOf, batches(source, locations))):
+    for keyed in mapped(pool, source.tasks(KeysOf, BATCH)):
+        locations.extend(keyed.locations)
         texts.extend(keyed.texts)
         exact.extend(keyed.exact)
         user.extend(keyed.user)
@@ -80,7 +85,7 @@ def scan(
     del ids
     first, rank = _merged(int64(keys_of))
     first_ids = first == np.arange(len(first))
-    band_keys(pool, index, indexed, (first_ids & flags(filled)).tolist(), request)
+    band_keys(pool, index, (indexed, int64(spilled)), first_ids & flags(filled), request)
     index.drop(np.flatnonzero(~first_ids))
     root = index.clusters(lambda i: indexed.at(spilled[i])[0])
     return Scan(
@@ -93,16 +98,26 @@ def scan(
     )
 
 
-def band_keys(pool: Pool[Runs[Any], Any], index: InputIndex, indexed: Spill, hashed: list[bool], request: bytearray) -> None:
+def band_keys(
+    pool: Pool[Runs[Any], Any], index: InputIndex, spilled: tuple[Spill, np.ndarray], hashed: np.ndarray, request: bytearray
+) -> None:
     """Register every input id in `index` in order, with the band keys of its text made on `pool`'s workers if `hashed`.
 
-    An id not hashed (an empty text, or a repeated id) takes part in no pair.
+    `spilled`: the spill of input texts and where each id's entry is. An id not hashed (an empty text, or a repeated id)
+    takes part in no pair.
     """
-    texts = (text for i, (_, (text,)) in enumerate(indexed.entries()) if hashed[i])
-    rows = itertools.chain.from_iterable(mapped(pool, (BandsOf(chunk) for chunk in batched(texts, TEXTS))))
-    for i, wanted in enumerate(hashed):
+    rows = itertools.chain.from_iterable(mapped(pool, text_loads(*spilled, hashed)))
+    for i, wanted in enumerate(hashed.tolist()):
         index.add_keys(next(rows) if wanted else None, bool(request[i]))
     next(rows, None)  # the map ends: every batch it handed out came back
+
+
+def text_loads(indexed: Spill, entries: np.ndarray, hashed: np.ndarray) -> Loads[BandsOf]:
+    """The band-key tasks, TEXTS hashed texts each in id order, as loads that read their texts from the spill."""
+    indexed.flush()  # the loads read the file, maybe in other processes
+    ends, wanted, path = np.append(entries[1:], indexed.size), np.flatnonzero(hashed), indexed.path.resolve()
+    chunks = (wanted[i : i + TEXTS] for i in range(0, len(wanted), TEXTS))
+    return Loads([SpilledTexts(path, entries[chunk], int(ends[chunk[-1]])) for chunk in chunks])
 
 
 def _merged(group_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,28 +4,36 @@ Dedup reads its input twice (keys first, then output; the fuzzy checks read the 
 sometimes reads one record back (the answers of a conflict). A file source keeps one int64 location per record
 instead of the record, which is what keeps the stage's memory flat.
 
-A source hands out items (a file's raw lines) and parses them apart, so the process that reads the input only
-splits it, and the JSON is parsed wherever the batches run (see `work`).
+A source hands a pass its tasks, one per batch of items (a file's lines, `hum.step.Line`), and parses items apart
+wherever the tasks run (see `work`): the process that reads the input only splits it. A file source's tasks are
+`hum.step.Tasks` with the files as their source, so a runner that reads files itself (Ray Data) plans the same
+batches from them and reads each where it runs, and the stage's process never iterates the lines; a list's are plain
+task objects, made here. An item's location (where `at` reads it back) is worked out where the task runs, too.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from hum.errors import HumInputError
 from hum.io import Record, loads
+from hum.step import LINE_BITS, LINE_MASK, JsonLines, Line, Tasks, batched
 
-_OFFSET_BITS = 40  # a location is file number << 40 | byte offset: files up to 1 TiB
+T = TypeVar("T")
 
 
 class Source(Protocol):
-    """Records in a fixed order, iterable again and again, and readable back by location."""
+    """Records in a fixed order, in batches again and again, and readable back by location."""
 
-    def items(self) -> Iterator[tuple[int, Any]]:
-        """(location, item) of every record, in order: an item is what `parse` makes the record of."""
+    def tasks(self, make: Callable[[list[Any]], T], size: int) -> Iterable[T]:
+        """`make(batch)` for every batch of `size` items, in order, as a pool takes them: an item is what `parse` reads."""
+        ...
+
+    def location(self, item: Any) -> int:
+        """Where `at` reads an item's record back, in any process."""
         ...
 
     def parse(self, items: list[Any]) -> list[Record]:
@@ -33,19 +41,21 @@ class Source(Protocol):
         ...
 
     def at(self, location: int) -> Record:
-        """The record at a location that `items` gave."""
+        """The record at an item's location."""
         ...
 
 
 class ListSource:
-    """Records already in memory: the location and the item are the index (a worker holds its own copy of the list)."""
+    """Records already in memory: an item and its location are its index (a worker holds its own copy of the list)."""
 
     def __init__(self, records: Sequence[Record]) -> None:
         self.records = records
 
-    def items(self) -> Iterator[tuple[int, int]]:
-        for i in range(len(self.records)):
-            yield i, i
+    def tasks(self, make: Callable[[list[Any]], T], size: int) -> Iterable[T]:
+        return map(make, batched(range(len(self.records)), size))
+
+    def location(self, item: int) -> int:
+        return item
 
     def parse(self, items: list[int]) -> list[Record]:
         return [self.records[i] for i in items]
@@ -55,37 +65,37 @@ class ListSource:
 
 
 class FileSource:
-    """JSON-lines files read in order; blank lines are skipped, a malformed line names its file and line."""
+    """JSON-lines files read in order as `hum.step.JsonLines` reads them; a malformed line names its file and line.
+
+    A line's location is its file's index above `LINE_BITS` (as in its number) and its byte offset below: files up to 1 TiB.
+    """
 
     def __init__(self, paths: Sequence[Path]) -> None:
-        self.paths = [Path(p) for p in paths]
+        self.lines = JsonLines(*(Path(p) for p in paths))
 
-    def items(self) -> Iterator[tuple[int, tuple[int, int, bytes]]]:
-        """Non-blank lines as (file number, line number, bytes)."""
-        for number, path in enumerate(self.paths):
-            offset = 0
-            with path.open("rb") as fh:
-                for lineno, raw in enumerate(fh, start=1):
-                    if raw.strip():
-                        yield number << _OFFSET_BITS | offset, (number, lineno, raw)
-                    offset += len(raw)
+    def tasks(self, make: Callable[[list[Any]], T], size: int) -> Tasks:
+        return Tasks(batched(self.lines.located(), size), None, self.lines, size, make)
 
-    def parse(self, items: list[tuple[int, int, bytes]]) -> list[Record]:
-        return [_parse(self.paths[number], lineno, raw) for number, lineno, raw in items]
+    def location(self, item: Line) -> int:
+        number, offset, _ = item
+        return number & ~LINE_MASK | offset
+
+    def parse(self, items: list[Line]) -> list[Record]:
+        return self.lines.parse(items)
 
     def at(self, location: int) -> Record:
-        path = self.paths[location >> _OFFSET_BITS]
+        path = Path(self.lines.paths[location >> LINE_BITS])
         with path.open("rb") as fh:
-            fh.seek(location & ((1 << _OFFSET_BITS) - 1))
-            return _parse(path, 0, fh.readline())
+            fh.seek(location & LINE_MASK)
+            return _parse(path, fh.readline())
 
 
-def _parse(path: Path, lineno: int, raw: bytes) -> Record:
-    where = f"line {lineno}" if lineno else "a line read back"
+def _parse(path: Path, raw: bytes) -> Record:
+    """A line read back: it was read whole before, so only a file changed since fails here."""
     try:
         obj = loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HumInputError(path, where, "<json>", f"malformed JSON: {exc}") from exc
+        raise HumInputError(path, "a line read back", "<json>", f"malformed JSON: {exc}") from exc
     if not isinstance(obj, dict):
-        raise HumInputError(path, where, "<json>", "expected a JSON object")
+        raise HumInputError(path, "a line read back", "<json>", "expected a JSON object")
     return obj

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Self
 
@@ -25,14 +25,24 @@ def entry(*texts: str) -> bytes:
     return struct.pack(f"<{len(data)}I", *(len(d) for d in data)) + b"".join(data)
 
 
-def decoded(blob: bytes, texts: int) -> tuple[str, ...]:
-    """The texts of one entry as `entry` made it (and `Spill.blobs` reads it), wherever it was handed."""
-    lengths = struct.unpack_from(f"<{texts}I", blob)
-    start, out = 4 * texts, list[str]()
+def decoded(blob: bytes, texts: int, at: int = 0) -> tuple[str, ...]:
+    """The texts of the entry at `at` in `blob`, as `entry` made it (and `Spill.blobs` reads it), wherever it was handed."""
+    lengths = struct.unpack_from(f"<{texts}I", blob, at)
+    start, out = at + 4 * texts, list[str]()
     for n in lengths:
         out.append(blob[start : start + n].decode("utf-8", "surrogatepass"))
         start += n
     return tuple(out)
+
+
+def read_entries(path: Path, locations: Sequence[int], end: int, texts: int) -> list[tuple[str, ...]]:
+    """The entries at `locations` (ascending; the last ends at `end`) of a spill file, in any process on its machine.
+
+    One read of the span they lie in: the entries of a task are near one another, and every one of a spill is read once.
+    """
+    with path.open("rb", buffering=0) as fh:
+        block = os.pread(fh.fileno(), end - locations[0], locations[0]) if len(locations) else b""
+    return [decoded(block, texts, at - locations[0]) for at in locations]
 
 
 class Spill:
@@ -56,9 +66,13 @@ class Spill:
         self._out.write(entries)
         self.size += len(entries)
 
+    def flush(self) -> None:
+        """Hand what was added to the file, for another process to read (`read_entries`)."""
+        self._out.flush()
+
     def at(self, location: int) -> tuple[str, ...]:
         """The entry at a location that `add` gave."""
-        self._out.flush()
+        self.flush()
         fd, header = self._in.fileno(), self.header.size
         head = os.pread(fd, header, location)
         return decoded(head + os.pread(fd, sum(self.header.unpack(head)), location + header), header // 4)
