@@ -1,8 +1,9 @@
 """The corpus in the formats trainers read: chat `messages` JSONL (the primary), Parquet, Alpaca and ShareGPT.
 
 The JSON-lines exports of a split are written in the pass that writes its `messages` file, record by record;
-Parquet is streamed from the written `messages` file afterwards, its row groups parsed wherever a runner puts them
-(`RowGroup`) and written here in order. No export needs the corpus in memory.
+Parquet is streamed from the written `messages` file afterwards: its row groups' line spans are planned here from a
+newline count, each read and parsed wherever a runner puts it (`GroupLoad`, `RowGroup`), the tables written here in
+order. No export needs the corpus in memory.
 Paths are relative to the corpus folder, which is also the root of the dataset repository its card describes.
 """
 
@@ -21,6 +22,8 @@ import orjson
 
 from hum.io import Record, atomic_open, dumps, loads
 from hum.records import message
+from hum.runners import Loads
+from hum.spans import read_span, spans_of_lines
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -146,23 +149,19 @@ def to_parquet(source: Path, dest: Path, mapped: Mapper | None = None) -> None:
     block (`meta.slots`, whose keys vary, as a JSON column), so `load_dataset("parquet")` loads the same features
     and rows; writer options and metadata are those of `Dataset.to_parquet`. A record the schema has no place for
     (a field unknown to the first block) stops the export, as it stopped `datasets`. Same lines, same bytes.
-    Each row group's table is made by `mapped` (a runner's `Pool.map`: its workers parse, this process writes), in order.
+    Each row group's table is made by `mapped` (a runner's `Pool.map`: its workers read and parse, this process writes),
+    in order, from loads of the row groups' spans: planned ahead, they go through Ray Data as other loads do.
     """
     import pyarrow.parquet as pq  # noqa: PLC0415  (heavy; only the stage that writes Parquet pays for it)
     from datasets import config  # noqa: PLC0415
     from datasets.arrow_writer import get_parquet_column_options  # noqa: PLC0415
 
-    from hum.step import batched  # noqa: PLC0415 - hum.step imports provenance, whose settings import this module
-
     features, cdc = _features(source), config.DEFAULT_CDC_OPTIONS
     schema, tmp = features.arrow_schema, dest.with_name(f".{dest.name}.tmp")
     options = get_parquet_column_options(features, schema)
     try:
-        with (
-            pq.ParquetWriter(tmp, schema, use_content_defined_chunking=cdc, write_page_index=True, **options) as writer,
-            source.open("rb") as fh,
-        ):
-            for table in (mapped or _here)(RowGroup(lines, features) for lines in batched(fh, ROW_GROUP)):
+        with pq.ParquetWriter(tmp, schema, use_content_defined_chunking=cdc, write_page_index=True, **options) as writer:
+            for table in (mapped or _here)(row_groups(source, features)):
                 writer.write_table(table)
             writer.add_key_value_metadata({"content_defined_chunking": json.dumps(cdc)})
         tmp.replace(dest)
@@ -213,7 +212,26 @@ class RowGroup:
         return table
 
 
-Mapper = Callable[[Iterator[RowGroup]], Iterable["pa.Table"]]
+@dataclass(frozen=True)
+class GroupLoad:
+    """A row group to read: its span of a written split's lines (an absolute path: Ray's workers run elsewhere)."""
+
+    path: Path
+    start: int
+    end: int
+    features: Features
+
+    def __call__(self) -> RowGroup:
+        return RowGroup(read_span(self.path, self.start, self.end), self.features)
+
+
+def row_groups(source: Path, features: Features) -> Loads[RowGroup]:
+    """The row groups of ROW_GROUP lines of a written split, as loads: their spans planned from a newline count."""
+    path = source.resolve()
+    return Loads([GroupLoad(path, start, end, features) for start, end in spans_of_lines(path, ROW_GROUP)])
+
+
+Mapper = Callable[[Loads[RowGroup]], Iterable["pa.Table"]]
 
 
 def _here(groups: Iterable[RowGroup]) -> Iterator[pa.Table]:

@@ -7,11 +7,17 @@ written in the planned order, each to its split as it is read (so no split is he
 The shuffle is `random.shuffle` of the whole chosen list, as it always was: its permutation depends on every
 draw over all n pointers, so the same bytes need the n pointers at once (8 bytes each: 8 MB at 1M records).
 
-What costs per record (parsing for the index, the split decision, `to_chat`, spelling every export's line, the
-metrics' counts, the Parquet row groups' tables) runs on a runner's workers (`hum.runners`), batch by batch; this process
-keeps what depends on order: the plan, reading the chosen lines (raw, unparsed), writing the workers' lines and tables
-in planned order, the held-out pointers, and the 4-grams of each task's first records. Counts merge exactly, so every
-file is the same bytes whichever runner, and however many workers, did the work.
+What costs per record runs on a runner's workers (`hum.runners`), as loads (`hum.runners.Loads`) that read their own
+lines where they run, so that Ray runs them through Ray Data: the index's blocks of whole lines (`Block`: parsing, the
+split decision), the chosen records' batches (`Chosen`: `to_chat`, every export's line, the metrics' counts) and the
+Parquet row groups (`hum.export.GroupLoad`). This process keeps what depends on order: the plan, writing the
+workers' lines and tables in planned order, and the 4-grams of each task's first records.
+Every load is known before its pass starts, because nothing a pass finds changes what the next one reads: the
+index says which records are held out for validation (a record's side depends on its own text only), so the
+plan's train and validation pointers are known before anything is written; and which tasks' 4-grams are complete
+before a train batch (`Diversity.wants_grams`: GRAM_RECORDS written records) is counted from each planned record's
+task, which the shuffle carries along. Counts merge exactly, so every file is the same bytes whichever runner, and
+however many workers, did the work.
 """
 
 from __future__ import annotations
@@ -21,14 +27,15 @@ import json
 import random
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
+from hum import report
 from hum.card import Release, write_card
 from hum.export import EXPORTS, SplitWriter, converters, data_files, lines_of, preload, write_parquet
 from hum.general import to_chat
@@ -37,15 +44,18 @@ from hum.plots import Lengths, write_plots
 from hum.provenance import model_of, write_manifest
 from hum.records import input_text
 from hum.report import Tally, grams_of
-from hum.runners import Runner, Serves, mapped
+from hum.runners import Loads, Runner, Serves, mapped
 from hum.runners.local import Local
+from hum.spans import read_span, spans_of_bytes
 
 Groups = dict[str, dict[str, np.ndarray]]  # task -> dataset -> pointers (int64: source index << 40 | byte offset)
 SPLITS = ("train", "validation")
 _OFFSET_BITS = 40  # a pointer is source index << 40 | byte offset of the line: sorting pointers sorts (source, offset)
+_TASK_SHIFT = 56  # while the plan is shuffled, each pointer carries its task's number above the source's 16 bits
 BATCH = 1024  # records per task on a worker: enough that handing a batch over costs little beside its work
-INDEX_BYTES = 1 << 20  # bytes of whole lines per indexing task (`Located`)
-R = TypeVar("R")
+INDEX_BYTES = 1 << 20  # bytes of whole lines per indexing task (`Block`)
+CHUNK = 1 << 16  # pointers looked up at a time (`isin_sorted`)
+Found = tuple[dict[tuple[str, str], list[int]], list[int]]  # what `Located.run` finds: offsets by (task, dataset), held
 
 
 @dataclass(frozen=True)
@@ -97,27 +107,39 @@ def _pointers() -> array[int]:
 
 @dataclass
 class Index:
-    """Pointers to every record, grouped by task and dataset: 8 bytes per record."""
+    """Pointers to every record, grouped by task and dataset, and those of the held-out records: 8 bytes per record."""
 
     pointers: dict[str, dict[str, array[int]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(_pointers)))
+    held: array[int] = field(default_factory=_pointers)  # in file order
 
-    def add_file(self, path: Path, source: int, only_task: str | None = None, mapped: Mapper | None = None) -> None:
-        """Index one JSON-lines file (task records with `meta`, or prepared records) in one streaming pass.
-
-        The lines are parsed by `mapped` (a runner's `Pool.map`; default: here), a block at a time (`Located`).
-        """
-        with path.open("rb") as fh:
-            blocks = (Located(lines, only_task) for lines in iter(lambda: fh.readlines(INDEX_BYTES), []))
-            start = pointer(source, 0)
-            for size, found in (mapped or _here)(blocks):
-                for (task, dataset), offsets in found.items():
-                    self.pointers[task][dataset].extend([start + offset for offset in offsets])
-                start += size
+    def add(self, block: Block, found: Found) -> None:
+        """What `Located.run` found in a block: its offsets, from the block's start, become pointers."""
+        start, (located, held) = pointer(block.source, block.start), found
+        for (task, dataset), offsets in located.items():
+            self.pointers[task][dataset].extend([start + offset for offset in offsets])
+        self.held.extend([start + offset for offset in held])
 
     @property
     def groups(self) -> Groups:
         """The pointers as int64 arrays (views, no copy)."""
         return {t: {d: np.frombuffer(p, dtype=np.int64) for d, p in ds.items()} for t, ds in self.pointers.items()}
+
+
+@dataclass(frozen=True)
+class Block:
+    """Whole lines of a file to index, bytes `[start, end)` of source number `source`: a load, read where it runs.
+
+    The path is absolute: Ray's workers run in another folder.
+    """
+
+    path: Path
+    source: int
+    start: int
+    end: int
+    only_task: str | None
+
+    def __call__(self) -> Located:
+        return Located(read_span(self.path, self.start, self.end), self.only_task)
 
 
 @dataclass(frozen=True)
@@ -127,25 +149,43 @@ class Located:
     lines: list[bytes]
     only_task: str | None
 
-    def run(self, work: object = None) -> tuple[int, dict[tuple[str, str], list[int]]]:
-        """The lines' size, and per (task, dataset) the offsets of its records in order (blank lines have none)."""
+    def run(self, work: Work) -> Found:
+        """Per (task, dataset) the offsets of its records in order (blank lines have none), and of those held out.
+
+        A record's side is `held_out` of the record as read, as the train pass would decide it: the same bytes.
+        """
         found: dict[tuple[str, str], list[int]] = defaultdict(list)
-        offset = 0
+        held, offset = list[int](), 0
         for line in self.lines:
             if line.strip():
                 record = loads(line)
                 meta = record.get("meta", record)
                 if self.only_task is None or meta["task"] == self.only_task:
                     found[str(meta["task"]), str(meta["dataset"])].append(offset)
+                    if held_out(split_key(record), work.seed, work.share):
+                        held.append(offset)
             offset += len(line)
-        return offset, dict(found)
+        return dict(found), held
 
 
-Mapper = Callable[[Iterator[Located]], Iterable[tuple[int, dict[tuple[str, str], list[int]]]]]
+Mapper = Callable[[Loads[Located]], Iterable[Found]]
 
 
-def _here(blocks: Iterable[Located]) -> Iterator[tuple[int, dict[tuple[str, str], list[int]]]]:
-    return (block.run() for block in blocks)
+def index(paths: list[Path], mapped: Mapper) -> tuple[Index, Index]:
+    """Task records of the first file and general records of the others, indexed block by block on `mapped` (a pool).
+
+    The blocks are planned from each file's size (`hum.spans.spans_of_bytes`): the pointers are the same whatever
+    the blocks.
+    """
+    blocks = [
+        Block(path.resolve(), source, start, end, "general" if source else None)
+        for source, path in enumerate(paths)
+        for start, end in spans_of_bytes(path, INDEX_BYTES)
+    ]
+    tasks, general = Index(), Index()
+    for block, found in zip(blocks, mapped(Loads(blocks)), strict=True):
+        (general if block.source else tasks).add(block, found)
+    return tasks, general
 
 
 def split_key(record: Record) -> str:
@@ -205,27 +245,89 @@ def capped(datasets: dict[str, np.ndarray], cap: int | None, seed: int, task: st
 
 
 def plan(tasks: Groups, general: dict[str, np.ndarray], mix: Mix, seed: int) -> np.ndarray:
-    """Which records, in which order: per dataset caps, then task ratios and caps, then general data to make its share."""
-    chosen: list[np.ndarray] = []
+    """Which records, in which order: the `chosen` records in a seeded shuffle."""
+    return shuffled(chosen(tasks, general, mix, seed), seed)[0]
+
+
+def chosen(tasks: Groups, general: dict[str, np.ndarray], mix: Mix, seed: int) -> list[tuple[str, np.ndarray]]:
+    """Each task's records, general data last: caps per dataset, then task ratios and caps, then general data's share."""
+    parts: list[tuple[str, np.ndarray]] = []
     for task in sorted(tasks):
         pool = capped(tasks[task], mix.dataset_cap, seed, task)
         kept = sample(pool, mix.ratios.get(task, 1.0), _rng(seed, "ratio", task))
-        chosen.append(take(kept, mix.task_caps.get(task), _rng(seed, "task cap", task)))
+        parts.append((task, take(kept, mix.task_caps.get(task), _rng(seed, "task cap", task))))
     pool = capped(general, mix.dataset_cap, seed, "general")
-    share, count = mix.general_share, sum(len(c) for c in chosen)
+    share, count = mix.general_share, sum(len(c) for _, c in parts)
     wanted = round(count * share / (1.0 - share)) if share < 1 else len(pool)
-    chosen.append(take(pool, min(wanted, len(pool)), _rng(seed, "general")))
-    order = np.concatenate(chosen)
+    return [*parts, ("general", take(pool, min(wanted, len(pool)), _rng(seed, "general")))]
+
+
+def shuffled(parts: list[tuple[str, np.ndarray]], seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The parts' pointers in a seeded shuffle, and each one's task: a number (uint8) into the sorted task names.
+
+    The shuffle permutes positions whatever they hold, so each pointer carries its task's number in its top bits
+    while it is shuffled: the tasks come out in the pointers' order for a byte each, and no second shuffle.
+    """
+    names = sorted({name for name, _ in parts})
+    if len(names) >= 1 << (63 - _TASK_SHIFT) or any(len(p) and int(p.max()) >> _TASK_SHIFT for _, p in parts):
+        raise ValueError(f"mix: at most {(1 << (63 - _TASK_SHIFT)) - 1} tasks, {1 << (_TASK_SHIFT - _OFFSET_BITS)} files")
+    order = np.concatenate([part | names.index(name) << _TASK_SHIFT for name, part in parts])
     _rng(seed, "shuffle").shuffle(order)  # type: ignore[arg-type]  # swaps items one by one, as on a list: same permutation
-    return order
+    tasks = (order >> _TASK_SHIFT).astype(np.uint8)
+    np.bitwise_and(order, (1 << _TASK_SHIFT) - 1, out=order)
+    return order, tasks, names
 
 
-def read_pointers(paths: list[Path], pointers: Iterable[int]) -> Iterator[Record]:
+@dataclass(frozen=True)
+class Planned:
+    """The plan by split, each in planned order: train pointers, the `done` of each train batch, validation pointers."""
+
+    train: np.ndarray
+    done: list[frozenset[str]]
+    validation: np.ndarray
+
+
+def planned(paths: list[Path], mix: Mix, seed: int, mapped: Mapper) -> Planned:
+    """The plan's pointers by split: task records from the first file, general data from the others.
+
+    The held-out records are known from the index, so the train split is the plan less them and the validation
+    split is them, in planned order: what setting them aside while the train split is written gave.
+    """
+    tasks, general = index(paths, mapped)
+    order, codes, names = shuffled(chosen(tasks.groups, general.groups.get("general", {}), mix, seed), seed)
+    held = isin_sorted(order, np.sort(np.frombuffer(tasks.held + general.held, dtype=np.int64)))
+    train = ~held
+    return Planned(order[train], batch_done(codes[train], names), order[held])
+
+
+def isin_sorted(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Whether each value is among the sorted `members`: a bool each, CHUNK values looked up at a time."""
+    found = np.zeros(len(values), dtype=bool)
+    for start in range(0, len(values) if len(members) else 0, CHUNK):
+        part = values[start : start + CHUNK]
+        found[start : start + CHUNK] = members[np.searchsorted(members, part).clip(max=len(members) - 1)] == part
+    return found
+
+
+def batch_done(tasks: np.ndarray, names: list[str]) -> list[frozenset[str]]:
+    """For each train batch (BATCH records of `tasks`, numbers into `names`), the tasks whose 4-grams are complete.
+
+    A task is done when GRAM_RECORDS of its records are written before the batch: exactly when its tally stops
+    wanting grams (`Diversity.wants_grams`), so no worker makes a 4-gram that is not counted, and none that is is missed.
+    """
+    counts, done = np.zeros(len(names), dtype=np.int64), list[frozenset[str]]()
+    for start in range(0, len(tasks), BATCH):
+        done.append(frozenset(n for n, c in zip(names, counts.tolist(), strict=True) if c >= report.GRAM_RECORDS))
+        counts += np.bincount(tasks[start : start + BATCH], minlength=len(names))
+    return done
+
+
+def read_pointers(paths: Sequence[Path], pointers: Iterable[int]) -> Iterator[Record]:
     """Records at the given pointers, in the given order."""
     return map(loads, read_lines(paths, pointers))
 
 
-def read_lines(paths: list[Path], pointers: Iterable[int]) -> Iterator[bytes]:
+def read_lines(paths: Sequence[Path], pointers: Iterable[int]) -> Iterator[bytes]:
     """The raw lines at the given pointers, in the given order."""
     handles = [p.open("rb") for p in paths]
     try:
@@ -242,11 +344,10 @@ def read_lines(paths: list[Path], pointers: Iterable[int]) -> Iterator[bytes]:
 class Rendered:
     """A batch's records as its split writes them, and what they add to the metrics.
 
-    `held`: pointers of the records held out for validation (the train pass only); `texts`: the lines of the written
-    records per file; `grams`: per task, the 4-grams of each written record whose task was not done when sent.
+    `texts`: the lines of the written records per file; `grams`: per task, the 4-grams of each written record whose
+    task was not done before its batch.
     """
 
-    held: list[int]
     count: int
     texts: dict[str, str]
     tally: Tally
@@ -256,7 +357,7 @@ class Rendered:
 
 @dataclass(frozen=True)
 class Work(Serves):
-    """What every worker holds: the split's seed and share and the exports; called with each task."""
+    """What every worker holds: the validation split's seed and share and the exports; called with each task."""
 
     seed: int
     share: float
@@ -264,26 +365,38 @@ class Work(Serves):
 
 
 @dataclass(frozen=True)
+class Chosen:
+    """A batch to read: chosen records' pointers into `paths` (absolute: Ray's workers run elsewhere), a load.
+
+    `train`: the batch is of the train split; `done`: tasks whose 4-grams are complete before it (None: no 4-grams).
+    """
+
+    paths: tuple[Path, ...]
+    codes: np.ndarray
+    train: bool
+    done: frozenset[str] | None
+
+    def __call__(self) -> Batch:
+        return Batch(list(read_lines(self.paths, self.codes.tolist())), self.train, self.done)
+
+
+@dataclass(frozen=True)
 class Batch:
-    """Raw lines of chosen records with their pointers; `train`: held-out records are set aside, not written.
+    """Raw lines of chosen records of one split (`train`: its lengths are plotted), and the tasks `done` before them.
 
     `done`: tasks whose counted 4-grams are complete, so none are sent back for them (None: no 4-grams at all).
     """
 
-    codes: list[int]
     lines: list[bytes]
     train: bool
     done: frozenset[str] | None
 
     def run(self, work: Work) -> Rendered:
-        held, tally, lengths, exports = list[int](), Tally(), Lengths(), converters(work.exports)
+        tally, lengths, exports = Tally(), Lengths(), converters(work.exports)
         texts: dict[str, list[str]] = defaultdict(list)
         grams: dict[str, list[list[tuple[str, ...]]]] = defaultdict(list)
-        for code, line in zip(self.codes, self.lines, strict=True):
+        for line in self.lines:
             record = loads(line)
-            if self.train and held_out(split_key(record), work.seed, work.share):
-                held.append(code)
-                continue
             record = record if "messages" in record else to_chat(record)
             for export, text in lines_of(record, exports):
                 texts[export].append(text + "\n")
@@ -293,7 +406,7 @@ class Batch:
             if self.done is not None and (task := str(record["meta"]["task"])) not in self.done:
                 grams[task].append(grams_of(record))
         joined = {export: "".join(lines) for export, lines in texts.items()}
-        return Rendered(held, len(self.codes) - len(held), joined, tally, lengths, dict(grams))
+        return Rendered(len(self.lines), joined, tally, lengths, dict(grams))
 
 
 @dataclass(frozen=True)
@@ -315,26 +428,15 @@ def write_corpus(
     """
     mix, seed = Mix.from_params(params["mix"]), int(params["seed"])
     paths = [inputs.validated, *sorted(inputs.prepared.glob("*.train.jsonl"))]
-    held = array("q")  # pointers of the validation split, in order, found while the train split is written
     tallies: dict[str, Tally] = {}
     lengths = Lengths()
     preload(mix.exports)
     with (runner or Local()).pool(Work(seed, mix.validation_share, mix.exports)) as pool, atomic_dir(out) as tmp:
-        order = _order(paths, mix, seed, lambda blocks: mapped(pool, blocks))
-        for split in SPLITS:
-            if split != "train" and not held:
-                break
-            codes = order if split == "train" else held
-            tallies[split] = tally = Tally()
-            with SplitWriter(tmp, split, mix.exports) as writer:
-                bar = tqdm(desc=f"mix {split}", total=len(codes), unit="rec", mininterval=1.0)
-                for rendered in mapped(pool, _batches(paths, codes, split == "train", tally)):
-                    held.extend(rendered.held)
-                    writer.write_lines(rendered.count, rendered.texts)
-                    _merge(tally, rendered)
-                    lengths.merge(rendered.lengths)  # empty for the validation split
-                    bar.update(len(rendered.held) + rendered.count)
-                bar.close()
+        splits = planned(paths, mix, seed, lambda blocks: mapped(pool, blocks))
+        for split, codes, done in (("train", splits.train, splits.done), ("validation", splits.validation, None)):
+            if split == "train" or len(codes):
+                batches = mapped(pool, _batches(paths, codes, split == "train", done))
+                tallies[split] = _write_split(tmp, split, mix.exports, batches, total=len(codes), lengths=lengths)
         written = [s for s, t in tallies.items() if t.records]
         if "parquet" in mix.exports:
             write_parquet(tmp, written, lambda groups: mapped(pool, groups))  # written here, row groups made on the pool
@@ -352,26 +454,32 @@ def write_corpus(
     return summary
 
 
-def _order(paths: list[Path], mix: Mix, seed: int, located: Mapper) -> array[int]:
-    """The plan's pointers, 8 bytes a record: task records from the first file, general data from the others."""
-    tasks, general = Index(), Index()
-    tasks.add_file(paths[0], 0, mapped=located)
-    for i, path in enumerate(paths[1:], 1):
-        general.add_file(path, i, only_task="general", mapped=located)
-    return array("q", plan(tasks.groups, general.groups.get("general", {}), mix, seed).tobytes())
+def _batches(paths: list[Path], codes: np.ndarray, train: bool, done: list[frozenset[str]] | None) -> Loads[Batch]:
+    """The chosen records in batches of BATCH, in planned order, as loads: each reads its lines where it runs."""
+    absolute = tuple(path.resolve() for path in paths)
+    return Loads(
+        [
+            Chosen(absolute, codes[start : start + BATCH], train, None if done is None else done[i])
+            for i, start in enumerate(range(0, len(codes), BATCH))
+        ]
+    )
 
 
-def _batches(paths: list[Path], codes: array[int], train: bool, tally: Tally) -> Iterator[Batch]:
-    """The chosen records' raw lines in batches of BATCH, in planned order.
-
-    Each batch names the tasks whose counted 4-grams `tally` already holds when the batch is sent: a task's later
-    records cannot count, so their 4-grams need not be made. Only the train split's diversity is reported.
-    """
-    lines = read_lines(paths, codes)
-    for start in range(0, len(codes), BATCH):
-        chosen = codes[start : start + BATCH].tolist()
-        done = frozenset(t for t, d in tally.tasks.items() if not d.wants_grams) if train else None
-        yield Batch(chosen, [next(lines) for _ in chosen], train, done)
+def _write_split(
+    folder: Path, split: str, exports: tuple[str, ...], batches: Iterable[Rendered], *, total: int, lengths: Lengths
+) -> Tally:
+    """Write a split's batches as they come, in planned order: its tally, and lengths merged (the train split's only)."""
+    tally = Tally()
+    with (
+        SplitWriter(folder, split, exports) as writer,
+        tqdm(desc=f"mix {split}", total=total, unit="rec", mininterval=1.0) as bar,
+    ):
+        for rendered in batches:
+            writer.write_lines(rendered.count, rendered.texts)
+            _merge(tally, rendered)
+            lengths.merge(rendered.lengths)  # empty for the validation split
+            bar.update(rendered.count)
+    return tally
 
 
 def _merge(tally: Tally, rendered: Rendered) -> None:

@@ -24,6 +24,7 @@ from hum.export import (
     data_files,
     export_path,
     lines_of,
+    row_groups,
     to_alpaca,
     to_parquet,
     to_sharegpt,
@@ -224,6 +225,18 @@ def test_parquet_streams_row_groups_that_load_back_as_datasets_reads_the_json(tm
     first = (tmp_path / "train.parquet").read_bytes()
     to_parquet(tmp_path / "train.jsonl", tmp_path / "train.parquet")
     assert (tmp_path / "train.parquet").read_bytes() == first
+
+
+def test_row_groups_are_loads_of_row_group_lines_by_absolute_path(tmp_path, monkeypatch):
+    """Planned from a newline count, each load reads its lines where it runs: from any folder (Ray's workers' cwd)."""
+    monkeypatch.setattr(export_module, "ROW_GROUP", 7)
+    write_jsonl(tmp_path / "train.jsonl", many(40))
+    monkeypatch.chdir(tmp_path)
+    loads = row_groups(Path("train.jsonl"), features=None)
+    monkeypatch.chdir(tmp_path.parent)
+    lines = (tmp_path / "train.jsonl").read_bytes().splitlines(keepends=True)
+    assert [group.lines for group in loads] == [lines[i : i + 7] for i in range(0, 40, 7)]
+    assert all(load.path.is_absolute() for load in loads.loads)
 
 
 def test_a_field_the_first_block_lacks_stops_the_parquet_export(tmp_path, monkeypatch):

@@ -11,23 +11,29 @@ import numpy as np
 import pytest
 
 from hum import mix as mix_module
+from hum import report
 from hum.io import read_jsonl
 from hum.mix import (
-    Index,
     Inputs,
     Mix,
+    Work,
+    batch_done,
     held_out,
+    index,
+    isin_sorted,
     plan,
     pointer,
     read_pointers,
     sample,
+    shuffled,
     split_key,
     summary_line,
     take,
     write_corpus,
 )
-from hum.parallel import Workers
 from hum.records import input_text, meta_record
+from hum.report import Tally
+from hum.runners.local import Local
 
 
 def pointers(source, offsets):
@@ -178,33 +184,88 @@ def test_held_out_is_seeded_and_near_its_share():
     assert not any(held_out(k, 13, 0.0) for k in keys)
 
 
+def indexed(paths, runner=None, seed=13, share=0.0):
+    """The task and general `Index` of `paths`, its blocks run on `runner` (default: this process)."""
+    with (runner or Local(1)).pool(Work(seed, share, ())) as pool:
+        return index(paths, pool.map)
+
+
+def listed(groups):
+    return {t: {d: p.tolist() for d, p in ds.items()} for t, ds in groups.items()}
+
+
 def test_index_groups_by_task_and_dataset_and_reads_back(tmp_path):
     path = tmp_path / "v.jsonl"
     recs = [chat("ner", "a", "1", "Ann."), chat("re", "b", "2", "北京很大。"), chat("ner", "c", "3", "Bob.")]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
-    index = Index()
-    index.add_file(path, 0)
-    groups = index.groups
+    groups = indexed([path])[0].groups
     assert {t: sorted(d) for t, d in groups.items()} == {"ner": ["a", "c"], "re": ["b"]}
     order = [int(groups["re"]["b"][0]), int(groups["ner"]["c"][0]), int(groups["ner"]["a"][0])]
     assert list(read_pointers([path], order)) == [recs[1], recs[2], recs[0]]
 
 
 def test_index_blocks_on_workers_give_the_pointers_of_one_pass(tmp_path, monkeypatch):
-    path = tmp_path / "v.jsonl"
+    path, general = tmp_path / "v.jsonl", tmp_path / "g.train.jsonl"
     recs = [chat("ner" if i % 3 else "re", f"d{i % 2}", str(i), f"Text {i}.") for i in range(40)]
     path.write_text("\n".join(json.dumps(r) for r in recs) + "\n\n", encoding="utf-8")  # a blank line at the end
-    whole = Index()
-    whole.add_file(path, 2)
+    rows = [{"id": f"g{i}", "dataset": "self", "task": "general" if i % 4 else "ner", "text": f"Poem {i}."} for i in range(30)]
+    general.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    whole = indexed([path, general], share=0.3)
     monkeypatch.setattr(mix_module, "INDEX_BYTES", 300)  # blocks of a few lines each
-    with Workers(lambda block: block.run(), 2) as pool:
-        blocks = Index()
-        blocks.add_file(path, 2, mapped=pool.map)
-    ner = blocks.groups["ner"]
-    assert {t: {d: p.tolist() for d, p in ds.items()} for t, ds in blocks.groups.items()} == {
-        t: {d: p.tolist() for d, p in ds.items()} for t, ds in whole.groups.items()
-    }
+    blocks = indexed([path, general], Local(2), share=0.3)
+    assert [listed(i.groups) for i in blocks] == [listed(i.groups) for i in whole]
+    assert [i.held.tolist() for i in blocks] == [i.held.tolist() for i in whole]
+    ner = blocks[0].groups["ner"]
     assert list(read_pointers([path] * 3, ner["d1"].tolist()[:2])) == [recs[1], recs[5]]
+    assert sorted(blocks[1].groups) == ["general"]  # general data only from the prepared files
+
+
+def test_the_index_finds_the_records_the_train_pass_would_hold_out(tmp_path):
+    inputs = make_project(tmp_path)
+    tasks, general = indexed([inputs.validated, tmp_path / "data/prepared/self.train.jsonl"], share=0.25)
+    paths = [inputs.validated, tmp_path / "data/prepared/self.train.jsonl"]
+    held = [*tasks.held, *general.held]
+    every = [p for i in (tasks, general) for ds in i.groups.values() for ps in ds.values() for p in ps.tolist()]
+    expected = [p for p in sorted(every) if held_out(split_key(next(read_pointers(paths, [p]))), 13, 0.25)]
+    assert held == expected
+    assert 0 < len(held) < len(every)
+
+
+def test_the_shuffle_carries_each_pointers_task():
+    parts = [("ner", pointers(0, range(50))), ("re", pointers(0, range(100, 130))), ("general", pointers(3, range(20)))]
+    order, tasks, names = shuffled(parts, 7)
+    plain = [p for _, ps in parts for p in ps.tolist()]
+    random.Random("7:shuffle").shuffle(plain)  # the shuffle as it was, of the bare pointers
+    assert order.tolist() == plain
+    owner = {p: name for name, ps in parts for p in ps.tolist()}
+    assert [names[t] for t in tasks.tolist()] == [owner[p] for p in order.tolist()]
+    assert sorted(order.tolist()) == sorted(owner)
+    assert order.tolist() != sorted(owner)
+
+
+def test_batch_done_is_the_tasks_whose_tally_wants_no_more_grams(monkeypatch):
+    monkeypatch.setattr(report, "GRAM_RECORDS", 5)
+    monkeypatch.setattr(mix_module, "BATCH", 3)
+    rng = random.Random(4)
+    names = ["a", "b", "c"]
+    tasks = np.array([2 if i in {5, 17, 30} else rng.choice([0, 0, 1]) for i in range(40)], dtype=np.uint8)
+    done = batch_done(tasks, names)
+    tally, truly = Tally(), []
+    for start in range(0, len(tasks), 3):
+        truly.append(frozenset(t for t, d in tally.tasks.items() if not d.wants_grams))
+        for code in tasks[start : start + 3].tolist():
+            tally.tasks[names[code]].add_grams([[]])
+    assert done == truly
+    assert done[0] == frozenset()
+    assert done[-1] == {"a", "b"}  # "c" has 3 records
+
+
+def test_isin_sorted(monkeypatch):
+    monkeypatch.setattr(mix_module, "CHUNK", 4)
+    values = np.array([9, 1, 7, 30, 2, 8, 0, 15, 31], dtype=np.int64)
+    members = np.array([1, 2, 8, 30], dtype=np.int64)
+    assert isin_sorted(values, members).tolist() == [v in members.tolist() for v in values.tolist()]
+    assert not isin_sorted(values, np.zeros(0, dtype=np.int64)).any()
 
 
 # ---------------------------------------------------------------- the whole stage on synthetic data

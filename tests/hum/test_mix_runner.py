@@ -53,3 +53,24 @@ def test_diversity_is_counted_record_by_record_in_order(small, project_mix_input
 
 def counts_of_splits(folder: Path) -> dict[str, int]:
     return {s: sum(1 for _ in read_jsonl(folder / f"corpus/{s}.jsonl")) for s in ("train", "validation")}
+
+
+def test_each_train_batch_is_told_exactly_the_tasks_done_before_it(small, project_mix_inputs, tmp_path, monkeypatch):
+    """The planned `done` of every train batch is what the tally, merged batch by batch in order, holds complete."""
+    planned, truly, batch_done, merge = [], [], mix.batch_done, mix._merge
+
+    def planning(tasks, names):
+        planned.extend(batch_done(tasks, names))
+        return planned
+
+    def merging(tally, rendered):
+        if len(truly) < len(planned):  # the train split's batches come first
+            truly.append(frozenset(t for t, d in tally.tasks.items() if not d.wants_grams))
+        merge(tally, rendered)
+
+    monkeypatch.setattr(mix, "batch_done", planning)
+    monkeypatch.setattr(mix, "_merge", merging)
+    build(project_mix_inputs, Local(2), tmp_path)
+    assert truly == planned
+    assert planned[0] == frozenset()
+    assert len(planned[-1]) > 1  # the window closed in several tasks before the last batch
