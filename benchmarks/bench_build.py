@@ -60,10 +60,10 @@ REPO = Path(__file__).resolve().parents[1]
 NON_LLM = ["prepare", "generate", "dedup", "decontaminate", "validate", "mix"]
 ON_RUNNER = {  # the non-LLM stages whose batches a runner runs, and how Ray runs them (`hum.runners.ray`)
     "generate": "Ray Data",
-    "dedup": "actors",
+    "dedup": "Ray Data, fuzzy pass on actors",
     "decontaminate": "Ray Data",
     "validate": "Ray Data",
-    "mix": "actors",
+    "mix": "Ray Data",
 }
 DROPPED = {"paraphrase", "generalist", "evaluate", "summary"}
 SOURCES = {  # corpus: (train, dev) CoNLL files
