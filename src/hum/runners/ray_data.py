@@ -22,6 +22,7 @@ import functools
 import itertools
 import logging
 import pickle
+import warnings
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ import ray
 import ray.data
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
+from ray.util.annotations import RayDeprecationWarning
 
 from hum.errors import HumInputError
 from hum.parallel import WorkerError
@@ -120,14 +122,30 @@ class BatchActor:
 
 
 def results(loads: Loads[Any], error: HumInputError | None, shared: Shared, actors: int) -> Generator[Any]:
-    """The work's result (or `Failure`) for each load's task, in order, on `actors` actors; then `error`, if any.
+    """The work's result (or `Failure`) for each load's task, in order, on `actors` actors; then `error`, if any."""
+    if loads:
+        rows = cast("Generator[dict[str, Any], None, None]", iter(dataset(loads, shared, actors).iter_rows()))
+        with contextlib.closing(rows):  # stops the execution (and its actors) when the parent stops early
+            try:
+                for row in rows:
+                    yield pickle.loads(row["result"])  # noqa: S301 - pickled by our own actors
+            except ray.exceptions.RayActorError as exc:  # a work's exceptions come back as results: this is a death
+                raise WorkerError(f"a Ray Data actor died {RESTARTS + 1} times before it handed back its result: {exc}") from None
+    if error is not None:
+        raise error
+
+
+def dataset(loads: Loads[Any], shared: Shared, actors: int) -> ray.data.Dataset:
+    """The loads read into blocks and mapped by `BatchActor`s, in order.
 
     The work goes to the object store once, and each actor fetches it: the actors' own arguments stay small. Fewer
-    loads than actors start one actor per load: the others would only hold CPUs.
+    loads than actors start one actor per load: the others would only hold CPUs. The bound on restarts is a remote
+    argument that Ray 2.60 deprecates without a named replacement (hence `ray[data]<2.64`): its warning is not the user's.
     """
-    if loads:
-        actors = min(actors, len(loads))
-        dataset = ray.data.read_datasource(
+    actors = min(actors, len(loads))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RayDeprecationWarning)
+        mapped: ray.data.Dataset = ray.data.read_datasource(
             LoadsDatasource(loads), num_cpus=0, concurrency=actors, override_num_blocks=len(loads)
         ).map_batches(
             BatchActor,
@@ -139,13 +157,5 @@ def results(loads: Loads[Any], error: HumInputError | None, shared: Shared, acto
             batch_size=None,
             batch_format="pyarrow",
         )
-        dataset.context.execution_options.preserve_order = True
-        rows = cast("Generator[dict[str, Any], None, None]", iter(dataset.iter_rows()))
-        with contextlib.closing(rows):  # stops the execution (and its actors) when the parent stops early
-            try:
-                for row in rows:
-                    yield pickle.loads(row["result"])  # noqa: S301 - pickled by our own actors
-            except ray.exceptions.RayActorError as exc:  # a work's exceptions come back as results: this is a death
-                raise WorkerError(f"a Ray Data actor died {RESTARTS + 1} times before it handed back its result: {exc}") from None
-    if error is not None:
-        raise error
+    mapped.context.execution_options.preserve_order = True
+    return mapped
